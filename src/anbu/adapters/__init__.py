@@ -1,0 +1,1 @@
+"""Adapters: one module per outside thing (storage, carrier formats, secrets)."""

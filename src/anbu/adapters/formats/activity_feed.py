@@ -1,0 +1,205 @@
+"""Carriers' activity feeds (SPEC §4): JSON Lines or CSV of events and watermarks.
+
+Every line is judged on its own: a bad one becomes a Rejection naming its line, field
+and reason, and the lines around it are read as usual.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from anbu.adapters.formats.timestamps import TimestampError, parse_instant
+from anbu.domain.activity import ActivityEvent
+from anbu.domain.kinds import ActivityKind, Carrier
+from anbu.domain.phones import PhoneError, normalise_phone
+from anbu.domain.rejections import Rejection, UnreadableInputError
+
+WATERMARK = "watermark"
+CSV_COLUMNS = (
+    "event_id",
+    "carrier",
+    "phone",
+    "kind",
+    "occurred_at",
+    "duration_s",
+    "complete_until",
+)
+_MAX_DURATION_S = 7 * 24 * 3600
+
+
+class FeedFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    line: int
+    event: ActivityEvent
+
+
+@dataclass(frozen=True, slots=True)
+class WatermarkLine:
+    line: int
+    carrier: Carrier
+    complete_until: datetime
+
+
+FeedLine = EventLine | WatermarkLine | Rejection
+
+
+class _FieldError(ValueError):
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def format_for(name: str, first_bytes: bytes) -> FeedFormat:
+    """By the file's extension, else by its first character (for stdin)."""
+    lowered = name.lower()
+    if lowered.endswith((".jsonl", ".ndjson", ".json")):
+        return FeedFormat.JSONL
+    if lowered.endswith(".csv"):
+        return FeedFormat.CSV
+    head = first_bytes.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head == b"{":
+        return FeedFormat.JSONL
+    if head:
+        return FeedFormat.CSV
+    raise UnreadableInputError("the input is empty")
+
+
+def read_feed(
+    lines: Iterable[bytes], fmt: FeedFormat, *, now: datetime, tolerance: timedelta
+) -> Iterator[FeedLine]:
+    limit = now + tolerance
+    if fmt is FeedFormat.JSONL:
+        yield from _read_jsonl(lines, limit)
+    else:
+        yield from _read_csv(lines, limit)
+
+
+def _read_jsonl(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield _document(number, _object(json.loads(raw)), limit)
+        except json.JSONDecodeError as exc:
+            yield Rejection(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        except UnicodeDecodeError:
+            yield Rejection(number, None, "not valid UTF-8")
+        except _FieldError as exc:
+            yield Rejection(number, exc.field, exc.reason)
+
+
+def _object(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise _FieldError(None, "expected a JSON object")
+    return document
+
+
+def _read_csv(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
+    texts = (raw.decode("utf-8-sig", errors="replace") for raw in lines)
+    reader = csv.reader(texts)
+    header = [cell.strip() for cell in next(reader, [])]
+    missing = [c for c in ("carrier", "kind") if c not in header]
+    if missing:
+        raise UnreadableInputError(f"CSV header lacks column(s): {', '.join(missing)}")
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield Rejection(number, None, f"has {len(row)} fields, the header has {len(header)}")
+            continue
+        document: dict[str, Any] = {
+            key: value for key, value in zip(header, row, strict=True) if value.strip() != ""
+        }
+        if "duration_s" in document:
+            document["duration_s"] = _csv_int(document["duration_s"])
+        try:
+            yield _document(number, document, limit)
+        except _FieldError as exc:
+            yield Rejection(number, exc.field, exc.reason)
+
+
+def _csv_int(text: str) -> int | str:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return text
+
+
+def _document(number: int, doc: dict[str, Any], limit: datetime) -> FeedLine:
+    carrier = _carrier(doc.get("carrier"))
+    kind_text = _text(doc, "kind")
+    if kind_text == WATERMARK:
+        until = _instant(doc, "complete_until")
+        if until > limit:
+            raise _FieldError("complete_until", "a watermark cannot be in the future")
+        return WatermarkLine(number, carrier, until)
+    try:
+        kind = ActivityKind(kind_text)
+    except ValueError:
+        known = ", ".join([*(k.value for k in ActivityKind), WATERMARK])
+        raise _FieldError("kind", f"{kind_text!r} is not one of {known}") from None
+    event_id = _text(doc, "event_id")
+    if len(event_id) > 128:
+        raise _FieldError("event_id", "is longer than 128 characters")
+    try:
+        phone = normalise_phone(_text(doc, "phone"))
+    except PhoneError as exc:
+        raise _FieldError("phone", str(exc)) from exc
+    occurred_at = _instant(doc, "occurred_at")
+    if occurred_at > limit:
+        # One corrupt far-future stamp would otherwise hide this person's silence for ever.
+        raise _FieldError(
+            "occurred_at", f"{occurred_at.isoformat()} is later than the clock allows"
+        )
+    event = ActivityEvent(event_id, carrier, phone, kind, occurred_at, _duration(doc))
+    return EventLine(number, event)
+
+
+def _carrier(value: Any) -> Carrier:
+    if value is None or value == "":
+        raise _FieldError("carrier", "is required")
+    try:
+        return Carrier(str(value).strip())
+    except ValueError:
+        raise _FieldError("carrier", f"{value!r} is not one of SKT, KT, LGU") from None
+
+
+def _text(doc: dict[str, Any], field: str) -> str:
+    value = doc.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _FieldError(field, "is required")
+    if not isinstance(value, str):
+        raise _FieldError(field, "must be a string")
+    return value.strip()
+
+
+def _instant(doc: dict[str, Any], field: str) -> datetime:
+    try:
+        return parse_instant(_text(doc, field))
+    except TimestampError as exc:
+        raise _FieldError(field, str(exc)) from exc
+
+
+def _duration(doc: dict[str, Any]) -> int | None:
+    value = doc.get("duration_s")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _FieldError("duration_s", "must be a whole number of seconds")
+    seconds: int = value
+    if not 0 <= seconds <= _MAX_DURATION_S:
+        raise _FieldError("duration_s", f"{seconds} is outside 0–{_MAX_DURATION_S}")
+    return seconds

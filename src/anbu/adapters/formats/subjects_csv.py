@@ -1,0 +1,177 @@
+"""The district's subject list (SPEC §4): one CSV row per person to enrol."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+from anbu.adapters.formats.text import decode
+from anbu.adapters.formats.timestamps import TimestampError, parse_date, parse_instant
+from anbu.domain.kinds import Carrier
+from anbu.domain.phones import PhoneError, normalise_phone
+from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.subjects import (
+    MAX_INACTIVITY,
+    MAX_PHONE_OFF,
+    MIN_INACTIVITY,
+    MIN_PHONE_OFF,
+    Enrolment,
+    EnrolmentError,
+    GroupPeriods,
+    choose_period,
+    group_for,
+)
+
+COLUMNS = (
+    "external_id",
+    "name",
+    "birth_date",
+    "phone",
+    "carrier",
+    "centre",
+    "address",
+    "inactivity_hours",
+    "phone_off_hours",
+    "consent_at",
+)
+_REQUIRED_TEXT = ("external_id", "name", "centre", "address")
+# The law forbids processing a resident registration number here: refuse the column.
+_RRN_HEADERS = {
+    "rrn",
+    "resident_registration_number",
+    "resident_number",
+    "jumin",
+    "주민등록번호",
+    "주민번호",
+}
+_RRN_VALUE = re.compile(r"^\s*\d{6}-[1-8]\d{6}\s*$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_CARRIER_ALIASES = {"SKT": Carrier.SKT, "KT": Carrier.KT, "LGU": Carrier.LGU, "LGU+": Carrier.LGU}
+
+Parsed = tuple[int, Enrolment] | Rejection
+T = TypeVar("T")
+
+
+def read_subjects(data: bytes, *, now: datetime, periods: GroupPeriods) -> Iterator[Parsed]:
+    """Yield (line, Enrolment) for good rows and a Rejection for each bad one.
+
+    Raises UnreadableInputError when the file as a whole cannot be used (encoding, header).
+    Line numbers are the file's own, the header being line 1.
+    """
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    header = [cell.strip() for cell in next(reader, [])]
+    _check_header(header)
+    index = {name: header.index(name) for name in COLUMNS}
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield Rejection(line, None, f"has {len(row)} fields, the header has {len(header)}")
+            continue
+        cells = {name: row[index[name]] for name in COLUMNS}
+        try:
+            enrolment = _enrolment(cells, now=now, periods=periods)
+        except EnrolmentError as exc:
+            yield Rejection(line, exc.field, exc.reason)
+            continue
+        first = seen.setdefault(enrolment.external_id, line)
+        if first != line:
+            yield Rejection(
+                line, "external_id", f"{enrolment.external_id} already given on line {first}"
+            )
+            continue
+        yield line, enrolment
+
+
+def _check_header(header: list[str]) -> None:
+    if not header:
+        raise UnreadableInputError("the file is empty: expected a header row")
+    forbidden = [name for name in header if name.lower() in _RRN_HEADERS]
+    if forbidden:
+        raise UnreadableInputError(
+            f"column {forbidden[0]!r} holds resident registration numbers, which anbu must "
+            "not process; remove the column (a birth date serves every purpose)"
+        )
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        raise UnreadableInputError(f"header lacks column(s): {', '.join(missing)}")
+
+
+def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -> Enrolment:
+    for name, value in cells.items():
+        if _RRN_VALUE.match(value):
+            raise EnrolmentError(name, "looks like a resident registration number; refused")
+    for name in _REQUIRED_TEXT:
+        if not cells[name].strip():
+            raise EnrolmentError(name, "is required")
+    external_id = cells["external_id"].strip()
+    if not _EXTERNAL_ID.match(external_id):
+        raise EnrolmentError("external_id", "use up to 64 letters, digits, '.', '_' or '-'")
+    birth_date = _field("birth_date", lambda: parse_date(cells["birth_date"]))
+    if birth_date > now.date():
+        raise EnrolmentError("birth_date", "is in the future")
+    group = group_for(birth_date, now.date())
+    consent_at = _field("consent_at", lambda: parse_instant(cells["consent_at"]))
+    if consent_at > now + timedelta(minutes=5):
+        raise EnrolmentError("consent_at", "is in the future")
+    inactivity, inactivity_custom = choose_period(
+        "inactivity_hours",
+        _hours("inactivity_hours", cells["inactivity_hours"]),
+        periods.inactivity[group],
+        (MIN_INACTIVITY, MAX_INACTIVITY),
+    )
+    phone_off, phone_off_custom = choose_period(
+        "phone_off_hours",
+        _hours("phone_off_hours", cells["phone_off_hours"]),
+        periods.phone_off[group],
+        (MIN_PHONE_OFF, MAX_PHONE_OFF),
+    )
+    return Enrolment(
+        external_id=external_id,
+        name=cells["name"].strip(),
+        birth_date=birth_date,
+        phone=_field("phone", lambda: normalise_phone(cells["phone"])),
+        carrier=_carrier(cells["carrier"]),
+        centre=cells["centre"].strip(),
+        address=cells["address"].strip(),
+        consent_at=consent_at,
+        group=group,
+        inactivity=inactivity,
+        inactivity_custom=inactivity_custom,
+        phone_off=phone_off,
+        phone_off_custom=phone_off_custom,
+    )
+
+
+def _field(name: str, parse: Callable[[], T]) -> T:
+    try:
+        return parse()
+    except (TimestampError, PhoneError) as exc:
+        raise EnrolmentError(name, str(exc)) from exc
+
+
+def _carrier(text: str) -> Carrier:
+    key = text.strip().upper().replace(" ", "")
+    if key not in _CARRIER_ALIASES:
+        raise EnrolmentError("carrier", f"{text.strip()!r} is not one of SKT, KT, LGU")
+    return _CARRIER_ALIASES[key]
+
+
+def _hours(name: str, text: str) -> timedelta | None:
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        hours = Decimal(value)
+    except InvalidOperation as exc:
+        raise EnrolmentError(name, f"{value!r} is not a number of hours") from exc
+    if not hours.is_finite():
+        raise EnrolmentError(name, f"{value!r} is not a number of hours")
+    return timedelta(minutes=int(hours * 60))

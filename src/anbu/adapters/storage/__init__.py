@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 (Core) on SQLite or PostgreSQL, migrated by Alembic."""

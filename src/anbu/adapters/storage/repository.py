@@ -1,0 +1,415 @@
+"""The store: every query anbu makes, over one connection. It never commits; the
+service that opened the transaction does (see `anbu.services.unit_of_work`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from anbu.adapters.storage.tables import (
+    Instant,
+    activity_events,
+    alerts,
+    audit_log,
+    centres,
+    feeds,
+    meta,
+    pauses,
+    subjects,
+)
+from anbu.domain.detection import Watch
+from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome, SubjectStatus
+from anbu.domain.pauses import Pause
+from anbu.domain.watermarks import Feed
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRef:
+    """Just enough of a subject to route an event to them."""
+
+    id: int
+    consent_at: datetime
+    status: SubjectStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    subject_external_id: str | None
+    centre: str | None
+    carrier: str | None
+    kind: AlertKind
+    state: AlertState
+    base_at: datetime
+    due_at: datetime
+    opened_at: datetime
+    resumed_at: datetime | None
+    resolved_at: datetime | None
+    outcome: Outcome | None
+
+
+_WATCH_COLUMNS = (
+    subjects.c.id,
+    subjects.c.consent_at,
+    subjects.c.inactivity_minutes,
+    subjects.c.phone_off_minutes,
+    subjects.c.last_life_at,
+    subjects.c.last_on_at,
+    subjects.c.last_off_at,
+    subjects.c.silence_alerted_base,
+    subjects.c.off_alerted_base,
+)
+
+
+class Store:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._dialect = connection.dialect.name
+
+    # -- centres and subjects -------------------------------------------------
+
+    def centre_id(self, name: str, now: datetime) -> int:
+        found = self.connection.scalar(select(centres.c.id).where(centres.c.name == name))
+        if found is not None:
+            return int(found)
+        return int(
+            self.connection.execute(
+                insert(centres).values(name=name, created_at=now).returning(centres.c.id)
+            ).scalar_one()
+        )
+
+    def subject_by_external_id(self, external_id: str) -> Row[Any] | None:
+        return self.connection.execute(
+            select(subjects).where(subjects.c.external_id == external_id)
+        ).first()
+
+    def external_id_by_phone_key(self, phone_key: bytes) -> str | None:
+        return self.connection.scalar(
+            select(subjects.c.external_id).where(subjects.c.phone_key == phone_key)
+        )
+
+    def insert_subject(self, values: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(subjects).values(**values).returning(subjects.c.id))
+        return int(result.scalar_one())
+
+    def update_subject(self, subject_id: int, values: dict[str, Any]) -> None:
+        self.connection.execute(
+            update(subjects).where(subjects.c.id == subject_id).values(**values)
+        )
+
+    def subjects_by_phone_keys(self, keys: Iterable[bytes]) -> dict[bytes, SubjectRef]:
+        wanted = list(set(keys))
+        found: dict[bytes, SubjectRef] = {}
+        for chunk in _chunks(wanted, 500):
+            rows = self.connection.execute(
+                select(
+                    subjects.c.phone_key, subjects.c.id, subjects.c.consent_at, subjects.c.status
+                ).where(subjects.c.phone_key.in_(chunk))
+            )
+            for key, subject_id, consent_at, status in rows:
+                found[bytes(key)] = SubjectRef(subject_id, consent_at, SubjectStatus(status))
+        return found
+
+    def count_subjects(self) -> int:
+        return int(self.connection.scalar(select(func.count()).select_from(subjects)) or 0)
+
+    # -- watches: detection state ---------------------------------------------
+
+    def watches(self, subject_ids: Sequence[int], *, lock: bool) -> dict[int, Watch]:
+        result: dict[int, Watch] = {}
+        for chunk in _chunks(list(subject_ids), 500):
+            query = select(*_WATCH_COLUMNS).where(subjects.c.id.in_(chunk))
+            if lock:
+                query = query.with_for_update()
+            rows = self.connection.execute(query).all()
+            paused = self._pauses(chunk)
+            for row in rows:
+                result[row.id] = Watch(
+                    consent_at=row.consent_at,
+                    inactivity=timedelta(minutes=row.inactivity_minutes),
+                    phone_off_limit=timedelta(minutes=row.phone_off_minutes),
+                    pauses=tuple(paused.get(row.id, ())),
+                    last_life_at=row.last_life_at,
+                    last_on_at=row.last_on_at,
+                    last_off_at=row.last_off_at,
+                    silence_alerted_base=row.silence_alerted_base,
+                    off_alerted_base=row.off_alerted_base,
+                )
+        return result
+
+    def _pauses(self, subject_ids: Sequence[int]) -> dict[int, list[Pause]]:
+        found: dict[int, list[Pause]] = {}
+        rows = self.connection.execute(
+            select(pauses.c.subject_id, pauses.c.starts_at, pauses.c.ends_at).where(
+                pauses.c.subject_id.in_(subject_ids)
+            )
+        )
+        for subject_id, starts_at, ends_at in rows:
+            found.setdefault(subject_id, []).append(Pause(starts_at, ends_at))
+        return found
+
+    def save_watches(self, watches: dict[int, Watch], now: datetime) -> None:
+        if not watches:
+            return
+        statement = (
+            update(subjects)
+            .where(subjects.c.id == _bind("sid"))
+            .values(
+                last_life_at=_bind("last_life_at"),
+                last_on_at=_bind("last_on_at"),
+                last_off_at=_bind("last_off_at"),
+                silence_alerted_base=_bind("silence_alerted_base"),
+                off_alerted_base=_bind("off_alerted_base"),
+                next_due_at=_bind("next_due_at"),
+                updated_at=now,
+            )
+        )
+        self.connection.execute(
+            statement,
+            [
+                {
+                    "sid": subject_id,
+                    "last_life_at": w.last_life_at,
+                    "last_on_at": w.last_on_at,
+                    "last_off_at": w.last_off_at,
+                    "silence_alerted_base": w.silence_alerted_base,
+                    "off_alerted_base": w.off_alerted_base,
+                    "next_due_at": w.next_due_at,
+                }
+                for subject_id, w in watches.items()
+            ],
+        )
+
+    def add_pause(self, subject_id: int, pause: Pause, reason: str, now: datetime) -> None:
+        self.connection.execute(
+            insert(pauses).values(
+                subject_id=subject_id,
+                starts_at=pause.starts_at,
+                ends_at=pause.ends_at,
+                reason=reason,
+                created_at=now,
+            )
+        )
+
+    def due_subjects(
+        self,
+        carrier: Carrier,
+        until: datetime,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[tuple[datetime, int]]:
+        """Active subjects of `carrier` whose next due instant is at or before `until`,
+        in (next_due_at, id) order after `after`. Answered from `ix_subjects_due`."""
+        query = (
+            select(subjects.c.next_due_at, subjects.c.id)
+            .where(
+                subjects.c.carrier == carrier.value,
+                subjects.c.next_due_at <= until,
+                subjects.c.status == SubjectStatus.ACTIVE.value,
+            )
+            .order_by(subjects.c.next_due_at, subjects.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(
+                tuple_(subjects.c.next_due_at, subjects.c.id) > tuple_(*_literal_pair(after))
+            )
+        if self._dialect == "postgresql":
+            # Several sweepers may run at once: each takes the rows nobody else holds.
+            query = query.with_for_update(skip_locked=True)
+        return [(row.next_due_at, row.id) for row in self.connection.execute(query)]
+
+    # -- activity events -------------------------------------------------------
+
+    def insert_events(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """Insert, skipping (carrier, event_id) pairs already stored; returns those added."""
+        if not rows:
+            return set()
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = (
+            dialect_insert(activity_events)
+            .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
+            .returning(activity_events.c.carrier, activity_events.c.event_id)
+        )
+        result = self.connection.execute(statement, rows)
+        return {(row.carrier, row.event_id) for row in result}
+
+    def mark_resumed(
+        self, subject_id: int, kind: AlertKind, base_at: datetime, resumed_at: datetime
+    ) -> None:
+        """Record on an open alert the first activity after its episode began."""
+        self.connection.execute(
+            update(alerts)
+            .where(
+                alerts.c.subject_id == subject_id,
+                alerts.c.kind == kind.value,
+                alerts.c.state != AlertState.RESOLVED.value,
+                alerts.c.base_at == base_at,
+                or_(alerts.c.resumed_at.is_(None), alerts.c.resumed_at > resumed_at),
+            )
+            .values(resumed_at=resumed_at)
+        )
+
+    def open_alert_bases(
+        self, subject_ids: Sequence[int]
+    ) -> dict[int, list[tuple[AlertKind, datetime]]]:
+        found: dict[int, list[tuple[AlertKind, datetime]]] = {}
+        for chunk in _chunks(list(subject_ids), 500):
+            rows = self.connection.execute(
+                select(alerts.c.subject_id, alerts.c.kind, alerts.c.base_at).where(
+                    alerts.c.subject_id.in_(chunk), alerts.c.state != AlertState.RESOLVED.value
+                )
+            )
+            for subject_id, kind, base_at in rows:
+                found.setdefault(subject_id, []).append((AlertKind(kind), base_at))
+        return found
+
+    # -- feeds -------------------------------------------------------------------
+
+    def feeds(self, *, lock: bool = False) -> dict[Carrier, Feed]:
+        query = select(feeds).order_by(feeds.c.carrier)
+        if lock:
+            query = query.with_for_update()
+        return {
+            Carrier(row.carrier): Feed(
+                carrier=Carrier(row.carrier),
+                declared_until=row.declared_until,
+                seen_until=row.seen_until,
+                expected_since=row.expected_since,
+            )
+            for row in self.connection.execute(query)
+        }
+
+    def save_feed(self, feed: Feed, now: datetime) -> None:
+        values = {
+            "declared_until": feed.declared_until,
+            "seen_until": feed.seen_until,
+            "expected_since": feed.expected_since,
+            "updated_at": now,
+        }
+        changed = self.connection.execute(
+            update(feeds).where(feeds.c.carrier == feed.carrier.value).values(**values)
+        ).rowcount
+        if not changed:
+            self.connection.execute(insert(feeds).values(carrier=feed.carrier.value, **values))
+
+    # -- alerts ------------------------------------------------------------------
+
+    def open_kinds(self, subject_id: int) -> set[AlertKind]:
+        rows = self.connection.scalars(
+            select(alerts.c.kind).where(
+                alerts.c.subject_id == subject_id, alerts.c.state != AlertState.RESOLVED.value
+            )
+        )
+        return {AlertKind(kind) for kind in rows}
+
+    def insert_alert(self, values: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(alerts).values(**values).returning(alerts.c.id))
+        return int(result.scalar_one())
+
+    def open_feed_alert(self, carrier: Carrier) -> int | None:
+        return self.connection.scalar(
+            select(alerts.c.id).where(
+                alerts.c.subject_id.is_(None),
+                alerts.c.carrier == carrier.value,
+                alerts.c.kind == AlertKind.FEED_STALE.value,
+                alerts.c.state != AlertState.RESOLVED.value,
+            )
+        )
+
+    def resolve_alert(self, alert_id: int, outcome: Outcome, by: str, now: datetime) -> bool:
+        """Conditional update: False if it was resolved already (someone got there first)."""
+        changed = self.connection.execute(
+            update(alerts)
+            .where(alerts.c.id == alert_id, alerts.c.state != AlertState.RESOLVED.value)
+            .values(
+                state=AlertState.RESOLVED.value,
+                outcome=outcome.value,
+                resolved_by=by,
+                resolved_at=now,
+            )
+        ).rowcount
+        return bool(changed)
+
+    def list_alerts(
+        self, *, states: Sequence[AlertState] | None = None, limit: int | None = None
+    ) -> list[AlertRow]:
+        query = (
+            select(
+                alerts,
+                subjects.c.external_id.label("subject_external_id"),
+                centres.c.name.label("centre"),
+            )
+            .select_from(
+                alerts.outerjoin(subjects, subjects.c.id == alerts.c.subject_id).outerjoin(
+                    centres, centres.c.id == subjects.c.centre_id
+                )
+            )
+            .order_by(alerts.c.due_at, alerts.c.id)
+        )
+        if states:
+            query = query.where(alerts.c.state.in_([s.value for s in states]))
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            AlertRow(
+                id=row.id,
+                subject_external_id=row.subject_external_id,
+                centre=row.centre,
+                carrier=row.carrier,
+                kind=AlertKind(row.kind),
+                state=AlertState(row.state),
+                base_at=row.base_at,
+                due_at=row.due_at,
+                opened_at=row.opened_at,
+                resumed_at=row.resumed_at,
+                resolved_at=row.resolved_at,
+                outcome=Outcome(row.outcome) if row.outcome else None,
+            )
+            for row in self.connection.execute(query)
+        ]
+
+    # -- audit and meta ---------------------------------------------------------
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        now: datetime,
+        *,
+        subject_id: int | None = None,
+        detail: str = "",
+    ) -> None:
+        self.connection.execute(
+            insert(audit_log).values(
+                at=now, actor=actor, action=action, subject_id=subject_id, detail=detail
+            )
+        )
+
+    def meta_value(self, key: str) -> str | None:
+        return self.connection.scalar(select(meta.c.value).where(meta.c.key == key))
+
+    def set_meta(self, key: str, value: str) -> None:
+        changed = self.connection.execute(
+            update(meta).where(meta.c.key == key).values(value=value)
+        ).rowcount
+        if not changed:
+            self.connection.execute(insert(meta).values(key=key, value=value))
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _bind(name: str) -> Any:
+    return bindparam(name)
+
+
+def _literal_pair(after: tuple[datetime, int]) -> tuple[Any, Any]:
+    return bindparam("after_due", after[0], type_=Instant()), bindparam("after_id", after[1])

@@ -1,0 +1,192 @@
+"""The schema. Migrations in `migrations/` must match it (a test compares them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Instant(TypeDecorator[datetime]):
+    """An aware instant, stored in UTC. SQLite keeps no offset, so it stores naive UTC
+    and every value read back is made aware again; PostgreSQL uses timestamptz."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: every instant carries an offset")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
+
+centres = Table(
+    "centres",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", Instant(), nullable=False),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("external_id", String(64), nullable=False, unique=True),
+    Column("centre_id", Id, ForeignKey("centres.id"), nullable=False, index=True),
+    Column("carrier", String(8), nullable=False),
+    # HMAC of the E.164 number: lookups without keeping the number in clear.
+    Column("phone_key", LargeBinary(32), nullable=False, unique=True),
+    # AES-GCM sealed JSON of name, phone, birth date and address.
+    Column("personal", LargeBinary(), nullable=False),
+    # Keyed hash of the enrolment record, so that a re-import can tell "unchanged".
+    Column("record_key", LargeBinary(32), nullable=False),
+    Column("group", String(16), nullable=False),
+    Column("inactivity_minutes", Integer(), nullable=False),
+    Column("inactivity_custom", Boolean(), nullable=False),
+    Column("phone_off_minutes", Integer(), nullable=False),
+    Column("phone_off_custom", Boolean(), nullable=False),
+    Column("consent_at", Instant(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("last_life_at", Instant()),
+    Column("last_on_at", Instant()),
+    Column("last_off_at", Instant()),
+    Column("silence_alerted_base", Instant()),
+    Column("off_alerted_base", Instant()),
+    Column("next_due_at", Instant()),
+    Column("created_at", Instant(), nullable=False),
+    Column("updated_at", Instant(), nullable=False),
+    # The sweep asks "who of this carrier is due by its watermark?" from this index alone.
+    Index("ix_subjects_due", "carrier", "next_due_at"),
+)
+
+pauses = Table(
+    "pauses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subject_id", Id, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("starts_at", Instant(), nullable=False),
+    Column("ends_at", Instant()),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("created_at", Instant(), nullable=False),
+    Index("ix_pauses_subject", "subject_id", "starts_at"),
+)
+
+activity_events = Table(
+    "activity_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("carrier", String(8), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("subject_id", Id, ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("occurred_at", Instant(), nullable=False),
+    Column("duration_s", Integer()),
+    Column("received_at", Instant(), nullable=False),
+    UniqueConstraint("carrier", "event_id", name="uq_activity_events_carrier_event"),
+    Index("ix_activity_events_subject", "subject_id", "occurred_at"),
+    Index("ix_activity_events_received", "received_at"),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("carrier", String(8), primary_key=True),
+    Column("declared_until", Instant()),
+    Column("seen_until", Instant()),
+    Column("expected_since", Instant()),
+    Column("updated_at", Instant(), nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("subject_id", Id, ForeignKey("subjects.id", ondelete="CASCADE")),
+    Column("carrier", String(8)),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("base_at", Instant(), nullable=False),
+    Column("due_at", Instant(), nullable=False),
+    Column("opened_at", Instant(), nullable=False),
+    Column("resumed_at", Instant()),
+    Column("acknowledged_at", Instant()),
+    Column("resolved_at", Instant()),
+    Column("outcome", String(32)),
+    Column("resolved_by", String(64)),
+    # Never two open alerts of one kind for one subject (or one feed), even with
+    # several workers sweeping at once: the database itself refuses the second.
+    Index(
+        "uq_alerts_open_subject_kind",
+        "subject_id",
+        "kind",
+        unique=True,
+        sqlite_where=text("state != 'resolved' AND subject_id IS NOT NULL"),
+        postgresql_where=text("state != 'resolved' AND subject_id IS NOT NULL"),
+    ),
+    Index(
+        "uq_alerts_open_feed",
+        "carrier",
+        "kind",
+        unique=True,
+        sqlite_where=text("state != 'resolved' AND subject_id IS NULL"),
+        postgresql_where=text("state != 'resolved' AND subject_id IS NULL"),
+    ),
+    Index("ix_alerts_state", "state", "due_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", Instant(), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject_id", Id),
+    Column("detail", Text(), nullable=False, server_default=""),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text(), nullable=False),
+)

@@ -1,0 +1,55 @@
+"""The composition root: wires settings, storage, secrets and rules for the CLI,
+the demo and the tests alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from anbu.adapters.sealing import Vault, load_master_key
+from anbu.adapters.storage import engine as storage
+from anbu.adapters.storage.repository import Store
+from anbu.domain.activity import LifeRules
+from anbu.domain.subjects import GroupPeriods
+from anbu.settings import Settings
+
+
+@dataclass
+class Anbu:
+    settings: Settings
+    engine: Engine
+    vault: Vault
+    rules: LifeRules
+    periods: GroupPeriods = field(default_factory=GroupPeriods)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """The unit of work: everything inside commits together or not at all."""
+        with self.engine.begin() as connection:
+            yield Store(connection)
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        return self.settings.future_tolerance
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Anbu:
+    settings = settings or Settings()
+    engine = storage.make_engine(settings.sqlalchemy_url)
+    if migrate:
+        storage.upgrade(engine)
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    key_file = settings.secret_key_file or settings.data_dir / "secret.key"
+    return Anbu(
+        settings=settings,
+        engine=engine,
+        vault=Vault(load_master_key(secret, key_file)),
+        rules=LifeRules(data_counts=settings.data_counts_as_life),
+    )

@@ -1,0 +1,57 @@
+"""The product's vocabularies, as enums so that no bare string wanders the code."""
+
+from enum import StrEnum
+
+
+class Carrier(StrEnum):
+    SKT = "SKT"
+    KT = "KT"
+    LGU = "LGU"
+
+
+class ActivityKind(StrEnum):
+    CALL_OUT = "call_out"
+    CALL_IN = "call_in"
+    SMS_OUT = "sms_out"
+    SMS_IN = "sms_in"
+    DATA = "data"
+    POWER_ON = "power_on"
+    POWER_OFF = "power_off"
+    CHECKIN = "checkin"
+
+
+class AlertKind(StrEnum):
+    NO_ACTIVITY = "no_activity"
+    PHONE_OFF = "phone_off"
+    FEED_STALE = "feed_stale"
+
+
+class AlertState(StrEnum):
+    OPEN = "open"
+    NOTIFIED = "notified"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Outcome(StrEnum):
+    SAFE = "safe"
+    HOSPITALISED = "hospitalised"
+    DECEASED = "deceased"
+    UNREACHABLE_VISIT_NEEDED = "unreachable_visit_needed"
+    FALSE_ALARM = "false_alarm"
+    # Closed by the system, not by an officer: the feed caught up again.
+    FEED_RECOVERED = "feed_recovered"
+
+
+class SubjectStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+class Group(StrEnum):
+    """Age bands that carry default periods (the district targets 40–59 and 75+ first)."""
+
+    UNDER_40 = "under_40"
+    AGE_40_59 = "age_40_59"
+    AGE_60_74 = "age_60_74"
+    AGE_75_PLUS = "age_75_plus"

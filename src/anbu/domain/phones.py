@@ -1,0 +1,36 @@
+"""Korean mobile numbers: every common written form of one number is the same person."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+
+class PhoneError(ValueError):
+    pass
+
+
+_MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+@lru_cache(maxsize=262_144)
+def normalise_phone(raw: str) -> str:
+    """Return the E.164 form of a Korean mobile number, or raise PhoneError.
+
+    Accepts `010-1234-5678`, `01012345678`, `+82 10-1234-5678`, `+821012345678` and the
+    like; cached because carriers repeat the same numbers all day long.
+    """
+    text = raw.strip()
+    if not text:
+        raise PhoneError("phone number is empty")
+    try:
+        number = phonenumbers.parse(text, "KR")
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneError(f"not a phone number ({exc.args[0] if exc.args else exc})") from exc
+    if not phonenumbers.is_valid_number(number) or number.country_code != 82:
+        raise PhoneError(f"{text!r} is not a valid Korean phone number")
+    if phonenumbers.number_type(number) not in _MOBILE:
+        raise PhoneError(f"{text!r} is not a Korean mobile number")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)

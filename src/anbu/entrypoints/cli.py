@@ -1,0 +1,331 @@
+"""The `anbu` command line (Typer)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from anbu.adapters.formats.activity_feed import format_for, read_feed
+from anbu.adapters.formats.subjects_csv import read_subjects
+from anbu.adapters.formats.timestamps import TimestampError, parse_instant
+from anbu.adapters.storage import engine as storage
+from anbu.bootstrap import Anbu, bootstrap
+from anbu.domain.kinds import AlertState
+from anbu.domain.pauses import Pause
+from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.entrypoints.clock import seoul, wall_clock
+from anbu.services import feeds as feed_status
+from anbu.services import subjects as subject_admin
+from anbu.services.enrolment import enrol
+from anbu.services.ingest import IngestReport, ingest
+from anbu.services.sweep import sweep
+from anbu.settings import Settings
+
+# Exit codes, documented in docs/cli.md.
+EXIT_OK = 0
+EXIT_SOME_REJECTED = 1
+EXIT_UNREADABLE = 2
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="anbu (안부): safety checks.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+subjects_app = typer.Typer(no_args_is_help=True, help="Enrolled people.")
+alerts_app = typer.Typer(no_args_is_help=True, help="Alerts (cases).")
+feeds_app = typer.Typer(no_args_is_help=True, help="Carrier feeds and their watermarks.")
+app.add_typer(db_app, name="db")
+app.add_typer(subjects_app, name="subjects")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(feeds_app, name="feeds")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+NowOption = Annotated[
+    str | None,
+    typer.Option("--now", help="The instant to act at (ISO 8601 with offset); default: the clock."),
+]
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return wall_clock()
+    try:
+        return parse_instant(text)
+    except TimestampError as exc:
+        err.print(f"--now: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+
+
+@contextmanager
+def _anbu() -> Iterator[Anbu]:
+    anbu = bootstrap(Settings())
+    try:
+        yield anbu
+    finally:
+        anbu.close()
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _print_rejections(rejections: list[Rejection], total: int) -> None:
+    for rejection in rejections:
+        err.print(f"rejected {rejection}", markup=False, highlight=False)
+    if total > len(rejections):
+        err.print(f"… and {total - len(rejections)} more rejected lines", markup=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest revision."""
+    settings = Settings()
+    engine = storage.make_engine(settings.sqlalchemy_url)
+    try:
+        ran = storage.upgrade(engine)
+        out.print("schema upgraded" if ran else "schema already current")
+    finally:
+        engine.dispose()
+
+
+@subjects_app.command("import")
+def subjects_import(file: Path, now: NowOption = None) -> None:
+    """Enrol or update people from a CSV (UTF-8 or CP949); prints created/updated/rejected."""
+    at = _now(now)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        err.print(f"{file}: {exc.strerror}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    with _anbu() as anbu:
+        try:
+            report = enrol(
+                anbu, read_subjects(data, now=at, periods=anbu.periods), now=at, actor=_actor()
+            )
+        except UnreadableInputError as exc:
+            err.print(f"{file}: {exc}", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE) from exc
+    _print_rejections(report.rejected, len(report.rejected))
+    out.print(
+        f"created {report.created}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, rejected {len(report.rejected)}"
+    )
+    if report.rejected:
+        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+@subjects_app.command("pause")
+def subjects_pause(
+    external_id: str,
+    starts: Annotated[str, typer.Option("--from", help="Start (ISO 8601 with offset).")],
+    until: Annotated[
+        str | None, typer.Option("--until", help="End; omit for 'until resumed'.")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="e.g. hospital stay, trip.")] = "",
+    now: NowOption = None,
+) -> None:
+    """Suspend monitoring of one person over a period (a hospital stay, a trip)."""
+    at = _now(now)
+    try:
+        pause = Pause(parse_instant(starts), parse_instant(until) if until else None)
+    except (TimestampError, ValueError) as exc:
+        err.print(f"pause: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    with _anbu() as anbu:
+        if not subject_admin.pause(anbu, external_id, pause, reason, now=at, actor=_actor()):
+            err.print(f"no subject {external_id}", markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED)
+    until_text = seoul(pause.ends_at) or "resumed"
+    out.print(f"paused {external_id} from {seoul(pause.starts_at)} until {until_text}")
+
+
+@app.command("ingest")
+def ingest_command(
+    file: Annotated[str, typer.Argument(help="A .jsonl or .csv file, or - for stdin.")],
+    now: NowOption = None,
+) -> None:
+    """Load activity events and watermarks.
+
+    Exit 0: every line accepted; 1: some lines rejected (the rest are stored);
+    2: nothing could be read.
+    """
+    at = _now(now)
+    try:
+        stream, size = _open_input(file)
+    except OSError as exc:
+        err.print(f"{file}: {exc.strerror}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    with stream, _anbu() as anbu:
+        first = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+        try:
+            fmt = format_for(file, first)
+            with _progress(size) as advance:
+                lines = _counted(stream, advance)
+                report = ingest(
+                    anbu,
+                    read_feed(lines, fmt, now=at, tolerance=anbu.future_tolerance),
+                    now=at,
+                )
+        except UnreadableInputError as exc:
+            err.print(f"{file}: {exc}", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE) from exc
+    _print_rejections(report.rejected, report.rejected_count)
+    _print_ingest(report)
+    if report.rejected_count and report.accepted == 0:
+        raise typer.Exit(EXIT_UNREADABLE)
+    if report.rejected_count:
+        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+def _open_input(file: str) -> tuple[BinaryIO, int | None]:
+    if file == "-":
+        return sys.stdin.buffer, None
+    path = Path(file)
+    return path.open("rb"), path.stat().st_size
+
+
+def _counted(stream: BinaryIO, advance: Callable[[int], object]) -> Iterator[bytes]:
+    for line in stream:
+        advance(len(line))
+        yield line
+
+
+@contextmanager
+def _progress(size: int | None) -> Iterator[Callable[[int], object]]:
+    """A Rich progress bar on a terminal for files of some size; silent otherwise."""
+    if size is None or size < 1_000_000 or not err.is_terminal:
+        yield lambda _n: None
+        return
+    columns = (TextColumn("ingest"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("ingest", total=size)
+        yield lambda n: progress.advance(task, n)
+
+
+def _print_ingest(report: IngestReport) -> None:
+    out.print(
+        f"lines {report.lines}: stored {report.stored}, duplicates {report.duplicates}, "
+        f"unknown numbers {report.unknown_numbers}, not monitored {report.not_monitored}, "
+        f"watermarks {report.watermarks}, rejected {report.rejected_count}",
+        highlight=False,
+    )
+
+
+@app.command("sweep")
+def sweep_command(now: NowOption = None) -> None:
+    """Open the alerts that are due now (or at --now); re-running changes nothing."""
+    at = _now(now)
+    with _anbu() as anbu:
+        report = sweep(anbu, now=at)
+    for opened in report.opened:
+        out.print(
+            f"opened alert {opened.id}: {opened.kind.value} due {seoul(opened.due_at)}",
+            highlight=False,
+        )
+    for carrier in report.recovered_feeds:
+        out.print(f"feed {carrier.value} recovered", highlight=False)
+    out.print(f"sweep at {seoul(at)}: {len(report.opened)} opened", highlight=False)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one alert a line.")] = False,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only alerts not yet resolved.")
+    ] = False,
+) -> None:
+    """Alerts with id, subject, kind, state, due_at and opened_at (Asia/Seoul)."""
+    states = [s for s in AlertState if s is not AlertState.RESOLVED] if open_only else None
+    with _anbu() as anbu, anbu.transaction() as store:
+        rows = store.list_alerts(states=states)
+    if as_json:
+        for row in rows:
+            document = {
+                "id": row.id,
+                "subject_external_id": row.subject_external_id,
+                "centre": row.centre,
+                "carrier": row.carrier,
+                "kind": row.kind.value,
+                "state": row.state.value,
+                "base_at": seoul(row.base_at),
+                "due_at": seoul(row.due_at),
+                "opened_at": seoul(row.opened_at),
+                "resumed_at": seoul(row.resumed_at) or None,
+                "resolved_at": seoul(row.resolved_at) or None,
+                "outcome": row.outcome.value if row.outcome else None,
+            }
+            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"alerts ({len(rows)})")
+    for column in ("id", "subject", "centre", "kind", "state", "due_at", "opened_at", "resumed"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.subject_external_id or f"feed {row.carrier}",
+            row.centre or "",
+            row.kind.value,
+            row.state.value,
+            seoul(row.due_at),
+            seoul(row.opened_at),
+            seoul(row.resumed_at),
+        )
+    out.print(table)
+
+
+@feeds_app.command("list")
+def feeds_list(
+    now: NowOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Each carrier's watermark, its lag behind now, and whether it is stale."""
+    at = _now(now)
+    with _anbu() as anbu:
+        statuses = feed_status.statuses(anbu, now=at)
+    if as_json:
+        for status in statuses:
+            sys.stdout.write(json.dumps(status.as_json(), ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"feeds at {seoul(at)}")
+    for column in ("carrier", "watermark", "lag", "allowed", "stale"):
+        table.add_column(column)
+    for status in statuses:
+        table.add_row(
+            status.carrier.value,
+            seoul(status.watermark) or "never reported",
+            str(status.lag) if status.lag is not None else "",
+            str(status.max_delay),
+            "STALE" if status.stale else "ok",
+        )
+    out.print(table)
+
+
+@app.command("demo")
+def demo_command(
+    subjects: Annotated[int, typer.Option(help="How many people to simulate.")] = 3000,
+    days: Annotated[int, typer.Option(help="Simulated days.")] = 4,
+    seconds: Annotated[float, typer.Option(help="About how long the run should take.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same district).")] = 7,
+) -> None:
+    """Simulate Seongdong-gu end to end: enrol, ingest, sweep, and show who was flagged."""
+    from anbu.entrypoints.demo.run import run_demo
+
+    code = run_demo(Settings(), people=subjects, days=days, seconds=seconds, seed=seed, console=out)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    app()

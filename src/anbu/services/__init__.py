@@ -1,0 +1,1 @@
+"""Use cases. Each owns its transaction; the domain decides, the store remembers."""

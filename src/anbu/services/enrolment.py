@@ -1,0 +1,154 @@
+"""Enrol or update subjects from the district's list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from anbu.adapters.storage.repository import Store
+from anbu.bootstrap import Anbu
+from anbu.domain.detection import Watch
+from anbu.domain.kinds import Carrier, SubjectStatus
+from anbu.domain.rejections import Rejection
+from anbu.domain.subjects import Enrolment
+from anbu.domain.watermarks import Feed
+
+_CHUNK = 500
+
+
+@dataclass
+class EnrolmentReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def enrol(
+    app: Anbu,
+    rows: Iterable[tuple[int, Enrolment] | Rejection],
+    *,
+    now: datetime,
+    actor: str,
+) -> EnrolmentReport:
+    """Create or update each subject; a bad row is reported and the rest go on.
+
+    Rows are committed in chunks, so an interrupted import keeps what it had done and a
+    re-run finishes the rest (a re-import of an unchanged row changes nothing).
+    """
+    report = EnrolmentReport()
+    batch: list[tuple[int, Enrolment]] = []
+    for row in rows:
+        if isinstance(row, Rejection):
+            report.rejected.append(row)
+            continue
+        batch.append(row)
+        if len(batch) >= _CHUNK:
+            _enrol_chunk(app, batch, report, now=now, actor=actor)
+            batch = []
+    if batch:
+        _enrol_chunk(app, batch, report, now=now, actor=actor)
+    report.rejected.sort(key=lambda r: r.line)
+    return report
+
+
+def _enrol_chunk(
+    app: Anbu,
+    batch: list[tuple[int, Enrolment]],
+    report: EnrolmentReport,
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    with app.transaction() as store:
+        feeds = store.feeds(lock=True)
+        touched_feeds: set[Carrier] = set()
+        for line, enrolment in batch:
+            outcome = _enrol_one(app, store, line, enrolment, now=now, actor=actor)
+            if isinstance(outcome, Rejection):
+                report.rejected.append(outcome)
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome != "unchanged":
+                feed = feeds.get(enrolment.carrier) or Feed(enrolment.carrier)
+                feeds[enrolment.carrier] = feed.expect_from(enrolment.consent_at)
+                touched_feeds.add(enrolment.carrier)
+        for carrier in touched_feeds:
+            store.save_feed(feeds[carrier], now)
+
+
+def _enrol_one(
+    app: Anbu, store: Store, line: int, enrolment: Enrolment, *, now: datetime, actor: str
+) -> str | Rejection:
+    phone_key = app.vault.lookup_key(enrolment.phone)
+    record_key = app.vault.lookup_key(_canonical(enrolment))
+    existing = store.subject_by_external_id(enrolment.external_id)
+    holder = store.external_id_by_phone_key(phone_key)
+    if holder is not None and holder != enrolment.external_id:
+        return Rejection(line, "phone", f"this number is already enrolled for {holder}")
+    if existing is not None and bytes(existing.record_key) == record_key:
+        return "unchanged"
+    values: dict[str, Any] = {
+        "centre_id": store.centre_id(enrolment.centre, now),
+        "carrier": enrolment.carrier.value,
+        "phone_key": phone_key,
+        "personal": app.vault.seal(_personal(enrolment), bound_to=enrolment.external_id),
+        "record_key": record_key,
+        "group": enrolment.group.value,
+        "inactivity_minutes": int(enrolment.inactivity.total_seconds() // 60),
+        "inactivity_custom": enrolment.inactivity_custom,
+        "phone_off_minutes": int(enrolment.phone_off.total_seconds() // 60),
+        "phone_off_custom": enrolment.phone_off_custom,
+        "consent_at": enrolment.consent_at,
+        "updated_at": now,
+    }
+    if existing is None:
+        watch = Watch(enrolment.consent_at, enrolment.inactivity, enrolment.phone_off)
+        subject_id = store.insert_subject(
+            {
+                **values,
+                "external_id": enrolment.external_id,
+                "status": SubjectStatus.ACTIVE.value,
+                "next_due_at": watch.next_due_at,
+                "created_at": now,
+            }
+        )
+        store.audit(actor, "subject.created", now, subject_id=subject_id)
+        return "created"
+    store.update_subject(existing.id, values)
+    # Periods or consent may have changed: the indexed due instant must follow.
+    watch = store.watches([existing.id], lock=True)[existing.id]
+    store.save_watches({existing.id: watch}, now)
+    store.audit(actor, "subject.updated", now, subject_id=existing.id)
+    return "updated"
+
+
+def _personal(enrolment: Enrolment) -> dict[str, str]:
+    return {
+        "name": enrolment.name,
+        "phone": enrolment.phone,
+        "birth_date": enrolment.birth_date.isoformat(),
+        "address": enrolment.address,
+    }
+
+
+def _canonical(enrolment: Enrolment) -> str:
+    return json.dumps(
+        {
+            **_personal(enrolment),
+            "external_id": enrolment.external_id,
+            "carrier": enrolment.carrier.value,
+            "centre": enrolment.centre,
+            "consent_at": enrolment.consent_at.isoformat(),
+            "group": enrolment.group.value,
+            "inactivity": enrolment.inactivity.total_seconds(),
+            "inactivity_custom": enrolment.inactivity_custom,
+            "phone_off": enrolment.phone_off.total_seconds(),
+            "phone_off_custom": enrolment.phone_off_custom,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )

@@ -1,0 +1,182 @@
+"""Ingest carriers' events and watermarks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from anbu.adapters.formats.activity_feed import EventLine, FeedLine, WatermarkLine
+from anbu.adapters.storage.repository import Store
+from anbu.bootstrap import Anbu
+from anbu.domain.activity import ActivityEvent, LifeRules
+from anbu.domain.detection import Watch, record_all
+from anbu.domain.kinds import AlertKind, SubjectStatus
+from anbu.domain.rejections import Rejection
+from anbu.domain.watermarks import Feed
+
+# Enough to say what went wrong without letting a garbage file exhaust memory.
+MAX_REJECTIONS_KEPT = 1000
+
+
+@dataclass
+class IngestReport:
+    lines: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    unknown_numbers: int = 0
+    not_monitored: int = 0
+    watermarks: int = 0
+    rejected_count: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.lines - self.rejected_count
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REJECTIONS_KEPT:
+            self.rejected.append(rejection)
+
+
+def ingest(
+    app: Anbu,
+    lines: Iterable[FeedLine],
+    *,
+    now: datetime,
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """Store new events, advance watermarks and detection state, batch by batch.
+
+    Each batch commits on its own: a failure later in a file loses nothing already
+    accepted, and since state is made of maxima a re-sent file changes nothing.
+    """
+    report = IngestReport()
+    events: list[ActivityEvent] = []
+    marks: list[WatermarkLine] = []
+    size = app.settings.ingest_batch_size
+    for item in lines:
+        report.lines += 1
+        if isinstance(item, Rejection):
+            report.reject(item)
+        elif isinstance(item, EventLine):
+            events.append(item.event)
+        else:
+            marks.append(item)
+        if len(events) + len(marks) >= size:
+            _batch(app, events, marks, report, now)
+            events, marks = [], []
+            if on_batch:
+                on_batch(report)
+    if events or marks:
+        _batch(app, events, marks, report, now)
+    if on_batch:
+        on_batch(report)
+    return report
+
+
+def _batch(
+    app: Anbu,
+    events: list[ActivityEvent],
+    marks: list[WatermarkLine],
+    report: IngestReport,
+    now: datetime,
+) -> None:
+    unique: dict[tuple[str, str], ActivityEvent] = {}
+    for event in events:
+        key = (event.carrier.value, event.event_id)
+        if key in unique:
+            report.duplicates += 1
+        else:
+            unique[key] = event
+    with app.transaction() as store:
+        # Feeds first, then subjects: every writer takes locks in this order.
+        feeds = store.feeds(lock=True)
+        before = dict(feeds)
+        for event in unique.values():
+            feeds[event.carrier] = feeds.get(event.carrier, Feed(event.carrier)).see(
+                event.occurred_at
+            )
+        for mark in marks:
+            feeds[mark.carrier] = feeds.get(mark.carrier, Feed(mark.carrier)).declare(
+                mark.complete_until
+            )
+            report.watermarks += 1
+        _store_events(app, store, list(unique.values()), report, now)
+        for carrier, feed in feeds.items():
+            if before.get(carrier) != feed:
+                store.save_feed(feed, now)
+
+
+def _store_events(
+    app: Anbu, store: Store, events: list[ActivityEvent], report: IngestReport, now: datetime
+) -> None:
+    keys = {event.phone: app.vault.lookup_key(event.phone) for event in events}
+    refs = store.subjects_by_phone_keys(keys.values())
+    rows: list[dict[str, Any]] = []
+    owner: dict[tuple[str, str], int] = {}
+    for event in events:
+        ref = refs.get(keys[event.phone])
+        if ref is None:
+            report.unknown_numbers += 1
+            continue
+        if ref.status is not SubjectStatus.ACTIVE or event.occurred_at < ref.consent_at:
+            # No consent, no monitoring: what happened before it is not ours to keep.
+            report.not_monitored += 1
+            continue
+        owner[(event.carrier.value, event.event_id)] = ref.id
+        rows.append(
+            {
+                "carrier": event.carrier.value,
+                "event_id": event.event_id,
+                "subject_id": ref.id,
+                "kind": event.kind.value,
+                "occurred_at": event.occurred_at,
+                "duration_s": event.duration_s,
+                "received_at": now,
+            }
+        )
+    added = store.insert_events(rows)
+    report.stored += len(added)
+    report.duplicates += len(rows) - len(added)
+    by_subject: dict[int, list[ActivityEvent]] = {}
+    for event in events:
+        key = (event.carrier.value, event.event_id)
+        if key in added:
+            by_subject.setdefault(owner[key], []).append(event)
+    _advance(app.rules, store, by_subject, now)
+
+
+def _advance(
+    rules: LifeRules, store: Store, by_subject: dict[int, list[ActivityEvent]], now: datetime
+) -> None:
+    ids = sorted(by_subject)
+    watches = store.watches(ids, lock=True)
+    changed: dict[int, Watch] = {}
+    for subject_id in ids:
+        old = watches[subject_id]
+        new = record_all(
+            old, ((e.kind, e.occurred_at, e.duration_s) for e in by_subject[subject_id]), rules
+        )
+        if new != old:
+            changed[subject_id] = new
+    store.save_watches(changed, now)
+    open_bases = store.open_alert_bases(list(changed))
+    for subject_id, bases in open_bases.items():
+        for kind, base_at in bases:
+            first = _first_after(rules, kind, base_at, by_subject[subject_id])
+            if first is not None:
+                store.mark_resumed(subject_id, kind, base_at, first)
+
+
+def _first_after(
+    rules: LifeRules, kind: AlertKind, base_at: datetime, events: list[ActivityEvent]
+) -> datetime | None:
+    """The earliest event after an open alert's episode began that ends the episode."""
+    ends = rules.is_sign_of_life if kind is AlertKind.NO_ACTIVITY else rules.shows_phone_on
+    times = [
+        e.occurred_at for e in events if e.occurred_at > base_at and ends(e.kind, e.duration_s)
+    ]
+    return min(times, default=None)

@@ -1,0 +1,130 @@
+"""The sweep: open the alerts that are due, and watch the feeds themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from anbu.adapters.storage.repository import Store
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
+from anbu.domain.watermarks import Feed
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedAlert:
+    id: int
+    subject_id: int | None
+    carrier: Carrier
+    kind: AlertKind
+    due_at: datetime
+
+
+@dataclass
+class SweepReport:
+    opened: list[OpenedAlert] = field(default_factory=list)
+    recovered_feeds: list[Carrier] = field(default_factory=list)
+    # Due, but an alert of that kind is still open from an earlier episode.
+    still_open: int = 0
+
+
+def sweep(app: Anbu, *, now: datetime) -> SweepReport:
+    """Open every alert that is due at `now`; running it again changes nothing.
+
+    A subject is judged against their carrier's watermark (never later than `now`),
+    so a stalled feed raises one feed alert and no subject alert for its silence.
+    """
+    report = SweepReport()
+    with app.transaction() as store:
+        feeds = store.feeds()
+    for carrier, feed in feeds.items():
+        if feed.watermark is not None:
+            _sweep_carrier(app, carrier, min(feed.watermark, now), now, report)
+    _watch_feeds(app, now, report)
+    return report
+
+
+def _sweep_carrier(
+    app: Anbu, carrier: Carrier, until: datetime, now: datetime, report: SweepReport
+) -> None:
+    after: tuple[datetime, int] | None = None
+    while True:
+        with app.transaction() as store:
+            due = store.due_subjects(carrier, until, after, _CHUNK)
+            if not due:
+                return
+            after = due[-1]
+            _open_due(store, [subject_id for _, subject_id in due], carrier, until, now, report)
+
+
+def _open_due(
+    store: Store,
+    subject_ids: list[int],
+    carrier: Carrier,
+    until: datetime,
+    now: datetime,
+    report: SweepReport,
+) -> None:
+    watches = store.watches(subject_ids, lock=False)  # rows already held by due_subjects
+    changed = {}
+    for subject_id in subject_ids:
+        watch = watches[subject_id]
+        open_kinds = store.open_kinds(subject_id)
+        for overdue in watch.overdue(until):
+            if overdue.kind in open_kinds:
+                # One open alert per kind: the officer's open case still stands for this.
+                report.still_open += 1
+                continue
+            alert_id = store.insert_alert(
+                {
+                    "subject_id": subject_id,
+                    "carrier": carrier.value,
+                    "kind": overdue.kind.value,
+                    "state": AlertState.OPEN.value,
+                    "base_at": overdue.base,
+                    "due_at": overdue.due_at,
+                    "opened_at": now,
+                }
+            )
+            report.opened.append(
+                OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
+            )
+            watch = watch.alerted(overdue)
+        if watch != watches[subject_id]:
+            changed[subject_id] = watch
+    store.save_watches(changed, now)
+
+
+def _watch_feeds(app: Anbu, now: datetime, report: SweepReport) -> None:
+    with app.transaction() as store:
+        for feed in store.feeds(lock=True).values():
+            _judge_feed(app, store, feed, now, report)
+
+
+def _judge_feed(app: Anbu, store: Store, feed: Feed, now: datetime, report: SweepReport) -> None:
+    max_delay = app.settings.feed_max_delay(feed.carrier)
+    open_id = store.open_feed_alert(feed.carrier)
+    if feed.is_stale(now, max_delay):
+        if open_id is None:
+            stale_since = feed.stale_since(max_delay)
+            assert stale_since is not None  # is_stale implies a reference instant
+            alert_id = store.insert_alert(
+                {
+                    "subject_id": None,
+                    "carrier": feed.carrier.value,
+                    "kind": AlertKind.FEED_STALE.value,
+                    "state": AlertState.OPEN.value,
+                    "base_at": stale_since - max_delay,
+                    "due_at": stale_since,
+                    "opened_at": now,
+                }
+            )
+            report.opened.append(
+                OpenedAlert(alert_id, None, feed.carrier, AlertKind.FEED_STALE, stale_since)
+            )
+    elif open_id is not None:
+        # The feed caught up: the operator's case closes itself, with the reason recorded.
+        store.resolve_alert(open_id, Outcome.FEED_RECOVERED, "anbu", now)
+        report.recovered_feeds.append(feed.carrier)

@@ -1,0 +1,58 @@
+"""The one settings object, read from `ANBU_*` variables with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from anbu.domain.kinds import Carrier
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "anbu"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANBU_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    # Empty means SQLite in `data_dir`; `postgresql://…` selects PostgreSQL (psycopg 3).
+    database_url: str = ""
+    # A secret of any length; when unset, a random key is kept in `data_dir/secret.key`.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+
+    # How far ahead of the wall clock an event or watermark may claim to be.
+    future_tolerance_minutes: int = Field(default=5, ge=0, le=24 * 60)
+    feed_max_delay_minutes: int = Field(default=360, ge=1)
+    # Per-carrier overrides as JSON, e.g. ANBU_FEED_MAX_DELAY_BY_CARRIER='{"KT": 120}'.
+    feed_max_delay_by_carrier: dict[Carrier, int] = Field(default_factory=dict)
+    data_counts_as_life: bool = False
+    ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        url = self.database_url.strip()
+        if not url:
+            return f"sqlite:///{self.data_dir / 'anbu.sqlite3'}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url.removeprefix(plain)
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        return timedelta(minutes=self.future_tolerance_minutes)
+
+    def feed_max_delay(self, carrier: Carrier) -> timedelta:
+        minutes = self.feed_max_delay_by_carrier.get(carrier, self.feed_max_delay_minutes)
+        return timedelta(minutes=minutes)
