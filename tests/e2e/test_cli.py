@@ -1,0 +1,133 @@
+"""The `anbu` program's contract: exit codes, messages naming line and field, stdin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from builders import at, event, jsonl, subject_row, subjects_csv, watermark
+
+ANBU = str(Path(sys.executable).parent / "anbu")
+NOW = "2026-11-20T09:00:00+09:00"
+
+
+def _anbu(
+    env: dict[str, str], *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [ANBU, *args],
+        env=env,
+        input=stdin.decode() if stdin else None,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _enrolled(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "subjects.csv"
+    path.write_bytes(subjects_csv(subject_row()))
+    assert _anbu(env, "subjects", "import", str(path), "--now", NOW).returncode == 0
+
+
+def test_it_reports_counts_and_names_each_bad_row(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "subjects.csv"
+    path.write_bytes(
+        subjects_csv(subject_row(), subject_row(external_id="SD-2", consent_at="2026-11-01 09:00"))
+    )
+    done = _anbu(cli_env, "subjects", "import", str(path), "--now", NOW)
+    assert done.returncode == 1
+    assert "created 1, updated 0, unchanged 0, rejected 1" in done.stdout
+    assert "line 3, field 'consent_at'" in done.stderr
+    assert "no UTC offset" in done.stderr
+
+
+def test_it_refuses_a_file_with_resident_registration_numbers(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "subjects.csv"
+    header, row = subjects_csv(subject_row()).decode().splitlines()
+    path.write_text(f"{header},주민등록번호\n{row},480302-1234567\n")
+    done = _anbu(cli_env, "subjects", "import", str(path), "--now", NOW)
+    assert done.returncode == 2
+    assert "주민등록번호" in done.stderr
+    listed = _anbu(cli_env, "alerts", "list", "--json")
+    assert listed.returncode == 0
+    assert listed.stdout == ""
+
+
+def test_it_exits_0_when_every_line_is_accepted(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _enrolled(cli_env, tmp_path)
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(jsonl(event("010-1234-5678", "call_out", "2026-11-20T08:00:00+09:00")))
+    done = _anbu(cli_env, "ingest", str(path), "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    assert "stored 1" in done.stdout
+
+
+def test_it_exits_1_and_names_the_lines_it_rejected(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _enrolled(cli_env, tmp_path)
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(
+        jsonl(event("010-1234-5678", "call_out", "2026-11-20T08:00:00+09:00"))
+        + b"{broken\n"
+        + jsonl(event("010-1234-5678", "telepathy", "2026-11-20T08:00:00+09:00"))
+        + jsonl(event("010-1234-5678", "call_out", "2026-11-20T08:30:00+09:00"))
+    )
+    done = _anbu(cli_env, "ingest", str(path), "--now", NOW)
+    assert done.returncode == 1
+    assert "stored 2" in done.stdout
+    assert "line 2: not valid JSON" in done.stderr
+    assert "line 3, field 'kind'" in done.stderr
+
+
+def test_it_exits_2_when_nothing_can_be_read(cli_env: dict[str, str], tmp_path: Path) -> None:
+    missing = _anbu(cli_env, "ingest", str(tmp_path / "nowhere.jsonl"), "--now", NOW)
+    assert missing.returncode == 2
+    assert "nowhere.jsonl" in missing.stderr
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_bytes(b"{\n[\n")
+    assert _anbu(cli_env, "ingest", str(garbage), "--now", NOW).returncode == 2
+
+
+def test_it_reads_csv_from_standard_input(cli_env: dict[str, str], tmp_path: Path) -> None:
+    _enrolled(cli_env, tmp_path)
+    body = (
+        "event_id,carrier,phone,kind,occurred_at,duration_s,complete_until\n"
+        "KT-1,SKT,01012345678,call_in,2026-11-20T08:00:00+09:00,35,\n"
+        ",SKT,,watermark,,,2026-11-20T08:30:00+09:00\n"
+    )
+    done = _anbu(cli_env, "ingest", "-", "--now", NOW, stdin=body.encode())
+    assert done.returncode == 0, done.stderr
+    assert "stored 1" in done.stdout
+    assert "watermarks 1" in done.stdout
+    feeds = _anbu(cli_env, "feeds", "list", "--json", "--now", NOW)
+    (skt,) = [json.loads(line) for line in feeds.stdout.splitlines()]
+    assert skt["lag_seconds"] == 30 * 60
+
+
+def test_it_lists_alerts_as_json_with_seoul_offsets(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _enrolled(cli_env, tmp_path)
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(jsonl(watermark("SKT", at("2026-11-20 08:00"))))
+    assert _anbu(cli_env, "ingest", str(path), "--now", NOW).returncode == 0
+    assert _anbu(cli_env, "sweep", "--now", NOW).returncode == 0
+    listed = _anbu(cli_env, "alerts", "list", "--json")
+    (alert,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert {k: alert[k] for k in ("id", "subject_external_id", "kind", "state")} == {
+        "id": 1,
+        "subject_external_id": "SD-0001",
+        "kind": "no_activity",
+        "state": "open",
+    }
+    assert alert["due_at"] == "2026-11-03T09:00:00+09:00"
+    assert alert["opened_at"] == NOW
+    table = _anbu(cli_env, "alerts", "list")
+    assert "SD-0001" in table.stdout
