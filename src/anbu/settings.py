@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     feed_max_delay_by_carrier: dict[Carrier, int] = Field(default_factory=dict)
     data_counts_as_life: bool = False
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # Raw events are kept only this long: detection needs just each person's latest times.
+    event_retention_days: int = Field(default=90, ge=1)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     @property
     def future_tolerance(self) -> timedelta:
         return timedelta(minutes=self.future_tolerance_minutes)
+
+    @property
+    def event_retention(self) -> timedelta:
+        return timedelta(days=self.event_retention_days)
 
     def feed_max_delay(self, carrier: Carrier) -> timedelta:
         minutes = self.feed_max_delay_by_carrier.get(carrier, self.feed_max_delay_minutes)

@@ -41,6 +41,8 @@ class Outcome(StrEnum):
     FALSE_ALARM = "false_alarm"
     # Closed by the system, not by an officer: the feed caught up again.
     FEED_RECOVERED = "feed_recovered"
+    # The person withdrew consent: their case closes with their data.
+    CONSENT_WITHDRAWN = "consent_withdrawn"
 
 
 class SubjectStatus(StrEnum):

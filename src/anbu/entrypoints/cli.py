@@ -42,10 +42,12 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 subjects_app = typer.Typer(no_args_is_help=True, help="Enrolled people.")
 alerts_app = typer.Typer(no_args_is_help=True, help="Alerts (cases).")
 feeds_app = typer.Typer(no_args_is_help=True, help="Carrier feeds and their watermarks.")
+events_app = typer.Typer(no_args_is_help=True, help="Raw activity events.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
+app.add_typer(events_app, name="events")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -150,6 +152,26 @@ def subjects_pause(
             raise typer.Exit(EXIT_SOME_REJECTED)
     until_text = seoul(pause.ends_at) or "resumed"
     out.print(f"paused {external_id} from {seoul(pause.starts_at)} until {until_text}")
+
+
+@subjects_app.command("withdraw")
+def subjects_withdraw(external_id: str, now: NowOption = None) -> None:
+    """Consent withdrawn: stop monitoring and remove the person's data."""
+    at = _now(now)
+    with _anbu() as anbu:
+        if not subject_admin.withdraw(anbu, external_id, now=at, actor=_actor()):
+            err.print(f"no subject {external_id}", markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED)
+    out.print(f"withdrawn {external_id}: personal data and events removed", highlight=False)
+
+
+@events_app.command("purge")
+def events_purge(now: NowOption = None) -> None:
+    """Delete raw events older than the retention period (ANBU_EVENT_RETENTION_DAYS)."""
+    at = _now(now)
+    with _anbu() as anbu:
+        removed = subject_admin.purge_events(anbu, now=at)
+    out.print(f"purged {removed} events", highlight=False)
 
 
 @app.command("ingest")

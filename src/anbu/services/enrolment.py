@@ -91,6 +91,15 @@ def _enrol_one(
         return Rejection(line, "phone", f"this number is already enrolled for {holder}")
     if existing is not None and bytes(existing.record_key) == record_key:
         return "unchanged"
+    withdrawn_at = existing.withdrawn_at if existing is not None else None
+    withdrawn = withdrawn_at is not None
+    if withdrawn_at is not None and enrolment.consent_at <= withdrawn_at:
+        # An old list must not bring back someone who said no; a new consent does.
+        return Rejection(
+            line,
+            "consent_at",
+            "this person withdrew consent; enrolling again needs a newer consent",
+        )
     values: dict[str, Any] = {
         "centre_id": store.centre_id(enrolment.centre, now),
         "carrier": enrolment.carrier.value,
@@ -118,6 +127,8 @@ def _enrol_one(
         )
         store.audit(actor, "subject.created", now, subject_id=subject_id)
         return "created"
+    if withdrawn:
+        values.update(status=SubjectStatus.ACTIVE.value, withdrawn_at=None)
     store.update_subject(existing.id, values)
     # Periods or consent may have changed: the indexed due instant must follow.
     watch = store.watches([existing.id], lock=True)[existing.id]

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from anbu.adapters.storage.tables import (
@@ -114,6 +125,49 @@ class Store:
             for key, subject_id, consent_at, status in rows:
                 found[bytes(key)] = SubjectRef(subject_id, consent_at, SubjectStatus(status))
         return found
+
+    def forget_subject(
+        self, subject_id: int, personal: bytes, placeholder: bytes, now: datetime
+    ) -> None:
+        """Withdrawal: delete the person's events and pauses and overwrite what identifies
+        them; the alert history stays, holding no personal data."""
+        self.connection.execute(
+            delete(activity_events).where(activity_events.c.subject_id == subject_id)
+        )
+        self.connection.execute(delete(pauses).where(pauses.c.subject_id == subject_id))
+        self.connection.execute(
+            update(subjects)
+            .where(subjects.c.id == subject_id)
+            .values(
+                personal=personal,
+                phone_key=placeholder,
+                record_key=placeholder,
+                status=SubjectStatus.WITHDRAWN.value,
+                withdrawn_at=now,
+                last_life_at=None,
+                last_on_at=None,
+                last_off_at=None,
+                silence_alerted_base=None,
+                off_alerted_base=None,
+                next_due_at=None,
+                updated_at=now,
+            )
+        )
+
+    def open_alert_ids(self, subject_id: int) -> list[int]:
+        return list(
+            self.connection.scalars(
+                select(alerts.c.id).where(
+                    alerts.c.subject_id == subject_id, alerts.c.state != AlertState.RESOLVED.value
+                )
+            )
+        )
+
+    def purge_events(self, received_before: datetime) -> int:
+        result = self.connection.execute(
+            delete(activity_events).where(activity_events.c.received_at < received_before)
+        )
+        return int(result.rowcount)
 
     def count_subjects(self) -> int:
         return int(self.connection.scalar(select(func.count()).select_from(subjects)) or 0)

@@ -86,6 +86,7 @@ subjects = Table(
     Column("phone_off_custom", Boolean(), nullable=False),
     Column("consent_at", Instant(), nullable=False),
     Column("status", String(16), nullable=False),
+    Column("withdrawn_at", Instant()),
     Column("last_life_at", Instant()),
     Column("last_on_at", Instant()),
     Column("last_off_at", Instant()),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:33:45.673630
+Create Date: 2026-11-25
 """
 
 from collections.abc import Sequence
@@ -98,6 +98,9 @@ def upgrade() -> None:
             "consent_at", anbu.adapters.storage.tables.Instant(timezone=True), nullable=False
         ),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "withdrawn_at", anbu.adapters.storage.tables.Instant(timezone=True), nullable=True
+        ),
         sa.Column(
             "last_life_at", anbu.adapters.storage.tables.Instant(timezone=True), nullable=True
         ),
