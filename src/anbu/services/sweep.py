@@ -7,6 +7,7 @@ from datetime import datetime
 
 from anbu.adapters.storage.repository import Store
 from anbu.bootstrap import Anbu
+from anbu.domain.detection import Overdue
 from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
 from anbu.domain.watermarks import Feed
 
@@ -68,32 +69,39 @@ def _open_due(
     report: SweepReport,
 ) -> None:
     watches = store.watches(subject_ids, lock=False)  # rows already held by due_subjects
+    open_now = store.open_alert_bases(subject_ids)
+    due: list[tuple[int, Overdue]] = []
     changed = {}
     for subject_id in subject_ids:
         watch = watches[subject_id]
-        open_kinds = store.open_kinds(subject_id)
+        open_kinds = {kind for kind, _ in open_now.get(subject_id, ())}
         for overdue in watch.overdue(until):
             if overdue.kind in open_kinds:
                 # One open alert per kind: the officer's open case still stands for this.
                 report.still_open += 1
                 continue
-            alert_id = store.insert_alert(
-                {
-                    "subject_id": subject_id,
-                    "carrier": carrier.value,
-                    "kind": overdue.kind.value,
-                    "state": AlertState.OPEN.value,
-                    "base_at": overdue.base,
-                    "due_at": overdue.due_at,
-                    "opened_at": now,
-                }
-            )
-            report.opened.append(
-                OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
-            )
+            due.append((subject_id, overdue))
             watch = watch.alerted(overdue)
         if watch != watches[subject_id]:
             changed[subject_id] = watch
+    alert_ids = store.insert_alerts(
+        [
+            {
+                "subject_id": subject_id,
+                "carrier": carrier.value,
+                "kind": overdue.kind.value,
+                "state": AlertState.OPEN.value,
+                "base_at": overdue.base,
+                "due_at": overdue.due_at,
+                "opened_at": now,
+            }
+            for subject_id, overdue in due
+        ]
+    )
+    for alert_id, (subject_id, overdue) in zip(alert_ids, due, strict=True):
+        report.opened.append(
+            OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
+        )
     store.save_watches(changed, now)
 
 

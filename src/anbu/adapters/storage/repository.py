@@ -354,17 +354,16 @@ class Store:
 
     # -- alerts ------------------------------------------------------------------
 
-    def open_kinds(self, subject_id: int) -> set[AlertKind]:
-        rows = self.connection.scalars(
-            select(alerts.c.kind).where(
-                alerts.c.subject_id == subject_id, alerts.c.state != AlertState.RESOLVED.value
-            )
-        )
-        return {AlertKind(kind) for kind in rows}
-
     def insert_alert(self, values: dict[str, Any]) -> int:
         result = self.connection.execute(insert(alerts).values(**values).returning(alerts.c.id))
         return int(result.scalar_one())
+
+    def insert_alerts(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert many; the ids come back in the order of `rows`."""
+        if not rows:
+            return []
+        statement = insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True)
+        return [int(alert_id) for alert_id in self.connection.scalars(statement, rows)]
 
     def open_feed_alert(self, carrier: Carrier) -> int | None:
         return self.connection.scalar(
