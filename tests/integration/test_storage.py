@@ -39,7 +39,7 @@ def test_it_upgrades_only_once(anbu: Anbu) -> None:
 
 
 def test_it_knows_the_newest_migration_without_asking_alembic(anbu: Anbu) -> None:
-    assert storage.SCHEMA_HEAD == storage.head_revision(anbu.engine)
+    assert storage.head_revision(anbu.engine) == storage.SCHEMA_HEAD
 
 
 def test_it_keeps_no_name_phone_address_or_birth_date_in_the_sqlite_file(tmp_path: Path) -> None:

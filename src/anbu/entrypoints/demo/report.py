@@ -1,0 +1,117 @@
+"""The end of the demo on screen: who was flagged and why, and whether each planted
+incident was caught."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from anbu.entrypoints.demo.screen import ingested
+from anbu.entrypoints.demo.simulation import Totals
+from anbu.entrypoints.demo.verdict import Cause, Flagged, Verdict
+from anbu.entrypoints.demo.wording import CAUSES, day_and_time, hours, kind_label, when
+
+_MAX_ROWS = 50
+
+
+def final(console: Console, verdict: Verdict, totals: Totals, where: str) -> None:
+    console.print()
+    console.rule("결과 (results)")
+    console.print(f"받은 자료  {ingested(totals)}", highlight=False)
+    console.print(_flagged_table(verdict.flagged))
+    for ok, message in _checks(verdict):
+        mark = "[green]✓[/]" if ok else "[bold red]✗[/]"
+        console.print(f"{mark} {message}", highlight=False)
+    console.print()
+    console.print(
+        "같은 설정에서 `anbu alerts list` 로 알림 목록을 볼 수 있습니다 (shows them). "
+        f"데이터베이스: {where}",
+        highlight=False,
+        markup=False,
+    )
+    if not verdict.ok:
+        console.print("[bold red]데모 확인 실패 (demo check failed)[/]")
+
+
+def _flagged_table(flagged: list[Flagged]) -> Table:
+    table = Table(
+        title=f"알림을 받은 분 {len(flagged)}건, 서울 시각 (who was flagged and why)",
+        caption="연출 = 데모가 심어 둔 사건 (planted) · 자연 = 평소 생활의 공백 (natural)",
+        # Tight columns so that the table fits an 80-column terminal unwrapped.
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        show_edge=False,
+    )
+    for column in ("대상자", "이름", "동", "기한"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("알림")
+    table.add_column("까닭 (why)")
+    for item in flagged[:_MAX_ROWS]:
+        table.add_row(
+            item.alert.subject_external_id,
+            item.person.masked_name,
+            item.person.dong,
+            day_and_time(item.alert.due_at),
+            kind_label(item.alert),
+            CAUSES[item.cause],
+            style="red" if item.cause is Cause.UNEXPLAINED else None,
+        )
+    if len(flagged) > _MAX_ROWS:
+        table.caption = f"… 외 {len(flagged) - _MAX_ROWS}건 (anbu alerts list) · {table.caption}"
+    return table
+
+
+def _checks(verdict: Verdict) -> list[tuple[bool, str]]:
+    checks = [_silence(verdict), _switch_off(verdict), _stall(verdict)]
+    if verdict.unexplained:
+        checks.append(
+            (False, f"실제와 맞지 않는 알림 {len(verdict.unexplained)}건 (alerts not borne out)")
+        )
+    else:
+        checks.append(
+            (
+                True,
+                f"자연 발생 알림 {len(verdict.natural)}건: 모두 그동안 정말 연락이 없던 분 "
+                "(natural alerts, each borne out by a real silence)",
+            )
+        )
+    return checks
+
+
+def _silence(verdict: Verdict) -> tuple[bool, str]:
+    label = "연락 끊김 (planted: falls silent)"
+    if verdict.silence is None:
+        return False, f"{label}: 알림이 열리지 않았습니다"
+    alert, person = verdict.silence.alert, verdict.silence.person
+    return True, (
+        f"{label}: {person.masked_name} · {person.dong} — 마지막 신호 {when(alert.base_at)}, "
+        f"{hours(alert.due_at - alert.base_at)}시간 뒤 기한 → {when(alert.opened_at)} 점검에서 알림"
+    )
+
+
+def _switch_off(verdict: Verdict) -> tuple[bool, str]:
+    label = "휴대전화 꺼짐 (planted: phone switched off)"
+    if verdict.switch_off is None:
+        return False, f"{label}: 알림이 열리지 않았습니다"
+    alert, person = verdict.switch_off.alert, verdict.switch_off.person
+    return True, (
+        f"{label}: {person.masked_name} · {person.dong} — {when(alert.base_at)}에 꺼짐, "
+        f"{hours(alert.due_at - alert.base_at)}시간 뒤 기한 → {when(alert.opened_at)} 점검에서 알림"
+    )
+
+
+def _stall(verdict: Verdict) -> tuple[bool, str]:
+    check = verdict.stall
+    carrier = check.stall.carrier.value
+    label = f"{carrier} 자료 지연 (planted: {carrier} feed stall)"
+    states = ", ".join(
+        f"{a.carrier} {a.outcome.value if a.outcome else a.state.value}" for a in check.feed_alerts
+    )
+    message = (
+        f"{label}: 운영 알림 {len(check.feed_alerts)}건 ({states or '없음'}), "
+        f"지연 동안 {carrier} 대상자 알림 {len(check.during)}건"
+    )
+    if check.ok:
+        message += " — 자료가 따라잡자 운영 알림은 저절로 닫혔습니다"
+    return check.ok, message

@@ -1,0 +1,210 @@
+"""What the demo shows while it runs: a header, a live dashboard, and one line for each
+thing worth seeing (an alert opening, a feed recovering, a rejected line, the narrator
+announcing a planted incident)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from rich.console import Console, RenderableType
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from anbu.adapters.storage.repository import AlertRow
+from anbu.domain.kinds import AlertKind, Carrier
+from anbu.domain.rejections import Rejection
+from anbu.entrypoints.clock import SEOUL
+from anbu.entrypoints.demo.incidents import Plan
+from anbu.entrypoints.demo.roster import Person
+from anbu.entrypoints.demo.simulation import Totals
+from anbu.entrypoints.demo.timeline import Timeline
+from anbu.entrypoints.demo.wording import count, hhmm, kind_label, span, when
+from anbu.services.enrolment import EnrolmentReport
+from anbu.services.feeds import FeedStatus
+
+_COUNTED = (
+    (AlertKind.NO_ACTIVITY, "통화 없음"),
+    (AlertKind.PHONE_OFF, "휴대전화 꺼짐"),
+    (AlertKind.FEED_STALE, "자료 지연"),
+)
+
+# -- before the run ---------------------------------------------------------------
+
+
+def header(
+    console: Console,
+    *,
+    people: int,
+    timeline: Timeline,
+    seconds: float,
+    feed_delay: timedelta,
+    where: str,
+    earlier_demo: bool,
+) -> None:
+    days = (timeline.end - timeline.start).days
+    pace = f"약 {seconds:g}초에" if seconds > 0 else "최대한 빨리"
+    lines = [
+        f"17개 동 · {count(people)}명 · 통신사 3곳(SKT·KT·LGU) · {days}일을 {pace} 재생합니다",
+        f"모의 기간  {when(timeline.start)} → {when(timeline.end)} (서울 시각)",
+        f"데모 설정  통신사 자료 허용 지연을 {span(feed_delay)}으로 둡니다 (기본값 6시간)",
+        f"데이터베이스  {where}",
+    ]
+    if earlier_demo:
+        lines.append("지난 데모 자료를 지우고 새로 시작합니다")
+    title = "안부 데모 · 서울특별시 성동구 (anbu demo · Seongdong-gu)"
+    console.print(Panel("\n".join(lines), title=title, expand=False), highlight=False)
+
+
+def refused(console: Console, where: str) -> None:
+    console.print(
+        "[bold red]데모를 시작하지 않습니다.[/] 이 데이터베이스에는 데모가 아닌 자료가 있습니다:\n"
+        f"  {where}\n"
+        "데모는 이 자료를 지우거나 바꾸지 않습니다. 다른 곳을 지정해 실행하세요:\n"
+        "  ANBU_DATA_DIR=/tmp/anbu-demo anbu demo   (또는 ANBU_DATABASE_URL)\n"
+        "[dim]The database holds data that is not the demo's; the demo leaves it untouched. "
+        "Set ANBU_DATA_DIR (or ANBU_DATABASE_URL) to another place.[/]",
+        highlight=False,
+    )
+
+
+def unusable(console: Console, reason: str) -> None:
+    console.print(f"[bold red]데모를 시작할 수 없습니다:[/] {reason}", highlight=False)
+
+
+def done(console: Console, message: str) -> None:
+    console.print(f"[green]✓[/] {message}", highlight=False)
+
+
+def enrolled(console: Console, report: EnrolmentReport, centres: int) -> None:
+    done(
+        console,
+        f"대상자 등록 (subjects CSV → import): 신규 {count(report.created)}명 · "
+        f"거부 {len(report.rejected)} · 동주민센터 {centres}곳",
+    )
+
+
+# -- during the run ---------------------------------------------------------------
+
+
+def line(console: Console, at: datetime, message: Text) -> None:
+    console.print(Text.assemble((when(at), "dim"), "  ", message), highlight=False)
+
+
+def opened(row: AlertRow, person: Person | None) -> Text:
+    if person is None:
+        return Text.assemble(
+            ("⚠ 운영 알림  ", "bold yellow"),
+            kind_label(row),
+            (f" · 자료가 {hhmm(row.base_at)}까지만 와 있음", "dim"),
+        )
+    same_day = row.due_at.astimezone(SEOUL).date() == row.opened_at.astimezone(SEOUL).date()
+    due = hhmm(row.due_at) if same_day else when(row.due_at)
+    return Text.assemble(
+        ("⚠ 알림  ", "bold red"),
+        f"{person.masked_name} · {person.dong} · {kind_label(row)}",
+        (f" · 기한 {due} · {row.subject_external_id}", "dim"),
+    )
+
+
+def recovered(carrier: Carrier) -> Text:
+    return Text.assemble(
+        ("✓ ", "green"), f"통신사 {carrier.value} 자료가 따라잡았습니다 · 운영 알림 자동 종료"
+    )
+
+
+def rejected(carrier: Carrier, rejection: Rejection) -> Text:
+    return Text.assemble(
+        ("✗ 거부  ", "magenta"),
+        f"{carrier.value} 파일 ",
+        (str(rejection), "dim"),
+        " · 나머지 줄은 저장",
+    )
+
+
+def more_rejected(hidden: int) -> Text:
+    return Text(f"✗ 거부 {count(hidden)}건 더 (모두 합계에 셉니다)", style="magenta")
+
+
+def narration(plan: Plan, before: datetime, at: datetime, backlog: int) -> list[Text]:
+    """The narrator announces the planted incidents of the hour (before, at], which the
+    product itself cannot know."""
+    told: list[str] = []
+    silence, off, stall = plan.silence, plan.switch_off, plan.stall
+    if before < silence.at <= at:
+        who = silence.person
+        told.append(
+            f"{who.masked_name} 님({who.dong}, {who.carrier.value})이 {hhmm(silence.at)} 이후 "
+            "연락이 끊깁니다. 부재중 전화와 문자는 계속 옵니다."
+        )
+    if before < off.at <= at:
+        who = off.person
+        told.append(
+            f"{who.masked_name} 님({who.dong}, {who.carrier.value})의 휴대전화가 "
+            f"{hhmm(off.at)}에 꺼지고 다시 켜지지 않습니다."
+        )
+    if at == stall.starts_at:
+        told.append(
+            f"이제부터 {span(stall.ends_at - stall.starts_at)} 동안 "
+            f"{stall.carrier.value}가 자료도 기준 시각도 보내지 않습니다."
+        )
+    if at == stall.ends_at:
+        told.append(
+            f"{stall.carrier.value} 전송 재개: 밀린 자료 {count(backlog)}건과 "
+            "기준 시각(워터마크)을 한꺼번에 보냅니다."
+        )
+    return [Text(f"[연출] {message}", style="cyan") for message in told]
+
+
+def dashboard(
+    at: datetime,
+    index: int,
+    steps: int,
+    totals: Totals,
+    feeds: Sequence[FeedStatus],
+    alerts: Counter[AlertKind],
+) -> RenderableType:
+    clock = Table.grid(padding=(0, 2))
+    clock.add_row(
+        when(at), ProgressBar(total=steps, completed=index, width=30), f"{index}/{steps}시간"
+    )
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("모의 시각", clock)
+    grid.add_row("받은 자료", _kept(totals))
+    grid.add_row("버린 자료", _dropped(totals))
+    ordered = sorted(feeds, key=lambda status: list(Carrier).index(status.carrier))
+    grid.add_row("통신사", Text(" · ").join(_feed(status, at) for status in ordered))
+    grid.add_row("알림", " · ".join(f"{label} {alerts[kind]}" for kind, label in _COUNTED))
+    return Panel(grid, title="안부 · 성동구 (서울 시각)", expand=False)
+
+
+def ingested(totals: Totals) -> str:
+    return f"{_kept(totals)} · {_dropped(totals)}"
+
+
+def _kept(totals: Totals) -> str:
+    return (
+        f"저장 {count(totals.stored)} · 그중 늦게 도착 {count(totals.late)} · "
+        f"중복 무시 {count(totals.duplicates)}"
+    )
+
+
+def _dropped(totals: Totals) -> str:
+    return (
+        f"미등록 번호 {count(totals.unknown_numbers)} · 형식 오류로 거부 {count(totals.rejected)}"
+    )
+
+
+def _feed(status: FeedStatus, at: datetime) -> Text:
+    name = status.carrier.value
+    if status.watermark is None:
+        return Text(f"{name} 아직 없음", style="dim")
+    if status.stale:
+        lag = span(at - status.watermark)
+        return Text(f"{name} 지연 {hhmm(status.watermark)}까지 ({lag} 전)", style="bold yellow")
+    return Text(f"{name} 정상 {hhmm(status.watermark)}까지", style="green")

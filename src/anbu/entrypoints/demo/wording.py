@@ -1,0 +1,64 @@
+"""How the demo words times, counts and alerts: Korean first, times in Asia/Seoul."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from anbu.adapters.storage.repository import AlertRow
+from anbu.domain.kinds import AlertKind
+from anbu.entrypoints.clock import SEOUL
+from anbu.entrypoints.demo.verdict import Cause
+
+_WEEKDAYS = "월화수목금토일"
+_HOUR = timedelta(hours=1)
+
+# 연출 (staged) is what the demo planted; 자연 (natural) what ordinary life produced.
+CAUSES = {
+    Cause.PLANTED_SILENCE: "연출: 연락 끊김",
+    Cause.PLANTED_SWITCH_OFF: "연출: 전원 꺼짐",
+    Cause.NATURAL_QUIET: "자연: 조용한 분",
+    Cause.NATURAL_GAP: "자연: 긴 공백",
+    Cause.UNEXPLAINED: "설명 안 됨: 실제로는 연락이 있었음",
+}
+
+
+def when(instant: datetime) -> str:
+    """11월 24일(월) 09:15"""
+    local = instant.astimezone(SEOUL)
+    return f"{local.month}월 {local.day}일({_WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def day_and_time(instant: datetime) -> str:
+    """21일 17:14, for narrow tables that span a few days."""
+    local = instant.astimezone(SEOUL)
+    return f"{local.day}일 {local:%H:%M}"
+
+
+def hhmm(instant: datetime) -> str:
+    return f"{instant.astimezone(SEOUL):%H:%M}"
+
+
+def count(number: int) -> str:
+    return f"{number:,}"
+
+
+def hours(period: timedelta) -> str:
+    """Whole hours as a number (48), for periods that are whole hours."""
+    return f"{period / _HOUR:g}"
+
+
+def span(period: timedelta) -> str:
+    """3시간 15분"""
+    minutes = int(period.total_seconds() // 60)
+    whole, rest = divmod(minutes, 60)
+    return f"{whole}시간 {rest}분" if rest else f"{whole}시간"
+
+
+def kind_label(row: AlertRow) -> str:
+    """48시간 통화 없음 / 휴대전화 24시간 꺼짐 / 통신사 KT 자료 지연"""
+    period = hours(row.due_at - row.base_at)  # no pauses in the demo: due = base + period
+    if row.kind is AlertKind.NO_ACTIVITY:
+        return f"{period}시간 통화 없음"
+    if row.kind is AlertKind.PHONE_OFF:
+        return f"휴대전화 {period}시간 꺼짐"
+    return f"통신사 {row.carrier} 자료 지연"

@@ -1,0 +1,110 @@
+"""`anbu demo` end to end: the installed console script, in a throwaway data folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# One worker runs the whole module, so the small demo below runs once for all its readers.
+pytestmark = pytest.mark.xdist_group("demo")
+
+ANBU = Path(sys.executable).parent / "anbu"
+SMALL_DEMO = ("demo", "--subjects", "300", "--days", "3", "--seconds", "0")
+
+
+@dataclass(frozen=True)
+class Finished:
+    run: subprocess.CompletedProcess[str]
+    alerts: list[dict[str, Any]]
+
+
+def anbu(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # Only this folder: no ANBU_* setting of the developer's may leak in.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANBU_")}
+    env.update(ANBU_DATA_DIR=str(data_dir), COLUMNS="200")
+    return subprocess.run(
+        [str(ANBU), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def alerts_in(data_dir: Path) -> list[dict[str, Any]]:
+    listed = anbu(data_dir, "alerts", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines() if line.strip()]
+
+
+def demo_in(data_dir: Path) -> Finished:
+    run = anbu(data_dir, *SMALL_DEMO)
+    return Finished(run, alerts_in(data_dir))
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Finished:
+    return demo_in(tmp_path_factory.mktemp("demo"))
+
+
+def test_it_exits_0_when_every_planted_incident_is_flagged(finished: Finished) -> None:
+    assert finished.run.returncode == 0, finished.run.stdout + finished.run.stderr
+
+
+def test_it_names_the_planted_incidents(finished: Finished) -> None:
+    for planted in ("planted: falls silent", "planted: phone switched off", "planted: KT feed"):
+        assert planted in finished.run.stdout
+
+
+def test_it_leaves_a_no_activity_alert_for_alerts_list(finished: Finished) -> None:
+    assert any(a["kind"] == "no_activity" for a in finished.alerts)
+
+
+def test_it_leaves_a_phone_off_alert_for_alerts_list(finished: Finished) -> None:
+    assert any(a["kind"] == "phone_off" for a in finished.alerts)
+
+
+def test_it_leaves_one_feed_alert_resolved_when_the_stalled_carrier_caught_up(
+    finished: Finished,
+) -> None:
+    feed_alerts = [a for a in finished.alerts if a["kind"] == "feed_stale"]
+
+    assert [(a["carrier"], a["state"], a["outcome"]) for a in feed_alerts] == [
+        ("KT", "resolved", "feed_recovered")
+    ]
+
+
+def test_it_wipes_its_own_earlier_database_when_run_again(tmp_path: Path) -> None:
+    demo_in(tmp_path)
+
+    again = demo_in(tmp_path)
+
+    assert again.run.returncode == 0, again.run.stdout + again.run.stderr
+    assert len([a for a in again.alerts if a["kind"] == "feed_stale"]) == 1
+
+
+def test_it_refuses_a_database_that_holds_real_people_and_leaves_it_untouched(
+    tmp_path: Path,
+) -> None:
+    subjects = tmp_path / "subjects.csv"
+    subjects.write_text(
+        "external_id,name,birth_date,phone,carrier,centre,address,"
+        "inactivity_hours,phone_off_hours,consent_at\n"
+        "P-1,홍길동,1950-03-01,010-2345-6789,SKT,마장동,서울 성동구 마장로 1,,,"
+        "2025-01-02T09:00:00+09:00\n",
+        encoding="utf-8",
+    )
+    data_dir = tmp_path / "real"
+    assert anbu(data_dir, "subjects", "import", str(subjects)).returncode == 0
+    database = data_dir / "anbu.sqlite3"
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+
+    refused = anbu(data_dir, *SMALL_DEMO)
+
+    assert refused.returncode == 2
+    assert "ANBU_DATA_DIR" in refused.stdout
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
