@@ -24,7 +24,7 @@ from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import AlertState
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
-from anbu.entrypoints.clock import seoul, wall_clock
+from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
 from anbu.services.enrolment import enrol
@@ -291,19 +291,20 @@ def alerts_list(
             }
             sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"alerts ({len(rows)})")
-    for column in ("id", "subject", "centre", "kind", "state", "due_at", "opened_at", "resumed"):
-        table.add_column(column)
+    table = Table(title=f"alerts ({len(rows)}) · Asia/Seoul", box=None, header_style="bold")
+    for column in ("id", "subject", "centre", "kind", "state", "due", "opened", "resumed"):
+        # Whole values, never an ellipsis: a cut-off reference is worse than a wrapped one.
+        table.add_column(column, overflow="fold", no_wrap=column in {"id", "subject"})
     for row in rows:
         table.add_row(
             str(row.id),
             row.subject_external_id or f"feed {row.carrier}",
             row.centre or "",
             row.kind.value,
-            row.state.value,
-            seoul(row.due_at),
-            seoul(row.opened_at),
-            seoul(row.resumed_at),
+            row.outcome.value if row.outcome else row.state.value,
+            seoul_minute(row.due_at),
+            seoul_minute(row.opened_at),
+            seoul_minute(row.resumed_at),
         )
     out.print(table)
 

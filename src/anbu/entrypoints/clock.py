@@ -15,3 +15,8 @@ def wall_clock() -> datetime:
 def seoul(instant: datetime | None) -> str:
     """ISO 8601 in Asia/Seoul, as officers read times; empty for None."""
     return "" if instant is None else instant.astimezone(SEOUL).isoformat()
+
+
+def seoul_minute(instant: datetime | None) -> str:
+    """`11-05 10:00`, Asia/Seoul: compact, for tables people read (JSON has the rest)."""
+    return "" if instant is None else instant.astimezone(SEOUL).strftime("%m-%d %H:%M")

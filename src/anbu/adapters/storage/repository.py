@@ -1,5 +1,5 @@
 """The store: every query anbu makes, over one connection. It never commits; the
-service that opened the transaction does (see `anbu.services.unit_of_work`)."""
+service that opened the transaction does (see `Anbu.transaction` in `anbu.bootstrap`)."""
 
 from __future__ import annotations
 
