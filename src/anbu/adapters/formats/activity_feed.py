@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from anbu.adapters.formats.text import csv_rows
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.domain.activity import ActivityEvent
 from anbu.domain.kinds import ActivityKind, Carrier
@@ -91,13 +92,25 @@ def _read_jsonl(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
         if not raw.strip():
             continue
         try:
-            yield _document(number, _object(json.loads(raw)), limit)
+            yield _document(number, _object(_json(raw)), limit)
         except json.JSONDecodeError as exc:
             yield Rejection(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
         except UnicodeDecodeError:
             yield Rejection(number, None, "not valid UTF-8")
         except _FieldError as exc:
             yield Rejection(number, exc.field, exc.reason)
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise
+    except ValueError as exc:
+        # json.loads refuses integers of more than 4,300 digits with a bare ValueError.
+        raise _FieldError(None, "not valid JSON (a number is too long)") from exc
+    except RecursionError as exc:
+        raise _FieldError(None, "not valid JSON (nested too deeply)") from exc
 
 
 def _object(document: Any) -> dict[str, Any]:
@@ -113,8 +126,11 @@ def _read_csv(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
     missing = [c for c in ("carrier", "kind") if c not in header]
     if missing:
         raise UnreadableInputError(f"CSV header lacks column(s): {', '.join(missing)}")
-    for row in reader:
+    for row in csv_rows(reader):
         number = reader.line_num
+        if isinstance(row, Rejection):
+            yield row
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):

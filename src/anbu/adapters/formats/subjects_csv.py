@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from anbu.adapters.formats.text import decode
+from anbu.adapters.formats.text import csv_rows, decode
 from anbu.adapters.formats.timestamps import TimestampError, parse_date, parse_instant
 from anbu.domain.kinds import Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
@@ -51,6 +51,7 @@ _RRN_HEADERS = {
 }
 _RRN_VALUE = re.compile(r"^\s*\d{6}-[1-8]\d{6}\s*$")
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_MAX_HOURS = 1_000_000
 _CARRIER_ALIASES = {"SKT": Carrier.SKT, "KT": Carrier.KT, "LGU": Carrier.LGU, "LGU+": Carrier.LGU}
 
 Parsed = tuple[int, Enrolment] | Rejection
@@ -68,8 +69,11 @@ def read_subjects(data: bytes, *, now: datetime, periods: GroupPeriods) -> Itera
     _check_header(header)
     index = {name: header.index(name) for name in COLUMNS}
     seen: dict[str, int] = {}
-    for row in reader:
+    for row in csv_rows(reader):
         line = reader.line_num
+        if isinstance(row, Rejection):
+            yield row
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -174,4 +178,7 @@ def _hours(name: str, text: str) -> timedelta | None:
         raise EnrolmentError(name, f"{value!r} is not a number of hours") from exc
     if not hours.is_finite():
         raise EnrolmentError(name, f"{value!r} is not a number of hours")
+    if hours.copy_abs() > _MAX_HOURS:
+        # Checked before any arithmetic: 1e30 hours is no timedelta, and abs() would overflow.
+        raise EnrolmentError(name, f"{value} h is far outside any allowed period")
     return timedelta(minutes=int(hours * 60))

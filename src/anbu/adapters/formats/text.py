@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from anbu.domain.rejections import UnreadableInputError
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from anbu.domain.rejections import Rejection, UnreadableInputError
 
 
 def decode(data: bytes) -> str:
@@ -17,3 +21,17 @@ def decode(data: bytes) -> str:
         raise UnreadableInputError(
             f"the file is neither UTF-8 nor CP949 (undecodable byte at offset {exc.start})"
         ) from exc
+
+
+def csv_rows(reader: Any) -> Iterator[list[str] | Rejection]:
+    """The rows of a `csv.reader`, with a Rejection for each row the reader cannot parse
+    (a field over the size limit): one bad row must not stop the rest of the file."""
+    while True:
+        try:
+            row: list[str] = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Rejection(reader.line_num, None, f"not valid CSV ({exc})")
+            continue
+        yield row

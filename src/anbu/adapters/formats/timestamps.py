@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 
 class TimestampError(ValueError):
@@ -20,6 +20,11 @@ def parse_instant(text: str) -> datetime:
         raise TimestampError(f"{value!r} is not an ISO 8601 timestamp") from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise TimestampError(f"{value!r} has no UTC offset (write e.g. {value}+09:00)")
+    try:
+        # Instants are stored in UTC: 0001-01-01T00:00+09:00 has no UTC form at all.
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise TimestampError(f"{value!r} is out of range") from None
     return parsed
 
 

@@ -1,0 +1,277 @@
+"""Reading the district's subject list (SPEC §4) into enrolments and rejections."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from anbu.adapters.formats.subjects_csv import COLUMNS, Parsed, read_subjects
+from anbu.domain.kinds import Carrier, Group
+from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.subjects import Enrolment, GroupPeriods
+
+KST = timezone(timedelta(hours=9))
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=KST)
+HOUR = timedelta(hours=1)
+HEADER = ",".join(COLUMNS)
+GOOD = {
+    "external_id": "SD-0001",
+    "name": "김영희",
+    "birth_date": "1948-03-15",
+    "phone": "010-1234-5678",
+    "carrier": "SKT",
+    "centre": "왕십리도선동",
+    "address": "서울특별시 성동구 왕십리로 222",
+    "inactivity_hours": "",
+    "phone_off_hours": "",
+    "consent_at": "2026-11-01T10:00:00+09:00",
+}
+
+
+def row(**changes: str) -> str:
+    cells = {**GOOD, **changes}
+    return ",".join(cells[name] for name in COLUMNS)
+
+
+def csv_bytes(*lines: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
+    return "\n".join([header, *lines, ""]).encode(encoding)
+
+
+def read_data(data: bytes, periods: GroupPeriods | None = None) -> list[Parsed]:
+    return list(read_subjects(data, now=NOW, periods=periods or GroupPeriods()))
+
+
+def read(*lines: str, periods: GroupPeriods | None = None) -> list[Parsed]:
+    return read_data(csv_bytes(*lines), periods)
+
+
+def only_enrolment(parsed: list[Parsed]) -> Enrolment:
+    """The enrolment of a file whose one row, on line 2, is good."""
+    (only,) = parsed
+    assert not isinstance(only, Rejection), only
+    line, enrolment = only
+    assert line == 2
+    return enrolment
+
+
+def enrolled(*lines: str, periods: GroupPeriods | None = None) -> Enrolment:
+    return only_enrolment(read(*lines, periods=periods))
+
+
+def rejection(*lines: str) -> Rejection:
+    """The rejection from a file of one bad row."""
+    (only,) = read(*lines)
+    assert isinstance(only, Rejection)
+    return only
+
+
+def test_it_reads_a_good_row() -> None:
+    assert enrolled(row()) == Enrolment(
+        external_id="SD-0001",
+        name="김영희",
+        birth_date=date(1948, 3, 15),
+        phone="+821012345678",
+        carrier=Carrier.SKT,
+        centre="왕십리도선동",
+        address="서울특별시 성동구 왕십리로 222",
+        consent_at=datetime(2026, 11, 1, 10, 0, tzinfo=KST),
+        group=Group.AGE_75_PLUS,
+        inactivity=48 * HOUR,
+        inactivity_custom=False,
+        phone_off=24 * HOUR,
+        phone_off_custom=False,
+    )
+
+
+def test_empty_periods_take_the_default_of_the_persons_group() -> None:
+    periods = GroupPeriods(
+        inactivity={g: (24 if g is Group.AGE_75_PLUS else 72) * HOUR for g in Group},
+        phone_off={g: (12 if g is Group.AGE_75_PLUS else 24) * HOUR for g in Group},
+    )
+    elder = enrolled(row(), periods=periods)
+    assert (elder.inactivity, elder.phone_off) == (24 * HOUR, 12 * HOUR)
+
+
+def test_given_periods_are_taken_as_custom() -> None:
+    custom = enrolled(row(inactivity_hours="36.5", phone_off_hours="6"))
+    assert (
+        custom.inactivity,
+        custom.inactivity_custom,
+        custom.phone_off,
+        custom.phone_off_custom,
+    ) == (
+        timedelta(hours=36, minutes=30),
+        True,
+        6 * HOUR,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    "phone", ["010-1234-5678", "01012345678", "+82 10-1234-5678", "+821012345678", "010 1234 5678"]
+)
+def test_it_reads_every_common_phone_form(phone: str) -> None:
+    assert enrolled(row(phone=phone)).phone == "+821012345678"
+
+
+@pytest.mark.parametrize(
+    ("written", "carrier"),
+    [("KT", Carrier.KT), ("LGU", Carrier.LGU), ("LG U+", Carrier.LGU), ("skt", Carrier.SKT)],
+)
+def test_it_reads_the_carrier_as_offices_write_it(written: str, carrier: Carrier) -> None:
+    assert enrolled(row(carrier=written)).carrier is carrier
+
+
+def test_a_bad_row_is_rejected_with_its_line_and_field_and_good_rows_still_read() -> None:
+    parsed = read(
+        row(),
+        row(external_id="SD-0002", phone="02-123-4567"),
+        row(external_id="SD-0003", phone="010-9999-0000"),
+    )
+    assert [(p.line, p.field) if isinstance(p, Rejection) else p[0] for p in parsed] == [
+        2,
+        (3, "phone"),
+        4,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"external_id": ""}, "external_id"),
+        ({"external_id": "SD 0001"}, "external_id"),
+        ({"name": " "}, "name"),
+        ({"centre": ""}, "centre"),
+        ({"address": ""}, "address"),
+        ({"birth_date": "15/03/1948"}, "birth_date"),
+        ({"birth_date": "2027-01-01"}, "birth_date"),
+        ({"phone": "not a phone"}, "phone"),
+        ({"phone": ""}, "phone"),
+        ({"carrier": "Verizon"}, "carrier"),
+        ({"inactivity_hours": "two days"}, "inactivity_hours"),
+        ({"inactivity_hours": "NaN"}, "inactivity_hours"),
+        ({"phone_off_hours": "Infinity"}, "phone_off_hours"),
+    ],
+)
+def test_a_bad_field_is_named(changes: dict[str, str], field: str) -> None:
+    assert rejection(row(**changes)).field == field
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"inactivity_hours": "11"}, "inactivity_hours"),
+        ({"inactivity_hours": "337"}, "inactivity_hours"),
+        ({"inactivity_hours": "-48"}, "inactivity_hours"),
+        ({"phone_off_hours": "0.5"}, "phone_off_hours"),
+        ({"phone_off_hours": "337"}, "phone_off_hours"),
+    ],
+)
+def test_hours_out_of_bounds_are_rejected(changes: dict[str, str], field: str) -> None:
+    refused = rejection(row(**changes))
+    assert (refused.field, "outside the allowed" in refused.reason) == (field, True)
+
+
+@pytest.mark.parametrize("hours", ["1e30", "-1e30", "1e999999999"])
+def test_absurdly_large_hours_are_rejected_not_crashed_on(hours: str) -> None:
+    assert rejection(row(inactivity_hours=hours)).field == "inactivity_hours"
+
+
+@pytest.mark.parametrize(("inactivity", "phone_off"), [("12", "1"), ("336", "336")])
+def test_hours_at_the_bounds_are_accepted(inactivity: str, phone_off: str) -> None:
+    at_bounds = enrolled(row(inactivity_hours=inactivity, phone_off_hours=phone_off))
+    assert (at_bounds.inactivity, at_bounds.phone_off) == (
+        int(inactivity) * HOUR,
+        int(phone_off) * HOUR,
+    )
+
+
+def test_a_row_without_consent_is_rejected() -> None:
+    assert rejection(row(consent_at="")).field == "consent_at"
+
+
+def test_a_consent_without_offset_is_rejected() -> None:
+    refused = rejection(row(consent_at="2026-11-01T10:00:00"))
+    assert (refused.field, "offset" in refused.reason) == ("consent_at", True)
+
+
+def test_a_consent_with_no_utc_form_is_rejected() -> None:
+    assert rejection(row(consent_at="0001-01-01T00:00:00+09:00")).field == "consent_at"
+
+
+def test_a_consent_in_the_future_is_rejected() -> None:
+    assert rejection(row(consent_at="2026-11-21T10:00:00+09:00")).field == "consent_at"
+
+
+def test_a_second_row_with_the_same_external_id_is_rejected_naming_the_first() -> None:
+    parsed = read(row(), row(phone="010-9999-0000"))
+    assert parsed[1] == Rejection(3, "external_id", "SD-0001 already given on line 2")
+
+
+@pytest.mark.parametrize(
+    "column", ["주민등록번호", "주민번호", "RRN", "resident_registration_number"]
+)
+def test_a_file_with_a_resident_registration_number_column_is_refused_whole(column: str) -> None:
+    data = csv_bytes(row() + ",800101-1234567", header=f"{HEADER},{column}")
+    with pytest.raises(UnreadableInputError, match="resident registration number"):
+        read_data(data)
+
+
+def test_a_cell_that_looks_like_a_resident_registration_number_is_rejected() -> None:
+    assert rejection(row(address="800101-1234567")).field == "address"
+
+
+def test_the_rejection_of_a_resident_registration_number_does_not_repeat_it() -> None:
+    assert "1234567" not in str(rejection(row(address="800101-1234567")))
+
+
+def test_a_cp949_file_from_korean_excel_is_read() -> None:
+    enrolment = only_enrolment(read_data(csv_bytes(row(), encoding="cp949")))
+    assert (enrolment.name, enrolment.centre, enrolment.address) == (
+        "김영희",
+        "왕십리도선동",
+        "서울특별시 성동구 왕십리로 222",
+    )
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read() -> None:
+    enrolment = only_enrolment(read_data(b"\xef\xbb\xbf" + csv_bytes(row())))
+    assert enrolment.external_id == "SD-0001"
+
+
+def test_a_file_that_is_neither_utf8_nor_cp949_is_unreadable() -> None:
+    with pytest.raises(UnreadableInputError, match="neither UTF-8 nor CP949"):
+        read_data(csv_bytes(row()) + b"\xff\xff")
+
+
+def test_a_header_missing_columns_is_unreadable_naming_them() -> None:
+    header = ",".join(c for c in COLUMNS if c not in ("consent_at", "carrier"))
+    with pytest.raises(UnreadableInputError, match="carrier, consent_at"):
+        read_data(csv_bytes(header=header))
+
+
+def test_an_empty_file_is_unreadable() -> None:
+    with pytest.raises(UnreadableInputError, match="empty"):
+        read_data(b"")
+
+
+def test_columns_may_come_in_any_order() -> None:
+    header = ",".join(reversed(COLUMNS))
+    data = csv_bytes(",".join(GOOD[c] for c in reversed(COLUMNS)), header=header)
+    assert only_enrolment(read_data(data)) == enrolled(row())
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_rejected() -> None:
+    assert rejection(row() + ",extra") == Rejection(2, None, "has 11 fields, the header has 10")
+
+
+def test_blank_lines_are_skipped_but_keep_their_numbers() -> None:
+    parsed = read(row(), "", row(external_id="SD-0002", phone="010-9999-0000"))
+    assert [p[0] for p in parsed if not isinstance(p, Rejection)] == [2, 4]
+
+
+def test_a_field_too_large_to_read_is_rejected_and_the_next_rows_still_read() -> None:
+    parsed = read(row(address="x" * 200_000), row(external_id="SD-0002", phone="010-9999-0000"))
+    assert [(p.line, p.field) if isinstance(p, Rejection) else p[0] for p in parsed] == [
+        (2, None),
+        3,
+    ]
