@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -13,6 +14,7 @@ class PhoneError(ValueError):
 
 
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_WHOLE_010 = re.compile(r"^10\d{8}$")
 
 
 @lru_cache(maxsize=262_144)
@@ -29,7 +31,14 @@ def normalise_phone(raw: str) -> str:
         number = phonenumbers.parse(text, "KR")
     except phonenumbers.NumberParseException as exc:
         raise PhoneError(f"not a phone number ({exc.args[0] if exc.args else exc})") from exc
-    if not phonenumbers.is_valid_number(number) or number.country_code != 82:
+    if number.country_code != 82:
+        raise PhoneError(f"{text!r} is not a Korean phone number")
+    # The whole 010 range is mobile, but the library's metadata leaves a few blocks
+    # (e.g. 010-5970…5999) unassigned; refusing a real person's number would leave
+    # them unwatched, so any 010 number of the right length is taken.
+    if _WHOLE_010.match(str(number.national_number)):
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(number):
         raise PhoneError(f"{text!r} is not a valid Korean phone number")
     if phonenumbers.number_type(number) not in _MOBILE:
         raise PhoneError(f"{text!r} is not a Korean mobile number")
