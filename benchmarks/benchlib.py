@@ -1,0 +1,234 @@
+"""Shared helpers for the benchmarks: scratch PostgreSQL databases, timing, tables.
+
+Not a test helper: nothing here asserts on time. Each benchmark creates its own
+`anbu_bench_*` database(s) on the server named by `--admin-url` and drops them at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg import sql
+
+DEFAULT_ADMIN_URL = os.environ.get(
+    "ANBU_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# A throwaway key for throwaway databases, like the tests' TEST_SECRET.
+BENCH_SECRET = "bench-secret-0123456789abcdef"  # noqa: S105
+
+
+def say(message: str) -> None:
+    """Progress on stderr, results on stdout: `> results.txt` keeps only the results."""
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
+
+
+def database_url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def create_database(admin_url: str, prefix: str, template: str | None = None) -> str:
+    name = f"anbu_bench_{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        if template:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
+        else:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def scratch_database(admin_url: str, prefix: str, *, keep: bool = False) -> Iterator[str]:
+    """Yields the name of a new empty database; dropped afterwards unless `keep`."""
+    name = create_database(admin_url, prefix)
+    say(f"created database {name}")
+    try:
+        yield name
+    finally:
+        if keep:
+            say(f"kept database {name} (drop it with: DROP DATABASE {name})")
+        else:
+            drop_database(admin_url, name)
+            say(f"dropped database {name}")
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def p50(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table, ready to paste into BENCHMARKS.md."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def machine(admin_url: str | None) -> str:
+    parts = [
+        f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"{os.cpu_count()} CPUs",
+        f"{_memory_gib()} GiB RAM",
+        f"Python {platform.python_version()}",
+    ]
+    if admin_url:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            version = connection.execute("SHOW server_version").fetchone()
+            buffers = connection.execute("SHOW shared_buffers").fetchone()
+            sync = connection.execute("SHOW synchronous_commit").fetchone()
+        assert version is not None
+        assert buffers is not None
+        assert sync is not None
+        parts.append(
+            f"PostgreSQL {version[0]} local (shared_buffers {buffers[0]}, "
+            f"synchronous_commit {sync[0]})"
+        )
+    return ", ".join(parts)
+
+
+def _memory_gib() -> str:
+    try:
+        with open("/proc/meminfo") as handle:
+            kib = int(handle.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        return "?"
+    return f"{kib / 1024 / 1024:.0f}"
+
+
+class CpuWatch:
+    """Who used the CPUs during a run: this machine may be shared (tests, other
+    benchmarks), and a number measured beside a busy neighbour is not the same number.
+
+    Samples /proc every `interval` seconds and splits CPU time into this benchmark (this
+    process, its children, and PostgreSQL backends of `anbu_bench_*` databases), other
+    PostgreSQL processes (background workers, other databases) and everything else.
+    Processes that live less than one interval are partly missed.
+    """
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.seconds = {"benchmark": 0.0, "postgres (other)": 0.0, "other processes": 0.0}
+        self.other_commands: dict[str, float] = {}
+        self._last: dict[int, int] = {}
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._started = 0.0
+        self.wall = 0.0
+
+    def __enter__(self) -> CpuWatch:
+        self._started = time.perf_counter()
+        self._sample(initial=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample(initial=False)
+        self.wall = time.perf_counter() - self._started
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample(initial=False)
+
+    def _sample(self, *, initial: bool) -> None:
+        me = os.getpid()
+        parents: dict[int, int] = {}
+        ticks: dict[int, int] = {}
+        names: dict[int, str] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            try:
+                with open(f"/proc/{pid}/stat") as handle:
+                    stat = handle.read()
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            parents[pid] = int(fields[1])
+            ticks[pid] = int(fields[11]) + int(fields[12])
+            names[pid] = command.strip()[:80] or stat.split("(", 1)[1].split(")", 1)[0]
+        for pid, total in ticks.items():
+            before = self._last.get(pid)
+            self._last[pid] = total
+            if initial:
+                continue
+            # A pid not seen before was born since the last sample: all its CPU counts.
+            used = (total - (before or 0)) / self._tick
+            if used <= 0:
+                continue
+            group = self._group(pid, me, parents, names)
+            self.seconds[group] += used
+            if group == "other processes":
+                self.other_commands[names[pid]] = self.other_commands.get(names[pid], 0.0) + used
+
+    @staticmethod
+    def _group(pid: int, me: int, parents: dict[int, int], names: dict[int, str]) -> str:
+        if "anbu_bench_" in names[pid]:
+            return "benchmark"
+        seen = pid
+        for _ in range(64):
+            if seen == me:
+                return "benchmark"
+            seen = parents.get(seen, 0)
+            if seen <= 1:
+                break
+        if names[pid].startswith("postgres"):
+            return "postgres (other)"
+        return "other processes"
+
+    @property
+    def others(self) -> float:
+        """Average number of cores used by anything but this benchmark."""
+        busy = self.seconds["postgres (other)"] + self.seconds["other processes"]
+        return busy / max(self.wall, 1e-9)
+
+    def summary(self) -> str:
+        parts = [f"{name} {value / self.wall:.2f}" for name, value in self.seconds.items()]
+        text = f"CPU cores busy on average over {self.wall:.0f} s: " + ", ".join(parts)
+        top = sorted(self.other_commands.items(), key=lambda kv: -kv[1])[:3]
+        if top and self.seconds["other processes"] / max(self.wall, 1e-9) > 0.05:
+            text += "; busiest others: " + "; ".join(f"{n} ({s:.0f} s)" for n, s in top)
+        return text
