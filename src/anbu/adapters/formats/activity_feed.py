@@ -6,7 +6,6 @@ and reason, and the lines around it are read as usual.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from anbu.adapters.formats.text import csv_rows
+from anbu.adapters.formats.text import header_and_records
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.domain.activity import ActivityEvent
 from anbu.domain.kinds import ActivityKind, Carrier
@@ -121,24 +120,16 @@ def _object(document: Any) -> dict[str, Any]:
 
 def _read_csv(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
     texts = (raw.decode("utf-8-sig", errors="replace") for raw in lines)
-    reader = csv.reader(texts)
-    header = [cell.strip() for cell in next(reader, [])]
+    header, records = header_and_records(texts)
     missing = [c for c in ("carrier", "kind") if c not in header]
     if missing:
         raise UnreadableInputError(f"CSV header lacks column(s): {', '.join(missing)}")
-    for row in csv_rows(reader):
-        number = reader.line_num
-        if isinstance(row, Rejection):
-            yield row
+    for record in records:
+        if isinstance(record, Rejection):
+            yield record
             continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield Rejection(number, None, f"has {len(row)} fields, the header has {len(header)}")
-            continue
-        document: dict[str, Any] = {
-            key: value for key, value in zip(header, row, strict=True) if value.strip() != ""
-        }
+        number, cells = record
+        document: dict[str, Any] = {key: value for key, value in cells.items() if value.strip()}
         if "duration_s" in document:
             document["duration_s"] = _csv_int(document["duration_s"])
         try:

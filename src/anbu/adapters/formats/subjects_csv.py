@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -10,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from anbu.adapters.formats.text import csv_rows, decode
+from anbu.adapters.formats.text import decode, header_and_records
 from anbu.adapters.formats.timestamps import TimestampError, parse_date, parse_instant
 from anbu.domain.kinds import Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
@@ -64,22 +63,14 @@ def read_subjects(data: bytes, *, now: datetime, periods: GroupPeriods) -> Itera
     Raises UnreadableInputError when the file as a whole cannot be used (encoding, header).
     Line numbers are the file's own, the header being line 1.
     """
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
-    header = [cell.strip() for cell in next(reader, [])]
+    header, records = header_and_records(io.StringIO(decode(data), newline=""))
     _check_header(header)
-    index = {name: header.index(name) for name in COLUMNS}
     seen: dict[str, int] = {}
-    for row in csv_rows(reader):
-        line = reader.line_num
-        if isinstance(row, Rejection):
-            yield row
+    for record in records:
+        if isinstance(record, Rejection):
+            yield record
             continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield Rejection(line, None, f"has {len(row)} fields, the header has {len(header)}")
-            continue
-        cells = {name: row[index[name]] for name in COLUMNS}
+        line, cells = record
         try:
             enrolment = _enrolment(cells, now=now, periods=periods)
         except EnrolmentError as exc:

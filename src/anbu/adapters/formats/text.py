@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from anbu.domain.rejections import Rejection, UnreadableInputError
@@ -35,3 +35,28 @@ def csv_rows(reader: Any) -> Iterator[list[str] | Rejection]:
             yield Rejection(reader.line_num, None, f"not valid CSV ({exc})")
             continue
         yield row
+
+
+def header_and_records(
+    lines: Iterable[str],
+) -> tuple[list[str], Iterator[tuple[int, dict[str, str]] | Rejection]]:
+    """A CSV's header, and then each row as (line, {column: cell}) — or a Rejection for a
+    row that is not valid CSV or has the wrong number of fields. Blank rows are skipped;
+    line numbers are the file's own, the header being line 1."""
+    reader = csv.reader(lines)
+    header = [cell.strip() for cell in next(reader, [])]
+
+    def records() -> Iterator[tuple[int, dict[str, str]] | Rejection]:
+        for row in csv_rows(reader):
+            if isinstance(row, Rejection):
+                yield row
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                fields = f"has {len(row)} fields, the header has {len(header)}"
+                yield Rejection(reader.line_num, None, fields)
+                continue
+            yield reader.line_num, dict(zip(header, row, strict=True))
+
+    return header, records()
