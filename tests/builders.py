@@ -73,3 +73,25 @@ def watermark(carrier: str, complete_until: datetime) -> dict[str, Any]:
 
 def jsonl(*documents: dict[str, Any]) -> bytes:
     return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents).encode()
+
+
+OFFICER_COLUMNS = "login,name,phone,email,centres,role"
+
+
+def officer_row(**overrides: Any) -> dict[str, str]:
+    row = {
+        "login": "kim.officer",
+        "name": "김담당",
+        "phone": "010-9000-0001",
+        "email": "kim@seongdong.example",
+        "centres": "왕십리도선동",
+        "role": "officer",
+    }
+    row.update({k: str(v) for k, v in overrides.items()})
+    return row
+
+
+def officers_csv(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
+    names = OFFICER_COLUMNS.split(",")
+    lines = [OFFICER_COLUMNS] + [",".join(row[name] for name in names) for row in rows]
+    return ("\n".join(lines) + "\n").encode(encoding)

@@ -7,7 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from builders import at, event, jsonl, subject_row, subjects_csv, watermark
+from builders import (
+    at,
+    event,
+    jsonl,
+    officer_row,
+    officers_csv,
+    subject_row,
+    subjects_csv,
+    watermark,
+)
 
 ANBU = str(Path(sys.executable).parent / "anbu")
 NOW = "2026-11-20T09:00:00+09:00"
@@ -131,3 +140,24 @@ def test_it_lists_alerts_as_json_with_seoul_offsets(
     assert alert["opened_at"] == NOW
     table = _anbu(cli_env, "alerts", "list")
     assert "SD-0001" in table.stdout
+
+
+def test_it_imports_officers_and_lists_them_without_contacts(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _enrolled(cli_env, tmp_path)
+    path = tmp_path / "officers.csv"
+    path.write_bytes(officers_csv(officer_row(), officer_row(login="bad", role="chief")))
+    done = _anbu(cli_env, "officers", "import", str(path), "--now", NOW)
+    assert done.returncode == 1
+    assert "created 1, updated 0, unchanged 0, rejected 1" in done.stdout
+    assert "line 3, field 'role'" in done.stderr
+    listed = _anbu(cli_env, "officers", "list", "--json")
+    (officer,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert officer == {
+        "login": "kim.officer",
+        "role": "officer",
+        "active": True,
+        "centres": ["왕십리도선동"],
+    }
+    assert "010" not in listed.stdout

@@ -57,3 +57,12 @@ class Group(StrEnum):
     AGE_40_59 = "age_40_59"
     AGE_60_74 = "age_60_74"
     AGE_75_PLUS = "age_75_plus"
+
+
+class Role(StrEnum):
+    """What a member of staff may do (issue 4 enforces it on every page and API call)."""
+
+    OFFICER = "officer"  # their own centres' people and alerts
+    LEAD = "lead"  # their own centres, plus the centres' settings
+    ADMIN = "admin"  # the whole district: enrolment, staff
+    OPERATOR = "operator"  # feeds and the system, never personal data

@@ -17,9 +17,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from anbu.adapters.formats.activity_feed import format_for, read_feed
+from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.adapters.storage import engine as storage
+from anbu.adapters.storage.staff import StaffStore
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import AlertState
 from anbu.domain.pauses import Pause
@@ -29,6 +31,7 @@ from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
 from anbu.services.enrolment import enrol
 from anbu.services.ingest import IngestReport, ingest
+from anbu.services.officers import import_officers
 from anbu.services.sweep import sweep
 from anbu.settings import Settings
 
@@ -43,11 +46,13 @@ subjects_app = typer.Typer(no_args_is_help=True, help="Enrolled people.")
 alerts_app = typer.Typer(no_args_is_help=True, help="Alerts (cases).")
 feeds_app = typer.Typer(no_args_is_help=True, help="Carrier feeds and their watermarks.")
 events_app = typer.Typer(no_args_is_help=True, help="Raw activity events.")
+officers_app = typer.Typer(no_args_is_help=True, help="Officers and other staff.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(events_app, name="events")
+app.add_typer(officers_app, name="officers")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -107,11 +112,7 @@ def db_upgrade() -> None:
 def subjects_import(file: Path, now: NowOption = None) -> None:
     """Enrol or update people from a CSV (UTF-8 or CP949); prints created/updated/rejected."""
     at = _now(now)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        err.print(f"{file}: {exc.strerror}", markup=False)
-        raise typer.Exit(EXIT_UNREADABLE) from exc
+    data = _read(file)
     with _anbu() as anbu:
         try:
             report = enrol(
@@ -127,6 +128,60 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
     )
     if report.rejected:
         raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+@officers_app.command("import")
+def officers_import(file: Path, now: NowOption = None) -> None:
+    """Create or update staff from `login,name,phone,email,centres,role` (centres split by ;)."""
+    at = _now(now)
+    data = _read(file)
+    with _anbu() as anbu:
+        try:
+            report = import_officers(anbu, read_officers(data), now=at, actor=_actor())
+        except UnreadableInputError as exc:
+            err.print(f"{file}: {exc}", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE) from exc
+    _print_rejections(report.rejected, len(report.rejected))
+    out.print(
+        f"created {report.created}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, rejected {len(report.rejected)}",
+        highlight=False,
+    )
+    if report.rejected:
+        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+@officers_app.command("list")
+def officers_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
+) -> None:
+    """Staff logins, roles and centres (no names or contacts)."""
+    with _anbu() as anbu, anbu.transaction() as store:
+        rows = StaffStore(store.connection).listing()
+    if as_json:
+        for row in rows:
+            document = {
+                "login": row.login,
+                "role": row.role.value,
+                "active": row.active,
+                "centres": list(row.centres),
+            }
+            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"staff ({len(rows)})", box=None, header_style="bold")
+    for column in ("login", "role", "centres"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.login, row.role.value, ", ".join(row.centres))
+    out.print(table)
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        err.print(f"{file}: {exc.strerror}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
 @subjects_app.command("pause")

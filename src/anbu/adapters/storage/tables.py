@@ -174,6 +174,27 @@ alerts = Table(
     Index("ix_alerts_state", "state", "due_at"),
 )
 
+officers = Table(
+    "officers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    # Staff are people too: name, phone and e-mail are sealed like a subject's.
+    Column("personal", LargeBinary(), nullable=False),
+    Column("record_key", LargeBinary(32), nullable=False),
+    Column("active", Boolean(), nullable=False),
+    Column("created_at", Instant(), nullable=False),
+    Column("updated_at", Instant(), nullable=False),
+)
+
+officer_centres = Table(
+    "officer_centres",
+    metadata,
+    Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True),
+    Column("centre_id", Id, ForeignKey("centres.id"), primary_key=True, index=True),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

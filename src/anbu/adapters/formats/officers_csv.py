@@ -1,0 +1,89 @@
+"""The district's staff list: `login,name,phone,email,centres,role`, centres split by `;`."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+from anbu.adapters.formats.text import decode, header_and_records
+from anbu.domain.kinds import Role
+from anbu.domain.officers import Officer, StaffError
+from anbu.domain.phones import PhoneError, normalise_phone
+from anbu.domain.rejections import Rejection, UnreadableInputError
+
+COLUMNS = ("login", "name", "phone", "email", "centres", "role")
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,63}$")
+# Deliberately plain: the address is proven by the mail that reaches it, not by a regex.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+Parsed = tuple[int, Officer] | Rejection
+
+
+def read_officers(data: bytes) -> Iterator[Parsed]:
+    """Yield (line, Officer) for good rows and a Rejection naming line and field for bad ones.
+
+    Raises UnreadableInputError when the file as a whole cannot be used.
+    """
+    header, records = header_and_records(io.StringIO(decode(data), newline=""))
+    missing = [name for name in COLUMNS if name not in header]
+    if not header or missing:
+        raise UnreadableInputError(f"header lacks column(s): {', '.join(missing or COLUMNS)}")
+    seen: dict[str, int] = {}
+    for record in records:
+        if isinstance(record, Rejection):
+            yield record
+            continue
+        line, cells = record
+        try:
+            officer = _officer(cells)
+        except StaffError as exc:
+            yield Rejection(line, exc.field, exc.reason)
+            continue
+        first = seen.setdefault(officer.login, line)
+        if first != line:
+            yield Rejection(line, "login", f"{officer.login} already given on line {first}")
+            continue
+        yield line, officer
+
+
+def _officer(cells: dict[str, str]) -> Officer:
+    login = cells["login"].strip().lower()
+    if not _LOGIN.match(login):
+        raise StaffError("login", "use 2–64 lower-case letters, digits, '.', '_' or '-'")
+    name = cells["name"].strip()
+    if not name:
+        raise StaffError("name", "is required")
+    role_text = cells["role"].strip().lower()
+    try:
+        role = Role(role_text)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise StaffError("role", f"{role_text!r} is not one of {known}") from None
+    return Officer(
+        login=login,
+        name=name,
+        phone=_phone(cells["phone"]),
+        email=_email(cells["email"]),
+        centres=frozenset(c.strip() for c in cells["centres"].split(";") if c.strip()),
+        role=role,
+    )
+
+
+def _phone(text: str) -> str | None:
+    if not text.strip():
+        return None
+    try:
+        # Alerts go out by SMS, so it must be a mobile number.
+        return normalise_phone(text)
+    except PhoneError as exc:
+        raise StaffError("phone", str(exc)) from exc
+
+
+def _email(text: str) -> str | None:
+    value = text.strip()
+    if not value:
+        return None
+    if not _EMAIL.match(value):
+        raise StaffError("email", f"{value!r} is not an e-mail address")
+    return value

@@ -1,0 +1,68 @@
+"""Queries about staff (officers, leads, administrators, operators). Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from anbu.adapters.storage.tables import centres, officer_centres, officers
+from anbu.domain.kinds import Role
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    login: str
+    role: Role
+    active: bool
+    centres: tuple[str, ...]
+
+
+class StaffStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def centre_ids(self) -> dict[str, int]:
+        return {
+            name: cid for cid, name in self.connection.execute(select(centres.c.id, centres.c.name))
+        }
+
+    def by_login(self, login: str) -> Row[Any] | None:
+        return self.connection.execute(select(officers).where(officers.c.login == login)).first()
+
+    def insert(self, values: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(officers).values(**values).returning(officers.c.id))
+        return int(result.scalar_one())
+
+    def update(self, officer_id: int, values: dict[str, Any]) -> None:
+        self.connection.execute(
+            update(officers).where(officers.c.id == officer_id).values(**values)
+        )
+
+    def assign(self, officer_id: int, centre_ids: Iterable[int]) -> None:
+        """Make the officer's centres exactly these."""
+        self.connection.execute(
+            delete(officer_centres).where(officer_centres.c.officer_id == officer_id)
+        )
+        rows = [{"officer_id": officer_id, "centre_id": cid} for cid in sorted(set(centre_ids))]
+        if rows:
+            self.connection.execute(insert(officer_centres), rows)
+
+    def listing(self) -> list[StaffRow]:
+        names: dict[int, list[str]] = {}
+        query = select(officer_centres.c.officer_id, centres.c.name).join(
+            centres, centres.c.id == officer_centres.c.centre_id
+        )
+        for officer_id, name in self.connection.execute(query):
+            names.setdefault(officer_id, []).append(name)
+        rows = self.connection.execute(
+            select(officers.c.id, officers.c.login, officers.c.role, officers.c.active).order_by(
+                officers.c.login
+            )
+        )
+        return [
+            StaffRow(login, Role(role), bool(active), tuple(sorted(names.get(oid, []))))
+            for oid, login, role, active in rows
+        ]

@@ -1,0 +1,36 @@
+"""Officers and other staff: who is told about whose alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from anbu.domain.kinds import Role
+
+# Roles that receive a centre's alerts: they must name their centres and be reachable.
+CENTRE_ROLES = frozenset({Role.OFFICER, Role.LEAD})
+
+
+class StaffError(ValueError):
+    """A staff record that cannot be accepted; `field` names the culprit."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    login: str
+    name: str
+    phone: str | None  # E.164
+    email: str | None
+    centres: frozenset[str]
+    role: Role
+
+    def __post_init__(self) -> None:
+        if self.role in CENTRE_ROLES:
+            if not self.centres:
+                raise StaffError("centres", f"an {self.role.value} needs at least one centre")
+            if self.phone is None and self.email is None:
+                raise StaffError("phone", f"an {self.role.value} needs a phone or an e-mail")

@@ -1,0 +1,88 @@
+"""Import the district's staff list: who is told about which centre's alerts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from anbu.adapters.storage.staff import StaffStore
+from anbu.bootstrap import Anbu
+from anbu.domain.officers import Officer
+from anbu.domain.rejections import Rejection
+
+
+@dataclass
+class StaffReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def import_officers(
+    app: Anbu, rows: Iterable[tuple[int, Officer] | Rejection], *, now: datetime, actor: str
+) -> StaffReport:
+    """Create or update each member of staff; bad rows are reported, the rest imported.
+
+    A centre must already exist (it does once its people are enrolled): a misspelt
+    centre would otherwise leave the real one with nobody to tell. Staff missing from
+    a later list are kept: the import adds and updates, it does not remove.
+    """
+    report = StaffReport()
+    with app.transaction() as store:
+        staff = StaffStore(store.connection)
+        known = staff.centre_ids()
+        for row in rows:
+            if isinstance(row, Rejection):
+                report.rejected.append(row)
+                continue
+            line, officer = row
+            unknown = sorted(officer.centres - known.keys())
+            if unknown:
+                report.rejected.append(
+                    Rejection(
+                        line,
+                        "centres",
+                        f"unknown centre {', '.join(unknown)}: enrol its people first, or "
+                        "check the spelling",
+                    )
+                )
+                continue
+            outcome = _save(app, staff, officer, [known[c] for c in officer.centres], now)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome != "unchanged":
+                store.audit(actor, f"officer.{outcome}", now, detail=officer.login)
+    report.rejected.sort(key=lambda r: r.line)
+    return report
+
+
+def _save(
+    app: Anbu, staff: StaffStore, officer: Officer, centre_ids: list[int], now: datetime
+) -> str:
+    personal = {"name": officer.name, "phone": officer.phone, "email": officer.email}
+    record_key = app.vault.lookup_key(
+        json.dumps(
+            {**personal, "role": officer.role.value, "centres": sorted(officer.centres)},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+    )
+    existing = staff.by_login(officer.login)
+    if existing is not None and bytes(existing.record_key) == record_key:
+        return "unchanged"
+    values = {
+        "role": officer.role.value,
+        "personal": app.vault.seal(personal, bound_to=f"officer:{officer.login}"),
+        "record_key": record_key,
+        "active": True,
+        "updated_at": now,
+    }
+    if existing is None:
+        officer_id = staff.insert({**values, "login": officer.login, "created_at": now})
+        staff.assign(officer_id, centre_ids)
+        return "created"
+    staff.update(existing.id, values)
+    staff.assign(existing.id, centre_ids)
+    return "updated"
