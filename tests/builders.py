@@ -38,8 +38,12 @@ def subject_row(**overrides: Any) -> dict[str, str]:
 
 
 def subjects_csv(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
-    names = SUBJECT_COLUMNS.split(",")
-    lines = [SUBJECT_COLUMNS] + [",".join(row[name] for name in names) for row in rows]
+    return _csv(SUBJECT_COLUMNS, rows, encoding)
+
+
+def _csv(columns: str, rows: tuple[dict[str, str], ...], encoding: str) -> bytes:
+    names = columns.split(",")
+    lines = [columns] + [",".join(row[name] for name in names) for row in rows]
     return ("\n".join(lines) + "\n").encode(encoding)
 
 
@@ -92,6 +96,4 @@ def officer_row(**overrides: Any) -> dict[str, str]:
 
 
 def officers_csv(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
-    names = OFFICER_COLUMNS.split(",")
-    lines = [OFFICER_COLUMNS] + [",".join(row[name] for name in names) for row in rows]
-    return ("\n".join(lines) + "\n").encode(encoding)
+    return _csv(OFFICER_COLUMNS, rows, encoding)

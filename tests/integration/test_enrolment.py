@@ -9,18 +9,19 @@ from sqlalchemy import func, select
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.storage.tables import audit_log, centres, feeds, subjects
 from anbu.bootstrap import Anbu
-from anbu.services.enrolment import EnrolmentReport, enrol
+from anbu.services.enrolment import enrol
+from anbu.services.imports import ImportReport
 
 from builders import at, subject_row, subjects_csv
 
 NOW = at("2026-11-20 09:00")
 
 
-def _import(anbu: Anbu, data: bytes) -> EnrolmentReport:
+def _import(anbu: Anbu, data: bytes) -> ImportReport:
     return enrol(anbu, read_subjects(data, now=NOW, periods=anbu.periods), now=NOW, actor="test")
 
 
-def _counts(report: EnrolmentReport) -> tuple[int, int, int, int]:
+def _counts(report: ImportReport) -> tuple[int, int, int, int]:
     return report.created, report.updated, report.unchanged, len(report.rejected)
 
 

@@ -9,7 +9,8 @@ from anbu.adapters.storage.staff import StaffStore
 from anbu.adapters.storage.tables import officers
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
-from anbu.services.officers import StaffReport, import_officers
+from anbu.services.imports import ImportReport
+from anbu.services.officers import import_officers
 
 from builders import at, officer_row, officers_csv, subject_row
 from flows import enrol_rows
@@ -17,7 +18,7 @@ from flows import enrol_rows
 NOW = at("2026-11-20 09:00")
 
 
-def _import(anbu: Anbu, *rows: dict[str, str]) -> StaffReport:
+def _import(anbu: Anbu, *rows: dict[str, str]) -> ImportReport:
     return import_officers(anbu, read_officers(officers_csv(*rows)), now=NOW, actor="test")
 
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from anbu.domain.kinds import Role
+from anbu.domain.rejections import FieldError
 
 # Roles that receive a centre's alerts: they must name their centres and be reachable.
 CENTRE_ROLES = frozenset({Role.OFFICER, Role.LEAD})
 
 
-class StaffError(ValueError):
+class StaffError(FieldError):
     """A staff record that cannot be accepted; `field` names the culprit."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

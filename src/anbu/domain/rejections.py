@@ -18,5 +18,14 @@ class Rejection:
         return f"{where}: {self.reason}"
 
 
+class FieldError(ValueError):
+    """A record refused because of one field; `field` names it, `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 class UnreadableInputError(ValueError):
     """The input as a whole cannot be read (missing, undecodable, wrong header)."""

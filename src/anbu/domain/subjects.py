@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from anbu.domain.kinds import Carrier, Group
+from anbu.domain.rejections import FieldError
 
 MIN_INACTIVITY = timedelta(hours=12)
 MAX_INACTIVITY = timedelta(days=14)
@@ -13,13 +14,8 @@ MIN_PHONE_OFF = timedelta(hours=1)
 MAX_PHONE_OFF = timedelta(days=14)
 
 
-class EnrolmentError(ValueError):
+class EnrolmentError(FieldError):
     """A subject record that cannot be enrolled; `field` names the culprit."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
 from anbu.services.enrolment import enrol
+from anbu.services.imports import ImportReport
 from anbu.services.ingest import IngestReport, ingest
 from anbu.services.officers import import_officers
 from anbu.services.sweep import sweep
@@ -111,42 +112,39 @@ def db_upgrade() -> None:
 @subjects_app.command("import")
 def subjects_import(file: Path, now: NowOption = None) -> None:
     """Enrol or update people from a CSV (UTF-8 or CP949); prints created/updated/rejected."""
-    at = _now(now)
-    data = _read(file)
-    with _anbu() as anbu:
-        try:
-            report = enrol(
-                anbu, read_subjects(data, now=at, periods=anbu.periods), now=at, actor=_actor()
-            )
-        except UnreadableInputError as exc:
-            err.print(f"{file}: {exc}", markup=False)
-            raise typer.Exit(EXIT_UNREADABLE) from exc
-    _print_rejections(report.rejected, len(report.rejected))
-    out.print(
-        f"created {report.created}, updated {report.updated}, "
-        f"unchanged {report.unchanged}, rejected {len(report.rejected)}"
+    _import_list(
+        file,
+        now,
+        lambda anbu, data, at: enrol(
+            anbu, read_subjects(data, now=at, periods=anbu.periods), now=at, actor=_actor()
+        ),
     )
-    if report.rejected:
-        raise typer.Exit(EXIT_SOME_REJECTED)
 
 
 @officers_app.command("import")
 def officers_import(file: Path, now: NowOption = None) -> None:
     """Create or update staff from `login,name,phone,email,centres,role` (centres split by ;)."""
+    _import_list(
+        file,
+        now,
+        lambda anbu, data, at: import_officers(anbu, read_officers(data), now=at, actor=_actor()),
+    )
+
+
+def _import_list(
+    file: Path, now: str | None, run: Callable[[Anbu, bytes, datetime], ImportReport]
+) -> None:
+    """Read the file, run the import, print each rejection and the counts, set the exit code."""
     at = _now(now)
     data = _read(file)
     with _anbu() as anbu:
         try:
-            report = import_officers(anbu, read_officers(data), now=at, actor=_actor())
+            report = run(anbu, data, at)
         except UnreadableInputError as exc:
             err.print(f"{file}: {exc}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_rejections(report.rejected, len(report.rejected))
-    out.print(
-        f"created {report.created}, updated {report.updated}, "
-        f"unchanged {report.unchanged}, rejected {len(report.rejected)}",
-        highlight=False,
-    )
+    out.print(report.summary(), highlight=False)
     if report.rejected:
         raise typer.Exit(EXIT_SOME_REJECTED)
 

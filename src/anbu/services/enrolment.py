@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,16 +14,9 @@ from anbu.domain.kinds import Carrier, SubjectStatus
 from anbu.domain.rejections import Rejection
 from anbu.domain.subjects import Enrolment
 from anbu.domain.watermarks import Feed
+from anbu.services.imports import ImportReport, Outcome
 
 _CHUNK = 500
-
-
-@dataclass
-class EnrolmentReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
 
 
 def enrol(
@@ -33,13 +25,13 @@ def enrol(
     *,
     now: datetime,
     actor: str,
-) -> EnrolmentReport:
+) -> ImportReport:
     """Create or update each subject; a bad row is reported and the rest go on.
 
     Rows are committed in chunks, so an interrupted import keeps what it had done and a
     re-run finishes the rest (a re-import of an unchanged row changes nothing).
     """
-    report = EnrolmentReport()
+    report = ImportReport()
     batch: list[tuple[int, Enrolment]] = []
     for row in rows:
         if isinstance(row, Rejection):
@@ -58,7 +50,7 @@ def enrol(
 def _enrol_chunk(
     app: Anbu,
     batch: list[tuple[int, Enrolment]],
-    report: EnrolmentReport,
+    report: ImportReport,
     *,
     now: datetime,
     actor: str,
@@ -71,7 +63,7 @@ def _enrol_chunk(
             if isinstance(outcome, Rejection):
                 report.rejected.append(outcome)
                 continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.count(outcome)
             if outcome != "unchanged":
                 feed = feeds.get(enrolment.carrier) or Feed(enrolment.carrier)
                 feeds[enrolment.carrier] = feed.expect_from(enrolment.consent_at)
@@ -82,7 +74,7 @@ def _enrol_chunk(
 
 def _enrol_one(
     app: Anbu, store: Store, line: int, enrolment: Enrolment, *, now: datetime, actor: str
-) -> str | Rejection:
+) -> Outcome | Rejection:
     phone_key = app.vault.lookup_key(enrolment.phone)
     record_key = app.vault.lookup_key(_canonical(enrolment))
     existing = store.subject_by_external_id(enrolment.external_id)

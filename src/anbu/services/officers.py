@@ -4,33 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from anbu.adapters.storage.staff import StaffStore
 from anbu.bootstrap import Anbu
 from anbu.domain.officers import Officer
 from anbu.domain.rejections import Rejection
-
-
-@dataclass
-class StaffReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
+from anbu.services.imports import ImportReport, Outcome
 
 
 def import_officers(
     app: Anbu, rows: Iterable[tuple[int, Officer] | Rejection], *, now: datetime, actor: str
-) -> StaffReport:
+) -> ImportReport:
     """Create or update each member of staff; bad rows are reported, the rest imported.
 
     A centre must already exist (it does once its people are enrolled): a misspelt
     centre would otherwise leave the real one with nobody to tell. Staff missing from
     a later list are kept: the import adds and updates, it does not remove.
     """
-    report = StaffReport()
+    report = ImportReport()
     with app.transaction() as store:
         staff = StaffStore(store.connection)
         known = staff.centre_ids()
@@ -51,7 +43,7 @@ def import_officers(
                 )
                 continue
             outcome = _save(app, staff, officer, [known[c] for c in officer.centres], now)
-            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.count(outcome)
             if outcome != "unchanged":
                 store.audit(actor, f"officer.{outcome}", now, detail=officer.login)
     report.rejected.sort(key=lambda r: r.line)
@@ -60,7 +52,7 @@ def import_officers(
 
 def _save(
     app: Anbu, staff: StaffStore, officer: Officer, centre_ids: list[int], now: datetime
-) -> str:
+) -> Outcome:
     personal = {"name": officer.name, "phone": officer.phone, "email": officer.email}
     record_key = app.vault.lookup_key(
         json.dumps(

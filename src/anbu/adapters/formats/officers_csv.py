@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Iterator
 
-from anbu.adapters.formats.text import decode, header_and_records
+from anbu.adapters.formats.text import decode, distinct_rows, header_and_records
 from anbu.domain.kinds import Role
 from anbu.domain.officers import Officer, StaffError
 from anbu.domain.phones import PhoneError, normalise_phone
@@ -29,22 +29,7 @@ def read_officers(data: bytes) -> Iterator[Parsed]:
     missing = [name for name in COLUMNS if name not in header]
     if not header or missing:
         raise UnreadableInputError(f"header lacks column(s): {', '.join(missing or COLUMNS)}")
-    seen: dict[str, int] = {}
-    for record in records:
-        if isinstance(record, Rejection):
-            yield record
-            continue
-        line, cells = record
-        try:
-            officer = _officer(cells)
-        except StaffError as exc:
-            yield Rejection(line, exc.field, exc.reason)
-            continue
-        first = seen.setdefault(officer.login, line)
-        if first != line:
-            yield Rejection(line, "login", f"{officer.login} already given on line {first}")
-            continue
-        yield line, officer
+    return distinct_rows(records, _officer, lambda o: o.login, "login")
 
 
 def _officer(cells: dict[str, str]) -> Officer:

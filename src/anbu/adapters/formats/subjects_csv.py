@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from anbu.adapters.formats.text import decode, header_and_records
+from anbu.adapters.formats.text import decode, distinct_rows, header_and_records
 from anbu.adapters.formats.timestamps import TimestampError, parse_date, parse_instant
 from anbu.domain.kinds import Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
@@ -65,24 +65,12 @@ def read_subjects(data: bytes, *, now: datetime, periods: GroupPeriods) -> Itera
     """
     header, records = header_and_records(io.StringIO(decode(data), newline=""))
     _check_header(header)
-    seen: dict[str, int] = {}
-    for record in records:
-        if isinstance(record, Rejection):
-            yield record
-            continue
-        line, cells = record
-        try:
-            enrolment = _enrolment(cells, now=now, periods=periods)
-        except EnrolmentError as exc:
-            yield Rejection(line, exc.field, exc.reason)
-            continue
-        first = seen.setdefault(enrolment.external_id, line)
-        if first != line:
-            yield Rejection(
-                line, "external_id", f"{enrolment.external_id} already given on line {first}"
-            )
-            continue
-        yield line, enrolment
+    return distinct_rows(
+        records,
+        lambda cells: _enrolment(cells, now=now, periods=periods),
+        lambda enrolment: enrolment.external_id,
+        "external_id",
+    )
 
 
 def _check_header(header: list[str]) -> None:

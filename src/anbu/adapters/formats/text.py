@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
-from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.rejections import FieldError, Rejection, UnreadableInputError
+
+T = TypeVar("T")
+Record = tuple[int, dict[str, str]] | Rejection
 
 
 def decode(data: bytes) -> str:
@@ -37,16 +40,14 @@ def csv_rows(reader: Any) -> Iterator[list[str] | Rejection]:
         yield row
 
 
-def header_and_records(
-    lines: Iterable[str],
-) -> tuple[list[str], Iterator[tuple[int, dict[str, str]] | Rejection]]:
+def header_and_records(lines: Iterable[str]) -> tuple[list[str], Iterator[Record]]:
     """A CSV's header, and then each row as (line, {column: cell}) — or a Rejection for a
     row that is not valid CSV or has the wrong number of fields. Blank rows are skipped;
     line numbers are the file's own, the header being line 1."""
     reader = csv.reader(lines)
     header = [cell.strip() for cell in next(reader, [])]
 
-    def records() -> Iterator[tuple[int, dict[str, str]] | Rejection]:
+    def records() -> Iterator[Record]:
         for row in csv_rows(reader):
             if isinstance(row, Rejection):
                 yield row
@@ -60,3 +61,29 @@ def header_and_records(
             yield reader.line_num, dict(zip(header, row, strict=True))
 
     return header, records()
+
+
+def distinct_rows(
+    records: Iterable[Record],
+    parse: Callable[[dict[str, str]], T],
+    key: Callable[[T], str],
+    key_field: str,
+) -> Iterator[tuple[int, T] | Rejection]:
+    """Parse each record; a FieldError becomes a Rejection naming line and field, and a
+    key given again (the same person twice in one file) is refused on its second line."""
+    seen: dict[str, int] = {}
+    for record in records:
+        if isinstance(record, Rejection):
+            yield record
+            continue
+        line, cells = record
+        try:
+            item = parse(cells)
+        except FieldError as exc:
+            yield Rejection(line, exc.field, exc.reason)
+            continue
+        first = seen.setdefault(key(item), line)
+        if first != line:
+            yield Rejection(line, key_field, f"{key(item)} already given on line {first}")
+            continue
+        yield line, item

@@ -23,8 +23,8 @@ from anbu.entrypoints.demo.roster import Person
 from anbu.entrypoints.demo.simulation import Totals
 from anbu.entrypoints.demo.timeline import Timeline
 from anbu.entrypoints.demo.wording import count, hhmm, kind_label, span, when
-from anbu.services.enrolment import EnrolmentReport
 from anbu.services.feeds import FeedStatus
+from anbu.services.imports import ImportReport
 
 _COUNTED = (
     (AlertKind.NO_ACTIVITY, "통화 없음"),
@@ -79,7 +79,7 @@ def done(console: Console, message: str) -> None:
     console.print(f"[green]✓[/] {message}", highlight=False)
 
 
-def enrolled(console: Console, report: EnrolmentReport, centres: int) -> None:
+def enrolled(console: Console, report: ImportReport, centres: int) -> None:
     done(
         console,
         f"대상자 등록 (subjects CSV → import): 신규 {count(report.created)}명 · "
