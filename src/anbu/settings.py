@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     feed_max_delay_by_carrier: dict[Carrier, int] = Field(default_factory=dict)
     data_counts_as_life: bool = False
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # Where notifications go: console:// prints them (the default, for trying anbu out).
+    sms_url: SecretStr = SecretStr("console://")
+    smtp_url: SecretStr = SecretStr("console://")
+    mail_from: str = "anbu@localhost"
     # Raw events are kept only this long: detection needs just each person's latest times.
     event_retention_days: int = Field(default=90, ge=1)
 

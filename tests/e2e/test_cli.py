@@ -161,3 +161,32 @@ def test_it_imports_officers_and_lists_them_without_contacts(
         "centres": ["왕십리도선동"],
     }
     assert "010" not in listed.stdout
+
+
+def test_it_dispatches_the_alerts_messages_to_the_console(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _enrolled(cli_env, tmp_path)
+    staff = tmp_path / "officers.csv"
+    staff.write_bytes(officers_csv(officer_row()))
+    assert _anbu(cli_env, "officers", "import", str(staff), "--now", NOW).returncode == 0
+    marks = tmp_path / "feed.jsonl"
+    marks.write_bytes(jsonl(watermark("SKT", at("2026-11-20 08:00"))))
+    assert _anbu(cli_env, "ingest", str(marks), "--now", NOW).returncode == 0
+    assert _anbu(cli_env, "sweep", "--now", NOW).returncode == 0
+    sent = _anbu(cli_env, "dispatch", "--once", "--now", NOW)
+    assert sent.returncode == 0, sent.stderr
+    assert "문자(SMS) → ***0001" in sent.stdout
+    assert "[안부] 왕십리도선동 김*수(SD-0001) 님 48시간 통화 없음" in sent.stdout
+    assert "sent 2, retrying 0, failed 0" in sent.stdout
+    again = _anbu(cli_env, "dispatch", "--once", "--now", NOW)
+    assert again.stdout == ""
+    states = [
+        json.loads(line)["state"]
+        for line in _anbu(cli_env, "notifications", "list").stdout.splitlines()
+    ]
+    assert states == ["sent", "sent"]
+    (alert,) = [
+        json.loads(line) for line in _anbu(cli_env, "alerts", "list", "--json").stdout.splitlines()
+    ]
+    assert alert["state"] == "notified"

@@ -66,3 +66,16 @@ class Role(StrEnum):
     LEAD = "lead"  # their own centres, plus the centres' settings
     ADMIN = "admin"  # the whole district: enrolment, staff
     OPERATOR = "operator"  # feeds and the system, never personal data
+
+
+class NotificationState(StrEnum):
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENT = "sent"  # accepted by the gateway or mail server
+    DELIVERED = "delivered"  # the gateway reported delivery to the handset
+    FAILED = "failed"  # permanently refused, or retries exhausted
+
+
+class AttemptOutcome(StrEnum):
+    SENT = "sent"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"

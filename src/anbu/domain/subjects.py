@@ -85,3 +85,13 @@ def choose_period(
 
 def _hours(period: timedelta) -> str:
     return f"{period.total_seconds() / 3600:g}"
+
+
+def mask_name(name: str) -> str:
+    """What a message may show of a name: first and last syllable, the middle hidden
+    (김*수, 남**수); a two-syllable name shows its first (김*)."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

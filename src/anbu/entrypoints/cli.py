@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import getpass
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,11 +18,13 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from anbu.adapters.channels.configured import configured_channels
 from anbu.adapters.formats.activity_feed import format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.adapters.storage import engine as storage
+from anbu.adapters.storage.outbox import OutboxStore
 from anbu.adapters.storage.staff import StaffStore
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import AlertState
@@ -29,6 +33,7 @@ from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
+from anbu.services.dispatch import dispatch
 from anbu.services.enrolment import enrol
 from anbu.services.imports import ImportReport
 from anbu.services.ingest import IngestReport, ingest
@@ -48,12 +53,14 @@ alerts_app = typer.Typer(no_args_is_help=True, help="Alerts (cases).")
 feeds_app = typer.Typer(no_args_is_help=True, help="Carrier feeds and their watermarks.")
 events_app = typer.Typer(no_args_is_help=True, help="Raw activity events.")
 officers_app = typer.Typer(no_args_is_help=True, help="Officers and other staff.")
+notifications_app = typer.Typer(no_args_is_help=True, help="Messages about alerts.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(events_app, name="events")
 app.add_typer(officers_app, name="officers")
+app.add_typer(notifications_app, name="notifications")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -313,6 +320,65 @@ def sweep_command(now: NowOption = None) -> None:
     for carrier in report.recovered_feeds:
         out.print(f"feed {carrier.value} recovered", highlight=False)
     out.print(f"sweep at {seoul(at)}: {len(report.opened)} opened", highlight=False)
+
+
+@app.command("dispatch")
+def dispatch_command(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    now: NowOption = None,
+    every: Annotated[float, typer.Option(help="Seconds between passes when looping.")] = 5.0,
+) -> None:
+    """Deliver queued notifications (SMS, e-mail) with retries; loops until stopped."""
+    settings = Settings()
+    try:
+        channels = configured_channels(settings, sys.stdout)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    stop = _stop_on_signals()
+    with _anbu() as anbu:
+        while True:
+            report = dispatch(anbu, channels, now=_now(now))
+            if report.handled:
+                out.print(
+                    f"sent {len(report.sent)}, retrying {len(report.retrying)}, "
+                    f"failed {len(report.failed)}",
+                    highlight=False,
+                )
+            if once or stop.wait(every):
+                return
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so a loop ends between passes, never mid-send."""
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda _signum, _frame: stop.set())
+    return stop
+
+
+@notifications_app.command("list")
+def notifications_list(
+    alert: Annotated[int | None, typer.Option(help="Only this alert's notifications.")] = None,
+) -> None:
+    """Notifications as JSON Lines: alert, medium, state, attempts, last error, reference."""
+    with _anbu() as anbu, anbu.transaction() as store:
+        rows = OutboxStore(store.connection).listing(alert)
+    for row in rows:
+        document = {
+            "id": row.id,
+            "alert_id": row.alert_id,
+            "officer_id": row.officer_id,
+            "medium": row.medium,
+            "key": row.key,
+            "state": row.state,
+            "attempts": row.attempts,
+            "next_attempt_at": seoul(row.next_attempt_at),
+            "sent_at": seoul(row.sent_at) or None,
+            "last_error": row.last_error,
+            "provider_ref": row.provider_ref,
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
 
 
 @alerts_app.command("list")

@@ -69,6 +69,8 @@ def _save(
         "personal": app.vault.seal(personal, bound_to=f"officer:{officer.login}"),
         "record_key": record_key,
         "active": True,
+        "has_phone": officer.phone is not None,
+        "has_email": officer.email is not None,
         "updated_at": now,
     }
     if existing is None:

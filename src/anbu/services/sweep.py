@@ -10,6 +10,7 @@ from anbu.bootstrap import Anbu
 from anbu.domain.detection import Overdue
 from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
 from anbu.domain.watermarks import Feed
+from anbu.services.outbox import NewAlert, queue_feed_alert, queue_subject_alerts
 
 _CHUNK = 500
 
@@ -29,6 +30,8 @@ class SweepReport:
     recovered_feeds: list[Carrier] = field(default_factory=list)
     # Due, but an alert of that kind is still open from an earlier episode.
     still_open: int = 0
+    # Alerts opened with nobody on file to tell (no staff for the centre, no admin).
+    unrouted: int = 0
 
 
 def sweep(app: Anbu, *, now: datetime) -> SweepReport:
@@ -57,10 +60,12 @@ def _sweep_carrier(
             if not due:
                 return
             after = due[-1]
-            _open_due(store, [subject_id for _, subject_id in due], carrier, until, now, report)
+            ids = [subject_id for _, subject_id in due]
+            _open_due(app, store, ids, carrier, until, now, report)
 
 
 def _open_due(
+    app: Anbu,
     store: Store,
     subject_ids: list[int],
     carrier: Carrier,
@@ -103,6 +108,13 @@ def _open_due(
             OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
         )
     store.save_watches(changed, now)
+    # Same transaction as the alerts: an alert is never open without its messages queued.
+    report.unrouted += queue_subject_alerts(
+        app,
+        store.connection,
+        [NewAlert(a, s, o.kind, o.base) for a, (s, o) in zip(alert_ids, due, strict=True)],
+        now,
+    )
 
 
 def _watch_feeds(app: Anbu, now: datetime, report: SweepReport) -> None:
@@ -131,6 +143,9 @@ def _judge_feed(app: Anbu, store: Store, feed: Feed, now: datetime, report: Swee
             )
             report.opened.append(
                 OpenedAlert(alert_id, None, feed.carrier, AlertKind.FEED_STALE, stale_since)
+            )
+            report.unrouted += queue_feed_alert(
+                store.connection, alert_id, feed.carrier, stale_since - max_delay, now
             )
     elif open_id is not None:
         # The feed caught up: the operator's case closes itself, with the reason recorded.

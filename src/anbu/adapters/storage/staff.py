@@ -66,3 +66,60 @@ class StaffStore:
             StaffRow(login, Role(role), bool(active), tuple(sorted(names.get(oid, []))))
             for oid, login, role, active in rows
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    officer_id: int
+    login: str
+    has_phone: bool
+    has_email: bool
+
+
+def recipients_by_centre(
+    connection: Connection, centre_ids: Iterable[int], roles: Iterable[Role]
+) -> dict[int, list[Recipient]]:
+    """Active staff of the given roles for each centre, in login order."""
+    wanted = list(set(centre_ids))
+    query = (
+        select(
+            officer_centres.c.centre_id,
+            officers.c.id,
+            officers.c.login,
+            officers.c.has_phone,
+            officers.c.has_email,
+        )
+        .join(officers, officers.c.id == officer_centres.c.officer_id)
+        .where(
+            officer_centres.c.centre_id.in_(wanted),
+            officers.c.active.is_(True),
+            officers.c.role.in_([r.value for r in roles]),
+        )
+        .order_by(officers.c.login)
+    )
+    found: dict[int, list[Recipient]] = {}
+    for centre_id, officer_id, login, has_phone, has_email in connection.execute(query):
+        found.setdefault(centre_id, []).append(
+            Recipient(officer_id, login, bool(has_phone), bool(has_email))
+        )
+    return found
+
+
+def recipients_by_role(connection: Connection, roles: Iterable[Role]) -> list[Recipient]:
+    query = (
+        select(officers.c.id, officers.c.login, officers.c.has_phone, officers.c.has_email)
+        .where(officers.c.active.is_(True), officers.c.role.in_([r.value for r in roles]))
+        .order_by(officers.c.login)
+    )
+    return [
+        Recipient(officer_id, login, bool(has_phone), bool(has_email))
+        for officer_id, login, has_phone, has_email in connection.execute(query)
+    ]
+
+
+def sealed_contact(connection: Connection, officer_id: int) -> tuple[str, bytes] | None:
+    """(login, sealed personal data) of one member of staff."""
+    row = connection.execute(
+        select(officers.c.login, officers.c.personal).where(officers.c.id == officer_id)
+    ).first()
+    return None if row is None else (row.login, bytes(row.personal))

@@ -184,6 +184,10 @@ officers = Table(
     Column("personal", LargeBinary(), nullable=False),
     Column("record_key", LargeBinary(32), nullable=False),
     Column("active", Boolean(), nullable=False),
+    # Whether a phone / an e-mail is on file, so the outbox can choose channels without
+    # opening the sealed contacts.
+    Column("has_phone", Boolean(), nullable=False, server_default=text("false")),
+    Column("has_email", Boolean(), nullable=False, server_default=text("false")),
     Column("created_at", Instant(), nullable=False),
     Column("updated_at", Instant(), nullable=False),
 )
@@ -193,6 +197,46 @@ officer_centres = Table(
     metadata,
     Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True),
     Column("centre_id", Id, ForeignKey("centres.id"), primary_key=True, index=True),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE"), nullable=False),
+    Column("medium", String(8), nullable=False),
+    # The idempotency key: one notification per alert, recipient, medium and step.
+    Column("key", String(128), nullable=False, unique=True),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False, server_default=text("0")),
+    Column("next_attempt_at", Instant(), nullable=False),
+    Column("last_error", Text()),
+    Column("provider_ref", String(200)),
+    Column("created_at", Instant(), nullable=False),
+    Column("sent_at", Instant()),
+    Column("delivered_at", Instant()),
+    # The dispatcher asks "what is queued and due?" from this index.
+    Index("ix_notifications_due", "state", "next_attempt_at"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "notification_id",
+        Id,
+        ForeignKey("notifications.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("at", Instant(), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text(), nullable=False, server_default=""),
+    Column("provider_ref", String(200)),
 )
 
 audit_log = Table(

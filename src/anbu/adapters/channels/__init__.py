@@ -1,0 +1,47 @@
+"""Notification channels: one module per way of reaching a person, behind one interface.
+
+A channel takes a `Message` and either returns the provider's reference or raises
+`DeliveryError`, saying whether trying again could help (`permanent=False`: a timeout, a
+gateway that is down) or not (`permanent=True`: a bad number, a refused address).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Medium(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class DeliveryError(Exception):
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to one address. `key` is the notification's idempotency key: channels
+    pass it to the provider where the provider can use it to drop a repeat (e-mail's
+    Message-ID, an SMS gateway's own id), so that a retry after a crash is not a second
+    message."""
+
+    key: str
+    address: str  # E.164 phone for SMS, an e-mail address for e-mail
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class Channel(Protocol):
+    medium: Medium
+
+    def send(self, message: Message) -> str:
+        """Deliver (or hand to the gateway) and return the provider's reference.
+        Raises DeliveryError."""
+        ...

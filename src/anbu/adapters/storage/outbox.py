@@ -1,0 +1,185 @@
+"""The notification outbox. Rows are written in the transaction that opens the alert;
+the dispatcher claims them, sends, and records every attempt. Never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from anbu.adapters.storage.tables import (
+    alerts,
+    centres,
+    delivery_attempts,
+    notifications,
+    subjects,
+)
+from anbu.domain.kinds import AlertState, AttemptOutcome, NotificationState
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A claimed notification, with what the channel needs."""
+
+    id: int
+    alert_id: int
+    officer_id: int
+    medium: str
+    key: str
+    subject: str
+    body: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSubject:
+    """What a message may say about the person: their reference, centre, sealed data."""
+
+    subject_id: int
+    external_id: str
+    centre_id: int
+    centre: str
+    personal: bytes
+    inactivity_minutes: int
+    phone_off_minutes: int
+
+
+class OutboxStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._dialect = connection.dialect.name
+
+    def alert_subjects(self, subject_ids: list[int]) -> dict[int, AlertSubject]:
+        query = select(
+            subjects.c.id,
+            subjects.c.external_id,
+            subjects.c.centre_id,
+            centres.c.name,
+            subjects.c.personal,
+            subjects.c.inactivity_minutes,
+            subjects.c.phone_off_minutes,
+        ).join(centres, centres.c.id == subjects.c.centre_id)
+        found: dict[int, AlertSubject] = {}
+        for start in range(0, len(subject_ids), 500):
+            chunk = subject_ids[start : start + 500]
+            for row in self.connection.execute(query.where(subjects.c.id.in_(chunk))):
+                found[row.id] = AlertSubject(
+                    row.id,
+                    row.external_id,
+                    row.centre_id,
+                    row.name,
+                    bytes(row.personal),
+                    row.inactivity_minutes,
+                    row.phone_off_minutes,
+                )
+        return found
+
+    def enqueue(self, rows: list[dict[str, Any]]) -> int:
+        """Queue notifications; a key already queued is left alone (idempotent)."""
+        if not rows:
+            return 0
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = (
+            dialect_insert(notifications)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(notifications.c.id)
+        )
+        return len(list(self.connection.scalars(statement, rows)))
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Pending]:
+        """Take up to `limit` due notifications for this worker: their next attempt moves to
+        `lease_until`, so another worker (or this one after a crash) picks them up again
+        only once the lease has run out — at least once, never lost."""
+        query = (
+            select(notifications)
+            .where(
+                notifications.c.state == NotificationState.QUEUED.value,
+                notifications.c.next_attempt_at <= now,
+            )
+            .order_by(notifications.c.next_attempt_at, notifications.c.id)
+            .limit(limit)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows: list[Row[Any]] = list(self.connection.execute(query))
+        if rows:
+            self.connection.execute(
+                update(notifications)
+                .where(notifications.c.id.in_([row.id for row in rows]))
+                .values(next_attempt_at=lease_until)
+            )
+        return [
+            Pending(
+                row.id,
+                row.alert_id,
+                row.officer_id,
+                row.medium,
+                row.key,
+                row.subject,
+                row.body,
+                row.attempts,
+            )
+            for row in rows
+        ]
+
+    def record(
+        self,
+        pending: Pending,
+        outcome: AttemptOutcome,
+        now: datetime,
+        *,
+        detail: str = "",
+        provider_ref: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Write the attempt and move the notification on: sent, queued for `retry_at`,
+        or failed."""
+        self.connection.execute(
+            insert(delivery_attempts).values(
+                notification_id=pending.id,
+                at=now,
+                outcome=outcome.value,
+                detail=detail,
+                provider_ref=provider_ref,
+            )
+        )
+        values: dict[str, Any] = {"attempts": pending.attempts + 1}
+        if outcome is AttemptOutcome.SENT:
+            values.update(
+                state=NotificationState.SENT.value, sent_at=now, provider_ref=provider_ref
+            )
+        elif retry_at is not None:
+            values.update(last_error=detail, next_attempt_at=retry_at)
+        else:
+            values.update(state=NotificationState.FAILED.value, last_error=detail)
+        self.connection.execute(
+            update(notifications).where(notifications.c.id == pending.id).values(**values)
+        )
+        if outcome is AttemptOutcome.SENT:
+            # The first message out moves the case from open to notified.
+            self.connection.execute(
+                update(alerts)
+                .where(alerts.c.id == pending.alert_id, alerts.c.state == AlertState.OPEN.value)
+                .values(state=AlertState.NOTIFIED.value)
+            )
+
+    def listing(self, alert_id: int | None = None) -> list[Row[Any]]:
+        query = select(
+            notifications.c.id,
+            notifications.c.alert_id,
+            notifications.c.officer_id,
+            notifications.c.medium,
+            notifications.c.key,
+            notifications.c.state,
+            notifications.c.attempts,
+            notifications.c.next_attempt_at,
+            notifications.c.last_error,
+            notifications.c.provider_ref,
+            notifications.c.sent_at,
+        ).order_by(notifications.c.id)
+        if alert_id is not None:
+            query = query.where(notifications.c.alert_id == alert_id)
+        return list(self.connection.execute(query))

@@ -1,0 +1,152 @@
+"""The outbox and the dispatcher against a real database (SQLite and PostgreSQL).
+
+The channel here is a hand-written fake at the channel interface; the real SMTP and
+SMS gateways have their own tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from anbu.adapters.channels import DeliveryError, Medium, Message
+from anbu.adapters.formats.officers_csv import read_officers
+from anbu.adapters.storage.outbox import OutboxStore
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import AlertState
+from anbu.services.dispatch import LEASE, dispatch
+from anbu.services.officers import import_officers
+
+from builders import at, event, officer_row, officers_csv, subject_row, watermark
+from flows import enrol_rows, feed, sweep_at
+
+ENROLLED = at("2026-11-01 10:00")
+DUE = at("2026-11-04 00:00")
+
+
+class FakeChannel:
+    """Records what it was asked to send; fails as told."""
+
+    def __init__(self, medium: Medium, failures: list[DeliveryError] | None = None) -> None:
+        self.medium = medium
+        self.sent: list[Message] = []
+        self.failures = failures or []
+
+    def send(self, message: Message) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+        return f"ref-{len(self.sent)}"
+
+
+def _channels(**failures: list[DeliveryError]) -> dict[Medium, FakeChannel]:
+    return {m: FakeChannel(m, failures.get(m.value)) for m in Medium}
+
+
+def _district(anbu: Anbu, *staff: dict[str, str]) -> None:
+    enrol_rows(
+        anbu,
+        subject_row(),
+        subject_row(external_id="SD-2", phone="010-2222-3333", centre="마장동"),
+        now=ENROLLED,
+    )
+    rows = staff or (
+        officer_row(),
+        officer_row(login="lee.lead", role="lead", phone="010-9000-0002", email=""),
+        officer_row(login="park.other", centres="마장동", phone="010-9000-0003"),
+        officer_row(login="ops", role="operator", centres="", phone="010-9000-0004"),
+    )
+    report = import_officers(anbu, read_officers(officers_csv(*rows)), now=ENROLLED, actor="t")
+    assert not report.rejected, report.rejected
+
+
+def _silence_sd_0001(anbu: Anbu) -> None:
+    """SD-0001 (왕십리도선동) falls due; SD-2 (마장동) has called."""
+    feed(
+        anbu,
+        event("010-2222-3333", "call_out", at("2026-11-03 20:00")),
+        watermark("SKT", DUE),
+        now=DUE,
+    )
+    assert len(sweep_at(anbu, DUE).opened) == 1
+
+
+def _outbox(anbu: Anbu) -> list[tuple[str, str, str]]:
+    with anbu.transaction() as store:
+        rows = OutboxStore(store.connection).listing()
+    return sorted((row.key.split(".")[1], row.medium, row.state) for row in rows)
+
+
+def test_it_queues_sms_and_email_for_each_officer_of_the_centre_with_the_alert(anbu: Anbu) -> None:
+    _district(anbu)
+    _silence_sd_0001(anbu)
+    kim, lee = "officer-1", "officer-2"
+    assert _outbox(anbu) == [
+        (kim, "email", "queued"),
+        (kim, "sms", "queued"),
+        (lee, "sms", "queued"),  # the lead has no e-mail on file
+    ]
+
+
+def test_it_falls_back_to_administrators_when_a_centre_has_nobody(anbu: Anbu) -> None:
+    _district(
+        anbu,
+        officer_row(login="park.other", centres="마장동"),
+        officer_row(login="admin", role="admin", centres="", email=""),
+    )
+    _silence_sd_0001(anbu)
+    assert _outbox(anbu) == [("officer-2", "sms", "queued")]
+
+
+def test_it_sends_each_notification_once_and_marks_the_case_notified(anbu: Anbu) -> None:
+    _district(anbu)
+    _silence_sd_0001(anbu)
+    channels = _channels()
+    first = dispatch(anbu, channels, now=DUE)
+    again = dispatch(anbu, channels, now=DUE + timedelta(hours=1))
+    assert (len(first.sent), again.handled) == (3, 0)
+    sms = channels[Medium.SMS].sent
+    assert sorted(m.address for m in sms) == ["+821090000001", "+821090000002"]
+    assert channels[Medium.EMAIL].sent[0].address == "kim@seongdong.example"
+    assert "김*수(SD-0001)" in sms[0].text
+    assert "김영수" not in sms[0].text
+    with anbu.transaction() as store:
+        (alert,) = store.list_alerts()
+    assert alert.state is AlertState.NOTIFIED
+
+
+def test_it_retries_a_transient_failure_after_a_backoff(anbu: Anbu) -> None:
+    _district(anbu, officer_row(email=""))
+    _silence_sd_0001(anbu)
+    channels = _channels(sms=[DeliveryError("gateway down", permanent=False)])
+    assert len(dispatch(anbu, channels, now=DUE).retrying) == 1
+    assert dispatch(anbu, channels, now=DUE + timedelta(seconds=29)).handled == 0
+    assert len(dispatch(anbu, channels, now=DUE + timedelta(seconds=30)).sent) == 1
+    with anbu.transaction() as store:
+        (row,) = OutboxStore(store.connection).listing()
+    assert (row.state, row.attempts, row.last_error) == ("sent", 2, "gateway down")
+
+
+def test_it_gives_up_at_once_on_a_permanent_failure(anbu: Anbu) -> None:
+    _district(anbu, officer_row(email=""))
+    _silence_sd_0001(anbu)
+    channels = _channels(sms=[DeliveryError("no such subscriber", permanent=True)])
+    assert len(dispatch(anbu, channels, now=DUE).failed) == 1
+    assert dispatch(anbu, channels, now=DUE + timedelta(days=1)).handled == 0
+    assert _outbox(anbu) == [("officer-1", "sms", "failed")]
+
+
+def test_it_sends_again_with_the_same_key_when_a_worker_died_mid_send(anbu: Anbu) -> None:
+    _district(anbu, officer_row(email=""))
+    _silence_sd_0001(anbu)
+    with anbu.transaction() as store:  # a worker claims, then dies before recording
+        (claimed,) = OutboxStore(store.connection).claim(DUE, DUE + LEASE, 10)
+    channels = _channels()
+    assert dispatch(anbu, channels, now=DUE + LEASE - timedelta(seconds=1)).handled == 0
+    assert len(dispatch(anbu, channels, now=DUE + LEASE).sent) == 1
+    assert channels[Medium.SMS].sent[0].key == claimed.key
+
+
+def test_it_tells_operators_of_a_stalled_feed(anbu: Anbu) -> None:
+    _district(anbu)
+    feed(anbu, watermark("SKT", at("2026-11-02 00:00")), now=at("2026-11-02 00:00"))
+    sweep_at(anbu, at("2026-11-02 07:00"))
+    assert _outbox(anbu) == [("officer-4", "email", "queued"), ("officer-4", "sms", "queued")]
