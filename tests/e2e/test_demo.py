@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,12 +19,18 @@ pytestmark = pytest.mark.xdist_group("demo")
 
 ANBU = Path(sys.executable).parent / "anbu"
 SMALL_DEMO = ("demo", "--subjects", "300", "--days", "3", "--seconds", "0")
+# A message line: `✉ 문자 → ***5678 · [안부] 옥수동 박*자(SD-000072) 님 48시간 통화 없음`.
+SMS_SENT = re.compile(r"✉ 문자 → \*\*\*\d{4} · ")
+MASKED_REFERENCE = re.compile(r"[가-힣]\*+[가-힣]?\(SD-\d{6}\) 님")
+# A whole mobile number, as the district writes it or in E.164.
+WHOLE_NUMBER = re.compile(r"01\d-?\d{3,4}-?\d{4}|\+82\d{9,10}")
 
 
 @dataclass(frozen=True)
 class Finished:
     run: subprocess.CompletedProcess[str]
     alerts: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
 
 
 def anbu(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -35,15 +42,23 @@ def anbu(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def alerts_in(data_dir: Path) -> list[dict[str, Any]]:
-    listed = anbu(data_dir, "alerts", "list", "--json")
+def json_lines(data_dir: Path, *command: str) -> list[dict[str, Any]]:
+    listed = anbu(data_dir, *command)
     assert listed.returncode == 0, listed.stderr
     return [json.loads(line) for line in listed.stdout.splitlines() if line.strip()]
 
 
 def demo_in(data_dir: Path) -> Finished:
     run = anbu(data_dir, *SMALL_DEMO)
-    return Finished(run, alerts_in(data_dir))
+    return Finished(
+        run,
+        json_lines(data_dir, "alerts", "list", "--json"),
+        json_lines(data_dir, "notifications", "list"),
+    )
+
+
+def sent_lines(finished: Finished) -> list[str]:
+    return [line for line in finished.run.stdout.splitlines() if "✉" in line]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +91,36 @@ def test_it_leaves_one_feed_alert_resolved_when_the_stalled_carrier_caught_up(
     assert [(a["carrier"], a["state"], a["outcome"]) for a in feed_alerts] == [
         ("KT", "resolved", "feed_recovered")
     ]
+
+
+def test_it_shows_a_message_going_out_with_the_masked_name_and_what_happened(
+    finished: Finished,
+) -> None:
+    assert any(
+        SMS_SENT.search(line) and MASKED_REFERENCE.search(line) and "48시간 통화 없음" in line
+        for line in sent_lines(finished)
+    )
+
+
+def test_it_shows_the_feed_alert_going_out(finished: Finished) -> None:
+    assert any("[안부 운영] 통신사 KT 자료 지연" in line for line in sent_lines(finished))
+
+
+def test_it_shows_phone_numbers_only_in_part(finished: Finished) -> None:
+    assert any(SMS_SENT.search(line) for line in sent_lines(finished))
+    assert not WHOLE_NUMBER.search(finished.run.stdout)
+
+
+def test_it_leaves_every_notification_sent_for_notifications_list(finished: Finished) -> None:
+    assert finished.notifications
+    assert {n["state"] for n in finished.notifications} == {"sent"}
+
+
+def test_it_leaves_at_least_one_notification_for_each_alert(finished: Finished) -> None:
+    notified = {n["alert_id"] for n in finished.notifications}
+
+    assert finished.alerts
+    assert [a["id"] for a in finished.alerts if a["id"] not in notified] == []
 
 
 def test_it_wipes_its_own_earlier_database_when_run_again(tmp_path: Path) -> None:

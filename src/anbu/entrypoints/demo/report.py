@@ -1,5 +1,5 @@
-"""The end of the demo on screen: who was flagged and why, and whether each planted
-incident was caught."""
+"""The end of the demo on screen: who was flagged and why, whether each planted
+incident was caught, and whether every alert's messages went out."""
 
 from __future__ import annotations
 
@@ -7,10 +7,19 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from anbu.adapters.channels import Medium
 from anbu.entrypoints.demo.screen import ingested
 from anbu.entrypoints.demo.simulation import Totals
-from anbu.entrypoints.demo.verdict import Cause, Flagged, Verdict
-from anbu.entrypoints.demo.wording import CAUSES, day_and_time, hours, kind_label, when
+from anbu.entrypoints.demo.verdict import Cause, DeliveryCheck, Flagged, Verdict
+from anbu.entrypoints.demo.wording import (
+    CAUSES,
+    MEDIA,
+    count,
+    day_and_time,
+    hours,
+    kind_label,
+    when,
+)
 
 _MAX_ROWS = 50
 
@@ -19,13 +28,15 @@ def final(console: Console, verdict: Verdict, totals: Totals, where: str) -> Non
     console.print()
     console.rule("결과 (results)")
     console.print(f"받은 자료  {ingested(totals)}", highlight=False)
+    console.print(f"보낸 메시지  {_posted(verdict.delivery)}", highlight=False)
     console.print(_flagged_table(verdict.flagged))
     for ok, message in _checks(verdict):
         mark = "[green]✓[/]" if ok else "[bold red]✗[/]"
         console.print(f"{mark} {message}", highlight=False)
     console.print()
     console.print(
-        "같은 설정에서 `anbu alerts list` 로 알림 목록을 볼 수 있습니다 (shows them). "
+        "같은 설정에서 `anbu alerts list` 로 알림 목록을, `anbu notifications list` 로 "
+        "메시지 목록을 볼 수 있습니다 (shows them). "
         f"데이터베이스: {where}",
         highlight=False,
         markup=False,
@@ -62,6 +73,11 @@ def _flagged_table(flagged: list[Flagged]) -> Table:
     return table
 
 
+def _posted(delivery: DeliveryCheck) -> str:
+    sent = " · ".join(f"{MEDIA[m]} {count(delivery.sent(m))}건" for m in Medium)
+    return f"{sent} · 보내지 못함 {count(len(delivery.unsent))}건"
+
+
 def _checks(verdict: Verdict) -> list[tuple[bool, str]]:
     checks = [_silence(verdict), _switch_off(verdict), _stall(verdict)]
     if verdict.unexplained:
@@ -76,7 +92,7 @@ def _checks(verdict: Verdict) -> list[tuple[bool, str]]:
                 "(natural alerts, each borne out by a real silence)",
             )
         )
-    return checks
+    return [*checks, _delivered(verdict.delivery), _to_operator(verdict)]
 
 
 def _silence(verdict: Verdict) -> tuple[bool, str]:
@@ -115,3 +131,27 @@ def _stall(verdict: Verdict) -> tuple[bool, str]:
     if check.ok:
         message += " — 자료가 따라잡자 운영 알림은 저절로 닫혔습니다"
     return check.ok, message
+
+
+def _delivered(delivery: DeliveryCheck) -> tuple[bool, str]:
+    label = "메시지 발송 (every alert's messages sent)"
+    alerts = len({n.alert_id for n in delivery.notices}) + len(delivery.untold)
+    if delivery.ok:
+        return True, (f"{label}: 알림 {alerts}건 모두 메시지가 나갔습니다 ({_posted(delivery)})")
+    problems = []
+    if delivery.untold:
+        problems.append(f"메시지가 하나도 없는 알림 {len(delivery.untold)}건")
+    if delivery.unsent:
+        problems.append(f"보내지 못한 메시지 {len(delivery.unsent)}건 (anbu notifications list)")
+    return False, f"{label}: {', '.join(problems) or '보낸 메시지가 없습니다'}"
+
+
+def _to_operator(verdict: Verdict) -> tuple[bool, str]:
+    label = "운영 알림 → 운영자 (feed alert sent to the operator)"
+    feed_alerts = verdict.stall.feed_alerts
+    if not feed_alerts:
+        return False, f"{label}: 운영 알림이 열리지 않았습니다"
+    missed = verdict.delivery.operator_untold
+    if missed:
+        return False, f"{label}: 운영자에게 가지 않은 운영 알림 {len(missed)}건"
+    return True, f"{label}: {', '.join(kind_label(a) for a in feed_alerts)}"

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from anbu.adapters.formats.subjects_csv import COLUMNS
 from anbu.domain.kinds import Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
+from anbu.domain.subjects import mask_name
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.demo.seongdong import DISTRICT, DONGS
 
@@ -51,16 +52,7 @@ class Person:
 
     @property
     def masked_name(self) -> str:
-        return masked(self.name)
-
-
-def masked(name: str) -> str:
-    """First and last syllable, the middle hidden (김*수); two syllables show the first (김*)."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+        return mask_name(self.name)
 
 
 def phone_text(number: int) -> str:
@@ -91,7 +83,7 @@ def _person(rng: random.Random, index: int, phone: str, start: datetime) -> Pers
     dong = rng.choices(DONGS, weights=[d.weight for d in DONGS])[0]
     return Person(
         external_id=f"SD-{index + 1:06d}",
-        name=_name(rng),
+        name=korean_name(rng),
         birth_date=_birth_date(rng, start.astimezone(SEOUL).date()),
         phone=phone,
         carrier=rng.choices([c for c, _ in _CARRIERS], weights=[w for _, w in _CARRIERS])[0],
@@ -102,7 +94,8 @@ def _person(rng: random.Random, index: int, phone: str, start: datetime) -> Pers
     )
 
 
-def _name(rng: random.Random) -> str:
+def korean_name(rng: random.Random) -> str:
+    """A believable Korean name: a surname by how common it is, two given syllables."""
     surname = rng.choices(list(_SURNAMES), weights=list(_SURNAMES.values()))[0]
     first = rng.choice(_GIVEN_FIRST)
     second = rng.choice(_GIVEN_SECOND.replace(first, ""))

@@ -1,35 +1,43 @@
 """`anbu demo`: Seongdong-gu simulated end to end through the real code paths — the
-subjects CSV import, the carriers' JSON Lines ingest and the sweep — in accelerated
-time, ending at the real clock, with a live view and a verdict at the end."""
+subjects and staff CSV imports, the carriers' JSON Lines ingest, the sweep and the
+dispatch of its messages — in accelerated time, ending at the real clock, with a live
+view and a verdict at the end."""
 
 from __future__ import annotations
 
+import io
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.live import Live
 
+from anbu.adapters.channels.configured import configured_channels
+from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.bootstrap import Anbu, bootstrap
+from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.demo import database, report, screen
 from anbu.entrypoints.demo.incidents import PlanError
+from anbu.entrypoints.demo.notifying import Notifier, Sending, notices, staff_ids
 from anbu.entrypoints.demo.roster import subjects_csv
 from anbu.entrypoints.demo.simulation import Simulation, StepOutcome
+from anbu.entrypoints.demo.staff import staff_csv
 from anbu.entrypoints.demo.timeline import ending_at
 from anbu.entrypoints.demo.verdict import judge
 from anbu.entrypoints.demo.wording import count
 from anbu.entrypoints.demo.world import World, build_world
 from anbu.services import feeds
 from anbu.services.enrolment import enrol
+from anbu.services.officers import import_officers
 from anbu.settings import Settings
 
 EXIT_OK = 0
-EXIT_MISSED = 1  # a planted incident was not flagged as expected
-EXIT_REFUSED = 2  # bad sizes, or a database that is not the demo's
+EXIT_MISSED = 1  # a planted incident not flagged as expected, or a message not sent
+EXIT_REFUSED = 2  # bad sizes or channel URLs, or a database that is not the demo's
 
 # Shorter than the default six hours so that a stall shows within a few simulated days.
 DEMO_FEED_DELAY_MINUTES = 180
@@ -51,8 +59,9 @@ class _Request:
 def run_demo(
     settings: Settings, *, people: int, days: int, seconds: float, seed: int, console: Console
 ) -> int:
-    """Run the demo; returns 0 when every planted incident was flagged as expected,
-    1 when one was not, 2 when it refused to start (sizes, or a database not its own)."""
+    """Run the demo; returns 0 when every planted incident was flagged as expected and
+    every alert's messages went out, 1 when not, 2 when it refused to start (sizes, a
+    channel URL it cannot use, or a database not its own)."""
     began = time.monotonic()
     problem = _problem(people, days, seconds)
     if problem:
@@ -61,6 +70,14 @@ def run_demo(
     settings = settings.model_copy(
         update={"feed_max_delay_minutes": DEMO_FEED_DELAY_MINUTES, "feed_max_delay_by_carrier": {}}
     )
+    # The console channels write here; the demo reads it after each step, so that their
+    # raw text does not break the live view.
+    buffer = io.StringIO()
+    try:
+        channels = configured_channels(settings, buffer)
+    except ValueError as exc:
+        screen.unusable(console, str(exc))
+        return EXIT_REFUSED
     where = database.where(settings)
     claim = database.look(settings)
     if claim is database.Claim.NOT_OURS:
@@ -71,7 +88,7 @@ def run_demo(
     )
     app = bootstrap(settings)
     try:
-        return _demo(app, request, console, began)
+        return _demo(Notifier(app, channels, buffer), request, console, began)
     finally:
         app.close()
 
@@ -86,7 +103,8 @@ def _problem(people: int, days: int, seconds: float) -> str | None:
     return None
 
 
-def _demo(app: Anbu, request: _Request, console: Console, began: float) -> int:
+def _demo(notifier: Notifier, request: _Request, console: Console, began: float) -> int:
+    app = notifier.app
     timeline = ending_at(wall_clock(), request.days)
     rng = random.Random(request.seed)
     feed_delay = timedelta(minutes=app.settings.feed_max_delay_minutes)
@@ -110,13 +128,16 @@ def _demo(app: Anbu, request: _Request, console: Console, began: float) -> int:
         feed_delay=feed_delay,
         where=request.where,
         earlier_demo=request.earlier_demo,
+        real_media=notifier.unprinted,
     )
     _enrol(app, world, console)
-    simulation = Simulation(app, world, rng)
+    _enrol_staff(app, world, console)
+    simulation = Simulation(app, world, rng, notifier)
     _first_delivery(simulation, console)
     budget = max(0.0, request.seconds - (time.monotonic() - began))
     _play(simulation, console, budget)
-    verdict = judge(simulation.alerts(), world, app.rules)
+    operators = staff_ids(app, (m.login for m in world.staff if m.role is Role.OPERATOR))
+    verdict = judge(simulation.alerts(), world, app.rules, notices(app), operators)
     report.final(console, verdict, simulation.totals, request.where)
     return EXIT_OK if verdict.ok else EXIT_MISSED
 
@@ -132,6 +153,14 @@ def _enrol(app: Anbu, world: World, console: Console) -> None:
         f"생활 리듬 생성: 전화·문자·데이터 {count(world.trace_count)}건 "
         "(가입 동의 이후 지금까지, 심어 둔 사건 포함)",
     )
+
+
+def _enrol_staff(app: Anbu, world: World, console: Console) -> None:
+    """After the subjects: an officer's centre exists once its first person is enrolled."""
+    start = world.timeline.start
+    rows = read_officers(staff_csv(world.staff))
+    imported = import_officers(app, rows, now=start, actor="demo")
+    screen.staffed(console, imported, world.staff)
 
 
 def _first_delivery(simulation: Simulation, console: Console) -> None:
@@ -153,7 +182,13 @@ def _play(simulation: Simulation, console: Console, budget: float) -> None:
             statuses = feeds.statuses(simulation.app, now=outcome.at)
             live.update(
                 screen.dashboard(
-                    outcome.at, index, steps, simulation.totals, statuses, simulation.opened
+                    outcome.at,
+                    index,
+                    steps,
+                    simulation.totals,
+                    statuses,
+                    simulation.opened,
+                    simulation.notifier.tally,
                 )
             )
             pace.wait(index)
@@ -173,8 +208,18 @@ def _tell(simulation: Simulation, outcome: StepOutcome, console: Console) -> Non
     for row in outcome.opened:
         person = world.people.get(row.subject_external_id or "")
         screen.line(console, at, screen.opened(row, person))
+    _tell_sending(console, at, outcome.sending)
     for carrier in outcome.recovered:
         screen.line(console, at, screen.recovered(carrier))
+
+
+def _tell_sending(console: Console, at: datetime, sending: Sending) -> None:
+    for message in sending.printed:
+        screen.line(console, at, screen.sent(message))
+    for medium, sent in sending.elsewhere.items():
+        screen.line(console, at, screen.sent_elsewhere(medium, sent))
+    for problem, times in sending.troubles.items():
+        screen.line(console, at, screen.trouble(problem, times))
 
 
 class _Pace:

@@ -1,11 +1,11 @@
 """What the demo shows while it runs: a header, a live dashboard, and one line for each
-thing worth seeing (an alert opening, a feed recovering, a rejected line, the narrator
-announcing a planted incident)."""
+thing worth seeing (an alert opening, a message going out, a feed recovering, a rejected
+line, the narrator announcing a planted incident)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import datetime, timedelta
 
 from rich.console import Console, RenderableType
@@ -14,18 +14,22 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from anbu.adapters.channels import Medium
 from anbu.adapters.storage.repository import AlertRow
-from anbu.domain.kinds import AlertKind, Carrier
+from anbu.domain.kinds import AlertKind, Carrier, Role
 from anbu.domain.rejections import Rejection
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.demo.incidents import Plan
+from anbu.entrypoints.demo.notifying import Printed, Tally, Trouble
 from anbu.entrypoints.demo.roster import Person
 from anbu.entrypoints.demo.simulation import Totals
+from anbu.entrypoints.demo.staff import Member
 from anbu.entrypoints.demo.timeline import Timeline
-from anbu.entrypoints.demo.wording import count, hhmm, kind_label, span, when
+from anbu.entrypoints.demo.wording import MEDIA, ROLES, count, hhmm, kind_label, span, when
 from anbu.services.feeds import FeedStatus
 from anbu.services.imports import ImportReport
 
+_SETTINGS = {Medium.SMS: "ANBU_SMS_URL", Medium.EMAIL: "ANBU_SMTP_URL"}
 _COUNTED = (
     (AlertKind.NO_ACTIVITY, "통화 없음"),
     (AlertKind.PHONE_OFF, "휴대전화 꺼짐"),
@@ -44,6 +48,7 @@ def header(
     feed_delay: timedelta,
     where: str,
     earlier_demo: bool,
+    real_media: Set[Medium],
 ) -> None:
     days = (timeline.end - timeline.start).days
     pace = f"약 {seconds:g}초에" if seconds > 0 else "최대한 빨리"
@@ -52,11 +57,19 @@ def header(
         f"모의 기간  {when(timeline.start)} → {when(timeline.end)} (서울 시각)",
         f"데모 설정  통신사 자료 허용 지연을 {span(feed_delay)}으로 둡니다 (기본값 6시간)",
         f"데이터베이스  {where}",
+        _sending(real_media),
     ]
     if earlier_demo:
         lines.append("지난 데모 자료를 지우고 새로 시작합니다")
     title = "안부 데모 · 서울특별시 성동구 (anbu demo · Seongdong-gu)"
     console.print(Panel("\n".join(lines), title=title, expand=False), highlight=False)
+
+
+def _sending(real: Set[Medium]) -> str:
+    if not real:
+        return "메시지 발송  문자·이메일을 화면에만 보여 줍니다 (console://, 실제 발송 없음)"
+    how = " · ".join(f"{MEDIA[m]} {'실제 발송' if m in real else '화면 표시'}" for m in Medium)
+    return f"메시지 발송  {how} ({', '.join(_SETTINGS[m] for m in Medium if m in real)})"
 
 
 def refused(console: Console, where: str) -> None:
@@ -87,6 +100,16 @@ def enrolled(console: Console, report: ImportReport, centres: int) -> None:
     )
 
 
+def staffed(console: Console, report: ImportReport, staff: list[Member]) -> None:
+    roles = Counter(member.role for member in staff)
+    shares = " · ".join(f"{ROLES[role]} {roles[role]}" for role in Role if roles[role])
+    done(
+        console,
+        f"직원 등록 (officers CSV → import): 신규 {count(report.created)}명 ({shares}) · "
+        f"거부 {len(report.rejected)}",
+    )
+
+
 # -- during the run ---------------------------------------------------------------
 
 
@@ -107,6 +130,28 @@ def opened(row: AlertRow, person: Person | None) -> Text:
         ("⚠ 알림  ", "bold red"),
         f"{person.masked_name} · {person.dong} · {kind_label(row)}",
         (f" · 기한 {due} · {row.subject_external_id}", "dim"),
+    )
+
+
+def sent(message: Printed) -> Text:
+    """✉ 문자 → ***5678 · [안부] 마장동 김*수(SD-000123) 님 48시간 통화 없음"""
+    medium = message.label.partition("(")[0]  # 문자(SMS) → 문자
+    return Text.assemble(
+        ("✉ ", "blue"), (f"{medium} → {message.address}", "blue"), " · ", message.headline
+    )
+
+
+def sent_elsewhere(medium: Medium, sent: int) -> Text:
+    return Text(f"✉ {MEDIA[medium]} {count(sent)}건 → 설정된 서버로 발송", style="blue")
+
+
+def trouble(problem: Trouble, times: int) -> Text:
+    then = "더 보내지 않습니다" if problem.final else "잠시 뒤 다시 보냅니다"
+    return Text.assemble(
+        ("✗ 발송 실패  ", "bold red"),
+        f"{MEDIA[problem.medium]} {count(times)}건 · ",
+        (problem.error, "dim"),
+        f" · {then}",
     )
 
 
@@ -166,6 +211,7 @@ def dashboard(
     totals: Totals,
     feeds: Sequence[FeedStatus],
     alerts: Counter[AlertKind],
+    post: Tally,
 ) -> RenderableType:
     clock = Table.grid(padding=(0, 2))
     clock.add_row(
@@ -180,11 +226,24 @@ def dashboard(
     ordered = sorted(feeds, key=lambda status: list(Carrier).index(status.carrier))
     grid.add_row("통신사", Text(" · ").join(_feed(status, at) for status in ordered))
     grid.add_row("알림", " · ".join(f"{label} {alerts[kind]}" for kind, label in _COUNTED))
+    grid.add_row("보낸 메시지", _posted(post))
     return Panel(grid, title="안부 · 성동구 (서울 시각)", expand=False)
 
 
 def ingested(totals: Totals) -> str:
     return f"{_kept(totals)} · {_dropped(totals)}"
+
+
+def _posted(post: Tally) -> Text:
+    sent = " · ".join(f"{MEDIA[m]} {count(post.sent[m])}" for m in Medium)
+    failed = post.retrying + post.failed
+    return Text.assemble(
+        sent,
+        (
+            f" · 실패 {count(post.failed)} · 재시도 {count(post.retrying)}회",
+            "bold red" if failed else "",
+        ),
+    )
 
 
 def _kept(totals: Totals) -> str:

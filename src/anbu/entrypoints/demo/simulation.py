@@ -1,5 +1,6 @@
 """One simulated hour at a time, through the product's real paths: each carrier's file
-is read by the feed reader and ingested, then the sweep runs at the step's instant."""
+is read by the feed reader and ingested, then the sweep runs at the step's instant and
+the messages it queued are sent."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertKind, Carrier
 from anbu.domain.rejections import Rejection
 from anbu.entrypoints.demo.carriers import Delivery, Outbox
+from anbu.entrypoints.demo.notifying import Notifier, Sending
 from anbu.entrypoints.demo.world import World
 from anbu.services.ingest import IngestReport, ingest
 from anbu.services.sweep import sweep
@@ -46,6 +48,7 @@ class StepOutcome:
     rejections: list[tuple[Carrier, Rejection]]
     opened: list[AlertRow]
     recovered: list[Carrier]
+    sending: Sending
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Simulation:
     app: Anbu
     world: World
     rng: random.Random
+    notifier: Notifier
     totals: Totals = field(default_factory=Totals)
     opened: Counter[AlertKind] = field(default_factory=Counter)
     outboxes: dict[Carrier, Outbox] = field(init=False)
@@ -100,7 +104,10 @@ class Simulation:
         opened_ids = {o.id for o in swept.opened}
         opened = [row for row in self.alerts() if row.id in opened_ids] if opened_ids else []
         self.opened.update(row.kind for row in opened)
-        return StepOutcome(index, at, deliveries, rejections, opened, swept.recovered_feeds)
+        sending = self.notifier.send(at)
+        return StepOutcome(
+            index, at, deliveries, rejections, opened, swept.recovered_feeds, sending
+        )
 
     def alerts(self) -> list[AlertRow]:
         with self.app.transaction() as store:

@@ -1,15 +1,18 @@
-"""The end of the demo: was each planted incident caught, and is every other alert borne
-out by what really happened on the phone (the ground truth the demo generated)?"""
+"""The end of the demo: was each planted incident caught, is every other alert borne out
+by what really happened on the phone (the ground truth the demo generated), and did
+every alert's messages go out?"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from anbu.adapters.channels import Medium
 from anbu.adapters.storage.repository import AlertRow
 from anbu.domain.activity import LifeRules
-from anbu.domain.kinds import ActivityKind, AlertKind, Outcome
+from anbu.domain.kinds import ActivityKind, AlertKind, NotificationState, Outcome
 from anbu.entrypoints.demo.incidents import Stall
+from anbu.entrypoints.demo.notifying import Notice
 from anbu.entrypoints.demo.rhythms import Trace
 from anbu.entrypoints.demo.roster import Person
 from anbu.entrypoints.demo.world import World
@@ -49,12 +52,34 @@ class StallCheck:
         )
 
 
+_WENT_OUT = frozenset({NotificationState.SENT, NotificationState.DELIVERED})
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCheck:
+    notices: list[Notice]
+    untold: list[AlertRow]  # alerts without a single message queued
+    operator_untold: list[AlertRow]  # feed alerts no operator was sent a message about
+
+    @property
+    def unsent(self) -> list[Notice]:
+        return [n for n in self.notices if n.state not in _WENT_OUT]
+
+    def sent(self, medium: Medium) -> int:
+        return sum(1 for n in self.notices if n.medium is medium and n.state in _WENT_OUT)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.notices) and not (self.untold or self.unsent or self.operator_untold)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     flagged: list[Flagged]
     silence: Flagged | None
     switch_off: Flagged | None
     stall: StallCheck
+    delivery: DeliveryCheck
 
     @property
     def unexplained(self) -> list[Flagged]:
@@ -67,10 +92,17 @@ class Verdict:
     @property
     def ok(self) -> bool:
         caught = self.silence is not None and self.switch_off is not None
-        return caught and self.stall.ok and not self.unexplained
+        return caught and self.stall.ok and not self.unexplained and self.delivery.ok
 
 
-def judge(rows: list[AlertRow], world: World, rules: LifeRules) -> Verdict:
+def judge(
+    rows: list[AlertRow],
+    world: World,
+    rules: LifeRules,
+    notices: list[Notice],
+    operators: frozenset[int],
+) -> Verdict:
+    """`notices` are every notification queued; `operators` the operators' staff ids."""
     flagged = [
         Flagged(row, world.people[row.subject_external_id], _cause(row, world, rules))
         for row in rows
@@ -106,7 +138,23 @@ def judge(rows: list[AlertRow], world: World, rules: LifeRules) -> Verdict:
             and plan.stall.starts_at < r.opened_at < plan.stall.ends_at
         ],
     )
-    return Verdict(flagged, silence, switch_off, stall)
+    return Verdict(flagged, silence, switch_off, stall, _delivery(rows, notices, operators))
+
+
+def _delivery(
+    rows: list[AlertRow], notices: list[Notice], operators: frozenset[int]
+) -> DeliveryCheck:
+    told = {n.alert_id for n in notices}
+    operator_told = {
+        n.alert_id for n in notices if n.officer_id in operators and n.state in _WENT_OUT
+    }
+    return DeliveryCheck(
+        notices,
+        untold=[r for r in rows if r.id not in told],
+        operator_untold=[
+            r for r in rows if r.kind is AlertKind.FEED_STALE and r.id not in operator_told
+        ],
+    )
 
 
 def _cause(row: AlertRow, world: World, rules: LifeRules) -> Cause:

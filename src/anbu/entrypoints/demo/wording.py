@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from anbu.adapters.channels import Medium
 from anbu.adapters.storage.repository import AlertRow
-from anbu.domain.kinds import AlertKind
+from anbu.domain.kinds import AlertKind, Role
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.demo.verdict import Cause
 
@@ -20,6 +21,9 @@ CAUSES = {
     Cause.NATURAL_GAP: "자연: 긴 공백",
     Cause.UNEXPLAINED: "설명 안 됨: 실제로는 연락이 있었음",
 }
+
+MEDIA = {Medium.SMS: "문자", Medium.EMAIL: "이메일"}
+ROLES = {Role.OFFICER: "담당", Role.LEAD: "팀장", Role.ADMIN: "관리자", Role.OPERATOR: "운영자"}
 
 
 def when(instant: datetime) -> str:

@@ -1,5 +1,6 @@
 """The simulated district as a whole: who lives there, their habits, what their phones
-did (the ground truth), and the planted incidents. Built once, from one seed."""
+did (the ground truth), the planted incidents, and the staff who are told. Built once,
+from one seed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from anbu.domain.subjects import GroupPeriods
 from anbu.entrypoints.demo.incidents import Plan, falls_silent, make_plan, switched_off
 from anbu.entrypoints.demo.rhythms import Habits, Trace, habits_for, traces_between
 from anbu.entrypoints.demo.roster import Person, make_roster
+from anbu.entrypoints.demo.staff import Member, make_staff
 from anbu.entrypoints.demo.timeline import Timeline
 
 
@@ -21,6 +23,7 @@ class World:
     habits: dict[str, Habits]
     traces: dict[str, list[Trace]]
     plan: Plan
+    staff: list[Member]
 
     @property
     def trace_count(self) -> int:
@@ -47,10 +50,13 @@ def build_world(
     silent, switched = plan.silence.person.external_id, plan.switch_off.person.external_id
     traces[silent] = falls_silent(traces[silent], plan.silence.at)
     traces[switched] = switched_off(traces[switched], plan.switch_off.at)
+    # Drawn last, so that the residents and their lives are what they were before staff.
+    staff = make_staff(rng, (p.dong for p in roster), (p.phone for p in roster))
     return World(
         timeline=timeline,
         people={p.external_id: p for p in roster},
         habits=habits,
         traces=traces,
         plan=plan,
+        staff=staff,
     )
