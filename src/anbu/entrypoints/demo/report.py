@@ -96,23 +96,20 @@ def _checks(verdict: Verdict) -> list[tuple[bool, str]]:
 
 
 def _silence(verdict: Verdict) -> tuple[bool, str]:
-    label = "연락 끊김 (planted: falls silent)"
-    if verdict.silence is None:
-        return False, f"{label}: 알림이 열리지 않았습니다"
-    alert, person = verdict.silence.alert, verdict.silence.person
-    return True, (
-        f"{label}: {person.masked_name} · {person.dong} — 마지막 신호 {when(alert.base_at)}, "
-        f"{hours(alert.due_at - alert.base_at)}시간 뒤 기한 → {when(alert.opened_at)} 점검에서 알림"
-    )
+    return _planted("연락 끊김 (planted: falls silent)", verdict.silence, "마지막 신호 {}")
 
 
 def _switch_off(verdict: Verdict) -> tuple[bool, str]:
-    label = "휴대전화 꺼짐 (planted: phone switched off)"
-    if verdict.switch_off is None:
+    return _planted("휴대전화 꺼짐 (planted: phone switched off)", verdict.switch_off, "{}에 꺼짐")
+
+
+def _planted(label: str, caught: Flagged | None, began: str) -> tuple[bool, str]:
+    """One planted incident's line: caught, with when it began and when it was flagged."""
+    if caught is None:
         return False, f"{label}: 알림이 열리지 않았습니다"
-    alert, person = verdict.switch_off.alert, verdict.switch_off.person
+    alert, person = caught.alert, caught.person
     return True, (
-        f"{label}: {person.masked_name} · {person.dong} — {when(alert.base_at)}에 꺼짐, "
+        f"{label}: {person.masked_name} · {person.dong} — {began.format(when(alert.base_at))}, "
         f"{hours(alert.due_at - alert.base_at)}시간 뒤 기한 → {when(alert.opened_at)} 점검에서 알림"
     )
 
