@@ -190,3 +190,31 @@ def test_it_dispatches_the_alerts_messages_to_the_console(
         json.loads(line) for line in _anbu(cli_env, "alerts", "list", "--json").stdout.splitlines()
     ]
     assert alert["state"] == "notified"
+
+
+def test_it_acknowledges_and_resolves_a_case_from_the_command_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _enrolled(cli_env, tmp_path)
+    staff = tmp_path / "officers.csv"
+    staff.write_bytes(officers_csv(officer_row()))
+    assert _anbu(cli_env, "officers", "import", str(staff), "--now", NOW).returncode == 0
+    marks = tmp_path / "feed.jsonl"
+    marks.write_bytes(jsonl(watermark("SKT", at("2026-11-20 08:00"))))
+    assert _anbu(cli_env, "ingest", str(marks), "--now", NOW).returncode == 0
+    assert _anbu(cli_env, "sweep", "--now", NOW).returncode == 0
+    acked = _anbu(cli_env, "alerts", "ack", "1", "--by", "kim.officer", "--now", NOW)
+    assert acked.returncode == 0, acked.stderr
+    wrong = _anbu(cli_env, "alerts", "resolve", "1", "--outcome", "sleeping", "--by", "kim.officer")
+    assert wrong.returncode == 2
+    done = _anbu(
+        cli_env, "alerts", "resolve", "1", "--outcome", "safe", "--by", "kim.officer", "--now", NOW
+    )
+    assert done.returncode == 0, done.stderr
+    (alert,) = [
+        json.loads(line) for line in _anbu(cli_env, "alerts", "list", "--json").stdout.splitlines()
+    ]
+    assert (alert["state"], alert["outcome"]) == ("resolved", "safe")
+    again = _anbu(cli_env, "alerts", "ack", "1", "--by", "kim.officer")
+    assert again.returncode == 1
+    assert "already" in again.stderr

@@ -27,10 +27,11 @@ from anbu.adapters.storage import engine as storage
 from anbu.adapters.storage.outbox import OutboxStore
 from anbu.adapters.storage.staff import StaffStore
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.domain.kinds import AlertState
+from anbu.domain.kinds import AlertState, Outcome
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
+from anbu.services import cases as case_handling
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
 from anbu.services.dispatch import dispatch
@@ -379,6 +380,45 @@ def notifications_list(
             "provider_ref": row.provider_ref,
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: int,
+    by: Annotated[str, typer.Option("--by", help="The staff login taking charge.")],
+    now: NowOption = None,
+) -> None:
+    """Take charge of a case (stops its escalation)."""
+    at = _now(now)
+    with _anbu() as anbu:
+        try:
+            case_handling.acknowledge(anbu, alert_id, by=by, now=at)
+        except case_handling.CaseError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    out.print(f"alert {alert_id} acknowledged by {by}", highlight=False)
+
+
+@alerts_app.command("resolve")
+def alerts_resolve(
+    alert_id: int,
+    outcome: Annotated[
+        Outcome,
+        typer.Option(help="safe, hospitalised, deceased, unreachable_visit_needed, false_alarm."),
+    ],
+    by: Annotated[str, typer.Option("--by", help="The staff login closing the case.")],
+    note: Annotated[str, typer.Option(help="Why, e.g. for a false alarm: phone lost.")] = "",
+    now: NowOption = None,
+) -> None:
+    """Close a case with its outcome."""
+    at = _now(now)
+    with _anbu() as anbu:
+        try:
+            case_handling.resolve(anbu, alert_id, outcome, by=by, note=note, now=at)
+        except case_handling.CaseError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    out.print(f"alert {alert_id} resolved: {outcome.value}", highlight=False)
 
 
 @alerts_app.command("list")

@@ -150,9 +150,12 @@ alerts = Table(
     Column("opened_at", Instant(), nullable=False),
     Column("resumed_at", Instant()),
     Column("acknowledged_at", Instant()),
+    Column("acknowledged_by", String(64)),
     Column("resolved_at", Instant()),
     Column("outcome", String(32)),
     Column("resolved_by", String(64)),
+    # Why, in the officer's words (a false alarm: phone lost, travelling, new number…).
+    Column("resolution_note", String(500)),
     # Never two open alerts of one kind for one subject (or one feed), even with
     # several workers sweeping at once: the database itself refuses the second.
     Index(
