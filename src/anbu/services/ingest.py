@@ -12,7 +12,7 @@ from anbu.adapters.storage.repository import Store
 from anbu.bootstrap import Anbu
 from anbu.domain.activity import ActivityEvent, LifeRules
 from anbu.domain.detection import Watch, record_all
-from anbu.domain.kinds import AlertKind, SubjectStatus
+from anbu.domain.kinds import AlertKind, Carrier, SubjectStatus
 from anbu.domain.rejections import Rejection
 from anbu.domain.watermarks import Feed
 
@@ -91,33 +91,43 @@ def _batch(
             report.duplicates += 1
         else:
             unique[key] = event
+    # A feed has seen what its latest event shows: one `see` per carrier, not per event.
+    latest: dict[Carrier, datetime] = {}
+    for event in unique.values():
+        seen = latest.get(event.carrier)
+        if seen is None or event.occurred_at > seen:
+            latest[event.carrier] = event.occurred_at
     with app.transaction() as store:
         # Feeds first, then subjects: every writer takes locks in this order.
         feeds = store.feeds(lock=True)
         before = dict(feeds)
-        for event in unique.values():
-            feeds[event.carrier] = feeds.get(event.carrier, Feed(event.carrier)).see(
-                event.occurred_at
-            )
+        for carrier, occurred_at in latest.items():
+            feeds[carrier] = feeds.get(carrier, Feed(carrier)).see(occurred_at)
         for mark in marks:
             feeds[mark.carrier] = feeds.get(mark.carrier, Feed(mark.carrier)).declare(
                 mark.complete_until
             )
             report.watermarks += 1
-        _store_events(app, store, list(unique.values()), report, now)
+        _store_events(app, store, unique, report, now)
         for carrier, feed in feeds.items():
             if before.get(carrier) != feed:
                 store.save_feed(feed, now)
 
 
 def _store_events(
-    app: Anbu, store: Store, events: list[ActivityEvent], report: IngestReport, now: datetime
+    app: Anbu,
+    store: Store,
+    events: dict[tuple[str, str], ActivityEvent],
+    report: IngestReport,
+    now: datetime,
 ) -> None:
-    keys = {event.phone: app.vault.lookup_key(event.phone) for event in events}
+    """Store `events` (by carrier and event id) of monitored subjects; advance their watches."""
+    keys = {phone: app.vault.lookup_key(phone) for phone in {e.phone for e in events.values()}}
     refs = store.subjects_by_phone_keys(keys.values())
     rows: list[dict[str, Any]] = []
-    owner: dict[tuple[str, str], int] = {}
-    for event in events:
+    owned: list[tuple[tuple[str, str], int, ActivityEvent]] = []
+    for key, event in events.items():
+        carrier, event_id = key
         ref = refs.get(keys[event.phone])
         if ref is None:
             report.unknown_numbers += 1
@@ -126,11 +136,11 @@ def _store_events(
             # No consent, no monitoring: what happened before it is not ours to keep.
             report.not_monitored += 1
             continue
-        owner[(event.carrier.value, event.event_id)] = ref.id
+        owned.append((key, ref.id, event))
         rows.append(
             {
-                "carrier": event.carrier.value,
-                "event_id": event.event_id,
+                "carrier": carrier,
+                "event_id": event_id,
                 "subject_id": ref.id,
                 "kind": event.kind.value,
                 "occurred_at": event.occurred_at,
@@ -142,10 +152,9 @@ def _store_events(
     report.stored += len(added)
     report.duplicates += len(rows) - len(added)
     by_subject: dict[int, list[ActivityEvent]] = {}
-    for event in events:
-        key = (event.carrier.value, event.event_id)
+    for key, subject_id, event in owned:
         if key in added:
-            by_subject.setdefault(owner[key], []).append(event)
+            by_subject.setdefault(subject_id, []).append(event)
     _advance(app.rules, store, by_subject, now)
 
 

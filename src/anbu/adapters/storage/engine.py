@@ -24,7 +24,19 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "connect", _binary_arrays)
+    return engine
+
+
+def _binary_arrays(dbapi_connection: Any, _record: Any) -> None:
+    # The store sends a batch as one array per column (`= ANY(…)`, `unnest(…)`). psycopg
+    # writes lists as text by default, quoting element by element with regular expressions
+    # (~2 µs a timestamp); in binary it is ~0.15 µs. A list with no element to tell its
+    # type by (empty, all NULL) still goes as text.
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -9,9 +9,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
+    Column,
+    ColumnElement,
     Connection,
     Row,
+    String,
+    TableValuedAlias,
+    any_,
     bindparam,
+    column,
     delete,
     func,
     insert,
@@ -21,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
 
 from anbu.adapters.storage.tables import (
     Instant,
@@ -114,14 +122,13 @@ class Store:
         )
 
     def subjects_by_phone_keys(self, keys: Iterable[bytes]) -> dict[bytes, SubjectRef]:
-        wanted = list(set(keys))
         found: dict[bytes, SubjectRef] = {}
-        for chunk in _chunks(wanted, 500):
+        for chunk in self._per_statement(list(set(keys))):
             rows = self.connection.execute(
                 select(
                     subjects.c.phone_key, subjects.c.id, subjects.c.consent_at, subjects.c.status
-                ).where(subjects.c.phone_key.in_(chunk))
-            )
+                ).where(self._among(subjects.c.phone_key, chunk))
+            ).all()
             for key, subject_id, consent_at, status in rows:
                 found[bytes(key)] = SubjectRef(subject_id, consent_at, SubjectStatus(status))
         return found
@@ -176,9 +183,12 @@ class Store:
 
     def watches(self, subject_ids: Sequence[int], *, lock: bool) -> dict[int, Watch]:
         result: dict[int, Watch] = {}
-        for chunk in _chunks(list(subject_ids), 500):
-            query = select(*_WATCH_COLUMNS).where(subjects.c.id.in_(chunk))
-            if lock:
+        for chunk in self._per_statement(subject_ids):
+            query = select(*_WATCH_COLUMNS).where(self._among(subjects.c.id, chunk))
+            if lock and self._dialect == "postgresql":
+                # Every writer locks in id order, so that two of them cannot deadlock.
+                query = query.order_by(subjects.c.id).with_for_update()
+            elif lock:
                 query = query.with_for_update()
             rows = self.connection.execute(query).all()
             paused = self._pauses(chunk)
@@ -200,7 +210,7 @@ class Store:
         found: dict[int, list[Pause]] = {}
         rows = self.connection.execute(
             select(pauses.c.subject_id, pauses.c.starts_at, pauses.c.ends_at).where(
-                pauses.c.subject_id.in_(subject_ids)
+                self._among(pauses.c.subject_id, subject_ids)
             )
         )
         for subject_id, starts_at, ends_at in rows:
@@ -208,7 +218,11 @@ class Store:
         return found
 
     def save_watches(self, watches: dict[int, Watch], now: datetime) -> None:
+        """Write each subject's detection state; the caller holds their rows' locks."""
         if not watches:
+            return
+        if self._dialect == "postgresql":
+            self._save_watches_postgresql(watches, now)
             return
         statement = (
             update(subjects)
@@ -237,6 +251,34 @@ class Store:
                 }
                 for subject_id, w in watches.items()
             ],
+        )
+
+    def _save_watches_postgresql(self, watches: dict[int, Watch], now: datetime) -> None:
+        states = list(watches.values())
+        batch = _unnest(
+            "batch",
+            {
+                subjects.c.id: list(watches),
+                subjects.c.last_life_at: [w.last_life_at for w in states],
+                subjects.c.last_on_at: [w.last_on_at for w in states],
+                subjects.c.last_off_at: [w.last_off_at for w in states],
+                subjects.c.silence_alerted_base: [w.silence_alerted_base for w in states],
+                subjects.c.off_alerted_base: [w.off_alerted_base for w in states],
+                subjects.c.next_due_at: [w.next_due_at for w in states],
+            },
+        )
+        self.connection.execute(
+            update(subjects)
+            .where(subjects.c.id == batch.c.id)
+            .values(
+                last_life_at=batch.c.last_life_at,
+                last_on_at=batch.c.last_on_at,
+                last_off_at=batch.c.last_off_at,
+                silence_alerted_base=batch.c.silence_alerted_base,
+                off_alerted_base=batch.c.off_alerted_base,
+                next_due_at=batch.c.next_due_at,
+                updated_at=now,
+            )
         )
 
     def add_pause(self, subject_id: int, pause: Pause, reason: str, now: datetime) -> None:
@@ -284,14 +326,29 @@ class Store:
         """Insert, skipping (carrier, event_id) pairs already stored; returns those added."""
         if not rows:
             return set()
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        if self._dialect == "postgresql":
+            return self._insert_events_postgresql(rows)
         statement = (
-            dialect_insert(activity_events)
+            sqlite.insert(activity_events)
             .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
             .returning(activity_events.c.carrier, activity_events.c.event_id)
         )
         result = self.connection.execute(statement, rows)
         return {(row.carrier, row.event_id) for row in result}
+
+    def _insert_events_postgresql(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        # One statement for the whole batch, the rows as one array per column.
+        names = list(rows[0])
+        batch = _unnest("batch", {activity_events.c[n]: [row[n] for row in rows] for n in names})
+        statement = (
+            postgresql.insert(activity_events)
+            .from_select(names, select(*batch.c))
+            .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
+            .returning(activity_events.c.carrier, activity_events.c.event_id)
+        )
+        return {
+            (carrier, event_id) for carrier, event_id in self.connection.execute(statement).all()
+        }
 
     def mark_resumed(
         self, subject_id: int, kind: AlertKind, base_at: datetime, resumed_at: datetime
@@ -313,10 +370,11 @@ class Store:
         self, subject_ids: Sequence[int]
     ) -> dict[int, list[tuple[AlertKind, datetime]]]:
         found: dict[int, list[tuple[AlertKind, datetime]]] = {}
-        for chunk in _chunks(list(subject_ids), 500):
+        for chunk in self._per_statement(subject_ids):
             rows = self.connection.execute(
                 select(alerts.c.subject_id, alerts.c.kind, alerts.c.base_at).where(
-                    alerts.c.subject_id.in_(chunk), alerts.c.state != AlertState.RESOLVED.value
+                    self._among(alerts.c.subject_id, chunk),
+                    alerts.c.state != AlertState.RESOLVED.value,
                 )
             )
             for subject_id, kind, base_at in rows:
@@ -453,6 +511,42 @@ class Store:
         ).rowcount
         if not changed:
             self.connection.execute(insert(meta).values(key=key, value=value))
+
+    # -- many values in one statement ----------------------------------------------
+
+    def _per_statement(self, values: Sequence[Any]) -> list[Sequence[Any]]:
+        """Values to look up together: all at once on PostgreSQL (see `_among`); on SQLite
+        at most 500 at a time, within its limit of bound parameters."""
+        if self._dialect == "postgresql":
+            return [values] if values else []
+        return list(_chunks(list(values), 500))
+
+    def _among(self, col: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+        """`col` is one of `values`. On PostgreSQL `= ANY(array)`: one parameter, so the
+        text is the same for any count, prepared by psycopg and planned by the server once;
+        a new `IN (…)` list each time would be parsed and planned anew."""
+        if self._dialect == "postgresql":
+            return col == any_(_array(values, col.type))
+        return col.in_(values)
+
+
+def _array(values: Sequence[Any], item: TypeEngine[Any]) -> BindParameter[Any]:
+    """A PostgreSQL array bound as one parameter. `item` processes each element (an
+    `Instant` refuses naive values and sends aware UTC, as for a single value); a string
+    type loses its length, since a cast to VARCHAR(n)[] would silently cut longer values."""
+    if isinstance(item, String):
+        item = String()
+    return bindparam(None, list(values), type_=postgresql.ARRAY(item))
+
+
+def _unnest(alias: str, arrays: dict[Column[Any], Sequence[Any]]) -> TableValuedAlias:
+    """`unnest(:a, :b, …) AS alias(a, b, …)`: rows given as one array per column, in
+    order, named and typed as those columns."""
+    return (
+        func.unnest(*(_array(values, col.type) for col, values in arrays.items()))
+        .table_valued(*(column(col.name, col.type) for col in arrays))
+        .render_derived(name=alias)
+    )
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
