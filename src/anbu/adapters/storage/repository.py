@@ -16,7 +16,6 @@ from sqlalchemy import (
     Row,
     String,
     TableValuedAlias,
-    any_,
     bindparam,
     column,
     delete,
@@ -522,11 +521,18 @@ class Store:
         return list(_chunks(list(values), 500))
 
     def _among(self, col: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-        """`col` is one of `values`. On PostgreSQL `= ANY(array)`: one parameter, so the
-        text is the same for any count, prepared by psycopg and planned by the server once;
-        a new `IN (…)` list each time would be parsed and planned anew."""
+        """`col` is one of `values`.
+
+        On PostgreSQL `col IN (SELECT unnest(:array))`: one parameter, so the text is the
+        same for any count and is parsed once, where a new `IN (…)` list each time was parsed
+        and planned anew. Not `col = ANY(:array)`: once psycopg prepares a statement the
+        server may settle on a generic plan that guesses ten values, and for a small table
+        that is a sequential scan testing every row against the whole array (12 ms for a
+        page of 500 ids against 2,000 alerts, growing with the table). As a semi-join it
+        stays an index or hash lookup whatever the plan.
+        """
         if self._dialect == "postgresql":
-            return col == any_(_array(values, col.type))
+            return col.in_(select(func.unnest(_array(values, col.type))))
         return col.in_(values)
 
 
