@@ -40,7 +40,7 @@ def resolve(
         raise CaseError(f"outcome {outcome.value!r} is not one an officer records ({allowed})")
     with app.transaction() as store:
         _allowed(store.connection, alert_id, by)
-        if not cases.resolve(store.connection, alert_id, outcome, by, note, now):
+        if not store.resolve_alert(alert_id, outcome, by, now, note):
             raise CaseError(f"alert {alert_id} is already resolved")
         store.audit(by, "alert.resolved", now, detail=f"{alert_id} {outcome.value}")
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from anbu.adapters.storage.tables import alerts, centres, officer_centres, officers, subjects
-from anbu.domain.kinds import AlertKind, AlertState, Outcome, Role
+from anbu.domain.kinds import AlertKind, AlertState, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +63,5 @@ def acknowledge(connection: Connection, alert_id: int, by: str, now: datetime) -
             alerts.c.state.in_([AlertState.OPEN.value, AlertState.NOTIFIED.value]),
         )
         .values(state=AlertState.ACKNOWLEDGED.value, acknowledged_at=now, acknowledged_by=by)
-    ).rowcount
-    return bool(changed)
-
-
-def resolve(
-    connection: Connection, alert_id: int, outcome: Outcome, by: str, note: str, now: datetime
-) -> bool:
-    """Any unresolved state → resolved with its outcome; False if already resolved."""
-    changed = connection.execute(
-        update(alerts)
-        .where(alerts.c.id == alert_id, alerts.c.state != AlertState.RESOLVED.value)
-        .values(
-            state=AlertState.RESOLVED.value,
-            outcome=outcome.value,
-            resolved_by=by,
-            resolved_at=now,
-            resolution_note=note or None,
-        )
     ).rowcount
     return bool(changed)

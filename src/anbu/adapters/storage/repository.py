@@ -432,7 +432,9 @@ class Store:
             )
         )
 
-    def resolve_alert(self, alert_id: int, outcome: Outcome, by: str, now: datetime) -> bool:
+    def resolve_alert(
+        self, alert_id: int, outcome: Outcome, by: str, now: datetime, note: str = ""
+    ) -> bool:
         """Conditional update: False if it was resolved already (someone got there first)."""
         changed = self.connection.execute(
             update(alerts)
@@ -442,6 +444,7 @@ class Store:
                 outcome=outcome.value,
                 resolved_by=by,
                 resolved_at=now,
+                resolution_note=note or None,
             )
         ).rowcount
         return bool(changed)
