@@ -6,17 +6,20 @@ in under a second, its cost growing with the number due, not the number enrolled
     .venv/bin/python benchmarks/sweep_due.py --sqlite             # SQLite, 20k and 200k
 
 For each size N the subjects table is filled (directly, with realistic columns: periods,
-last signs of life, a few phones off, and `next_due_at` consistent with them), then
-VACUUM ANALYZE. For each K the carriers' watermarks are set to the instant at which exactly
-K subjects are due, and we time
+last signs of life, a few phones off, `next_due_at` consistent with them, and `personal`
+sealed by the app's Vault as enrolment seals it), then VACUUM ANALYZE. Every centre has its
+officers, imported through the real staff import, so the sweep queues each alert's
+notifications as in production. For each K the carriers' watermarks are set to the instant
+at which exactly K subjects are due, and we time
 
-* `sweep(app, now=…)` — the real use case: finds the due, opens their alerts, saves state;
+* `sweep(app, now=…)` — the real use case: finds the due, opens their alerts, saves state,
+  queues the notifications (opening each alerted subject's sealed personal data);
 * `Store.due_subjects` — the due query alone: the first page of each carrier, and every page
   (as the sweep pages through them), in a transaction rolled back afterwards.
 
-Each run starts from the same state: after it, the alerts are deleted and the swept
-subjects' alerted bases and `next_due_at` are put back. Sizes are filled in ascending order
-into one database (the larger size adds rows to the smaller one).
+Each run starts from the same state: after it, the alerts and notifications are deleted and
+the swept subjects' alerted bases and `next_due_at` are put back. Sizes are filled in
+ascending order into one database (the larger size adds rows to the smaller one).
 """
 
 from __future__ import annotations
@@ -36,12 +39,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import Connection, bindparam, delete, event, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, event, func, insert, select, text, update
 
+from anbu.adapters.sealing import Vault
 from anbu.adapters.storage.repository import Store
-from anbu.adapters.storage.tables import alerts, centres, feeds, subjects
+from anbu.adapters.storage.tables import alerts, centres, feeds, notifications, subjects
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.domain.kinds import Carrier
+from anbu.domain.kinds import Carrier, Role
+from anbu.domain.officers import Officer
+from anbu.services.officers import import_officers
 from anbu.services.sweep import sweep
 from anbu.settings import Settings
 from benchlib import (
@@ -63,9 +69,12 @@ KST = timezone(timedelta(hours=9))
 BASE = datetime(2026, 11, 24, 0, 0, tzinfo=KST)
 CENTRES = 3500  # roughly the number of eup/myeon/dong community centres in Korea
 PAGE = 500  # the sweep's page size (anbu.services.sweep._CHUNK)
+NAMES = ["김영수", "이순자", "박정호", "최영희", "정말순", "강철수", "조옥자", "윤상철", "장미경"]
 
 # Subjects of N rows, all active, in SQL so that 8 million fill in minutes. Columns follow
-# what enrolment and ingest write; next_due_at is what Watch.next_due_at would say.
+# what enrolment and ingest write; next_due_at is what Watch.next_due_at would say. Only
+# `personal` comes from Python: one blob sealed by the Vault per row (~5 µs each), sent as
+# one bytea[] per chunk and numbered by unnest … WITH ORDINALITY.
 FILL_SQL = """
 INSERT INTO subjects (
     external_id, centre_id, carrier, phone_key, personal, record_key, "group",
@@ -98,8 +107,7 @@ FROM (
                     CASE WHEN r_carrier < 0.45 THEN 'SKT'
                          WHEN r_carrier < 0.75 THEN 'KT' ELSE 'LGU' END AS carrier,
                     sha256(convert_to('phone:' || i, 'UTF8')) AS phone_key,
-                    sha512(int8send(i)) || sha512(int8send(-i)) || sha512(int8send(i + 1))
-                        AS personal,
+                    personal,
                     sha256(convert_to('record:' || i, 'UTF8')) AS record_key,
                     (ARRAY['under_40', 'age_40_59', 'age_60_74', 'age_75_plus'])[
                         1 + floor(random() * 4)::int] AS grp,
@@ -108,8 +116,8 @@ FROM (
                     CASE WHEN random() < 0.95 THEN 1440
                          ELSE 60 * (1 + floor(random() * 336))::int END AS phone_off,
                     random() AS r_t1, random() AS r_t2, random() AS r_c, random() AS r_off
-                FROM (SELECT i, random() AS r_carrier
-                      FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i) AS g
+                FROM (SELECT %(first)s::bigint + n - 1 AS i, personal, random() AS r_carrier
+                      FROM unnest(%(personal)s::bytea[]) WITH ORDINALITY AS u(personal, n)) AS g
             ) AS a
         ) AS b
     ) AS c
@@ -122,6 +130,8 @@ class Result:
     subjects: int
     due: int
     opened: list[int]
+    queued: list[int]
+    unrouted: list[int]
     sweep_s: list[float]
     first_page_s: list[float]
     all_pages_s: list[float]
@@ -146,6 +156,13 @@ def main() -> int:
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     parser.add_argument(
         "--profile", action="store_true", help="cProfile one sweep at the largest N and K"
+    )
+    parser.add_argument(
+        "--officers",
+        type=int,
+        default=1,
+        help="officers per centre, each with a phone and an e-mail (default 1; 0: alerts fall"
+        " back to the one administrator)",
     )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -190,6 +207,7 @@ def _run(app: Anbu, sizes: list[int], args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     rng = random.Random(args.seed)
     _fill_centres_and_feeds(app)
+    _import_officers(app, args.officers)
     filled = 0
     for size in sizes:
         clock = Stopwatch()
@@ -208,7 +226,8 @@ def _run(app: Anbu, sizes: list[int], args: argparse.Namespace) -> list[Result]:
             say(
                 f"N={size:,} K={due:,}: sweep p50 {ms(p50(last.sweep_s))} ms, "
                 f"first page p50 {ms(p50(last.first_page_s))} ms, "
-                f"all pages p50 {ms(p50(last.all_pages_s))} ms, opened {last.opened}; "
+                f"all pages p50 {ms(p50(last.all_pages_s))} ms, opened {last.opened}, "
+                f"notifications {last.queued}, unrouted {last.unrouted}; "
                 f"{cpu.summary()}"
             )
     return results
@@ -237,6 +256,42 @@ def _fill_centres_and_feeds(app: Anbu) -> None:
         )
 
 
+def _import_officers(app: Anbu, per_centre: int) -> None:
+    """Staff as the district imports them: `per_centre` officers for every centre, each
+    reachable by SMS and e-mail, and one administrator (the fallback when a centre has
+    nobody)."""
+    staff = [
+        Officer(
+            login=f"officer-{c:04d}-{k}",
+            name=NAMES[(c + k) % len(NAMES)],
+            phone=f"+8210{c:04d}{k:04d}",
+            email=f"officer-{c:04d}-{k}@centre.example.go.kr",
+            centres=frozenset({f"centre {c:04d}"}),
+            role=Role.OFFICER,
+        )
+        for c in range(1, CENTRES + 1)
+        for k in range(1, per_centre + 1)
+    ]
+    staff.append(
+        Officer("admin", "이관리", "+821099990000", "admin@example.go.kr", frozenset(), Role.ADMIN)
+    )
+    clock = Stopwatch()
+    report = import_officers(app, enumerate(staff, start=2), now=BASE, actor="benchmark")
+    assert not report.rejected, report.rejected
+    say(f"imported {len(staff):,} staff ({per_centre} per centre) in {clock.seconds:.1f} s")
+
+
+def _personal(vault: Vault, i: int) -> bytes:
+    """Subject i's personal data, sealed and bound to their reference as enrolment does."""
+    fields = {
+        "name": NAMES[i % len(NAMES)],
+        "phone": f"+8210{i % 100_000_000:08d}",
+        "birth_date": f"19{30 + i % 56}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        "address": f"서울 성동구 왕십리로 {1 + i % 400}",
+    }
+    return vault.seal(fields, bound_to=f"KR-{i:09d}")
+
+
 def _fill_postgres(app: Anbu, first: int, last: int) -> None:
     chunk = 500_000
     raw = app.engine.raw_connection()
@@ -245,10 +300,16 @@ def _fill_postgres(app: Anbu, first: int, last: int) -> None:
         cursor.execute("SET synchronous_commit = off")
         for start in range(first, last + 1, chunk):
             end = min(start + chunk - 1, last)
-            values = {"base": BASE, "centres": CENTRES, "first": start, "last": end}
+            clock = Stopwatch()
+            personal = [_personal(app.vault, i) for i in range(start, end + 1)]
+            sealing = clock.seconds
+            values = {"base": BASE, "centres": CENTRES, "first": start, "personal": personal}
             cursor.execute(FILL_SQL, values)
             raw.commit()
-            say(f"  filled subjects {start:,}–{end:,}")
+            say(
+                f"  filled subjects {start:,}–{end:,} in {clock.seconds:.1f} s"
+                f" (sealing {sealing:.1f} s)"
+            )
     finally:
         raw.close()
 
@@ -258,13 +319,13 @@ def _fill_sqlite(app: Anbu, first: int, last: int, rng: random.Random) -> None:
     chunk = 50_000
     for start in range(first, last + 1, chunk):
         end = min(start + chunk - 1, last)
-        rows = [_python_row(i, rng) for i in range(start, end + 1)]
+        rows = [_python_row(app.vault, i, rng) for i in range(start, end + 1)]
         with app.engine.begin() as connection:
             connection.execute(insert(subjects), rows)
         say(f"  filled subjects {start:,}–{end:,}")
 
 
-def _python_row(i: int, rng: random.Random) -> dict[str, Any]:
+def _python_row(vault: Vault, i: int, rng: random.Random) -> dict[str, Any]:
     r = rng.random()
     carrier = "SKT" if r < 0.45 else "KT" if r < 0.75 else "LGU"
     inactivity = 2880 if rng.random() < 0.9 else 60 * rng.randint(12, 336)
@@ -281,7 +342,7 @@ def _python_row(i: int, rng: random.Random) -> dict[str, Any]:
         "centre_id": rng.randint(1, CENTRES),
         "carrier": carrier,
         "phone_key": rng.randbytes(32),
-        "personal": rng.randbytes(192),
+        "personal": _personal(vault, i),
         "record_key": rng.randbytes(32),
         "group": rng.choice(["under_40", "age_40_59", "age_60_74", "age_75_plus"]),
         "inactivity_minutes": inactivity,
@@ -367,8 +428,9 @@ def _set_watermarks(app: Anbu, until: datetime) -> None:
 
 
 def _restore(app: Anbu, saved: list[tuple[int, datetime]]) -> None:
-    """Undo a sweep: no alerts, and the swept subjects as they were."""
+    """Undo a sweep: no alerts nor notifications, and the swept subjects as they were."""
     with app.engine.begin() as connection:
+        connection.execute(delete(notifications))
         connection.execute(delete(alerts))
         if saved:
             connection.execute(
@@ -390,7 +452,7 @@ def _measure(app: Anbu, size: int, due: int, repeat: int, *, explain: bool) -> R
         say(f"  note: {len(saved)} due at the chosen watermark, wanted {due}")
     now = until + timedelta(minutes=1)
     _set_watermarks(app, until)
-    result = Result(size, len(saved), [], [], [], [])
+    result = Result(size, len(saved), [], [], [], [], [], [])
     for _ in range(repeat):
         first, every = _time_due_query(app, until)
         result.first_page_s.append(first)
@@ -400,10 +462,17 @@ def _measure(app: Anbu, size: int, due: int, repeat: int, *, explain: bool) -> R
         report = sweep(app, now=now)
         result.sweep_s.append(clock.seconds)
         result.opened.append(len(report.opened))
+        result.queued.append(_count_notifications(app))
+        result.unrouted.append(report.unrouted)
         _restore(app, saved)
     if explain:
         _explain(app, until, due)
     return result
+
+
+def _count_notifications(app: Anbu) -> int:
+    with app.engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(notifications)) or 0)
 
 
 def _time_due_query(app: Anbu, until: datetime) -> tuple[float, float]:
@@ -479,7 +548,9 @@ def _profile(app: Anbu, due: int) -> str:
     stats = pstats.Stats(profiler, stream=text)
     stats.strip_dirs().sort_stats("tottime").print_stats(12)
     text.write("```\n\nanbu's own functions by cumulative time:\n\n```\n")
-    stats.sort_stats("cumulative").print_stats(r"repository|sweep|detection", 15)
+    stats.sort_stats("cumulative").print_stats(
+        r"repository|sweep|detection|outbox|staff|sealing", 20
+    )
     text.write("```\n")
     return text.getvalue()
 
@@ -495,6 +566,7 @@ def _print_results(results: list[Result], sizes: list[int], dues: list[int]) -> 
                 "subjects N",
                 "due K",
                 "alerts opened",
+                "notifications queued",
                 "sweep p50 ms",
                 "sweep max ms",
                 "due query, first pages p50 ms",
@@ -506,6 +578,7 @@ def _print_results(results: list[Result], sizes: list[int], dues: list[int]) -> 
                     f"{r.subjects:,}",
                     f"{r.due:,}",
                     f"{p50([float(o) for o in r.opened]):,.0f}",
+                    f"{p50([float(q) for q in r.queued]):,.0f}",
                     ms(p50(r.sweep_s)),
                     ms(max(r.sweep_s)),
                     ms(p50(r.first_page_s)),

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from anbu.adapters.calendar import HolidayCalendar
 from anbu.adapters.sealing import Vault, load_master_key
 from anbu.adapters.storage import engine as storage
 from anbu.adapters.storage.repository import Store
@@ -25,6 +26,8 @@ class Anbu:
     vault: Vault
     rules: LifeRules
     periods: GroupPeriods = field(default_factory=GroupPeriods)
+    # Korean public holidays, for routing alerts outside office hours to the duty desk.
+    calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

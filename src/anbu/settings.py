@@ -36,8 +36,23 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
     # Where notifications go: console:// prints them (the default, for trying anbu out).
     sms_url: SecretStr = SecretStr("console://")
+    # The texts' caller ID, digits only. Korean carriers drop texts from a number that is not
+    # registered to the sender (발신번호 사전등록제), so set the centre's registered number.
+    sms_sender: str = Field(default="15880000", pattern=r"^[0-9]{3,16}$")
     smtp_url: SecretStr = SecretStr("console://")
     mail_from: str = "anbu@localhost"
+    # Where `anbu serve` is reachable by the gateway and by officers' phones (acknowledgement
+    # links, Kannel's delivery reports); empty: messages carry no link.
+    public_url: str = ""
+    # Shared with the SMS gateway: its callbacks (delivery reports, incoming texts) must
+    # carry it. Empty: the callback endpoints refuse everything.
+    callback_secret: SecretStr = SecretStr("")
+    # A channel failing this long (every attempt, nothing getting through) raises an
+    # operator alert by the other channels.
+    gateway_alarm_minutes: int = Field(default=10, ge=1)
+    # `anbu serve`'s background loops.
+    sweep_every_seconds: float = Field(default=60.0, gt=0)
+    dispatch_every_seconds: float = Field(default=5.0, gt=0)
     # Raw events are kept only this long: detection needs just each person's latest times.
     event_retention_days: int = Field(default=90, ge=1)
 
@@ -58,6 +73,10 @@ class Settings(BaseSettings):
     @property
     def future_tolerance(self) -> timedelta:
         return timedelta(minutes=self.future_tolerance_minutes)
+
+    @property
+    def gateway_alarm(self) -> timedelta:
+        return timedelta(minutes=self.gateway_alarm_minutes)
 
     @property
     def event_retention(self) -> timedelta:

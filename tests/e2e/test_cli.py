@@ -192,17 +192,22 @@ def test_it_dispatches_the_alerts_messages_to_the_console(
     assert alert["state"] == "notified"
 
 
+def _alert_opened(env: dict[str, str], tmp_path: Path) -> None:
+    """SD-0001 enrolled, kim.officer on file, and alert 1 opened for SD-0001's silence."""
+    _enrolled(env, tmp_path)
+    staff = tmp_path / "officers.csv"
+    staff.write_bytes(officers_csv(officer_row()))
+    assert _anbu(env, "officers", "import", str(staff), "--now", NOW).returncode == 0
+    marks = tmp_path / "feed.jsonl"
+    marks.write_bytes(jsonl(watermark("SKT", at("2026-11-20 08:00"))))
+    assert _anbu(env, "ingest", str(marks), "--now", NOW).returncode == 0
+    assert _anbu(env, "sweep", "--now", NOW).returncode == 0
+
+
 def test_it_acknowledges_and_resolves_a_case_from_the_command_line(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    _enrolled(cli_env, tmp_path)
-    staff = tmp_path / "officers.csv"
-    staff.write_bytes(officers_csv(officer_row()))
-    assert _anbu(cli_env, "officers", "import", str(staff), "--now", NOW).returncode == 0
-    marks = tmp_path / "feed.jsonl"
-    marks.write_bytes(jsonl(watermark("SKT", at("2026-11-20 08:00"))))
-    assert _anbu(cli_env, "ingest", str(marks), "--now", NOW).returncode == 0
-    assert _anbu(cli_env, "sweep", "--now", NOW).returncode == 0
+    _alert_opened(cli_env, tmp_path)
     acked = _anbu(cli_env, "alerts", "ack", "1", "--by", "kim.officer", "--now", NOW)
     assert acked.returncode == 0, acked.stderr
     wrong = _anbu(cli_env, "alerts", "resolve", "1", "--outcome", "sleeping", "--by", "kim.officer")
@@ -218,3 +223,32 @@ def test_it_acknowledges_and_resolves_a_case_from_the_command_line(
     again = _anbu(cli_env, "alerts", "ack", "1", "--by", "kim.officer")
     assert again.returncode == 1
     assert "already" in again.stderr
+
+
+def test_it_lists_who_acknowledged_and_resolved_a_case_and_when_in_seoul_time(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _alert_opened(cli_env, tmp_path)
+    lead = tmp_path / "lead.csv"
+    lead.write_bytes(officers_csv(officer_row(login="lee.lead", name="이팀장", role="lead")))
+    assert _anbu(cli_env, "officers", "import", str(lead), "--now", NOW).returncode == 0
+
+    def listed() -> dict[str, object]:
+        (alert,) = _anbu(cli_env, "alerts", "list", "--json").stdout.splitlines()
+        found: dict[str, object] = json.loads(alert)
+        return found
+
+    fields = ("acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "outcome")
+    assert {k: listed()[k] for k in fields} == dict.fromkeys(fields)
+    # Given in UTC, listed in Seoul time like every other instant.
+    ack = ("alerts", "ack", "1", "--by", "kim.officer", "--now", "2026-11-20T00:10:00Z")
+    assert _anbu(cli_env, *ack).returncode == 0
+    resolve = ("alerts", "resolve", "1", "--outcome", "safe", "--by", "lee.lead")
+    assert _anbu(cli_env, *resolve, "--now", "2026-11-20T01:30:00Z").returncode == 0
+    assert {k: listed()[k] for k in fields} == {
+        "acknowledged_at": "2026-11-20T09:10:00+09:00",
+        "acknowledged_by": "kim.officer",
+        "resolved_at": "2026-11-20T10:30:00+09:00",
+        "resolved_by": "lee.lead",
+        "outcome": "safe",
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from anbu.adapters.channels import DeliveryError, Medium, Message
 from anbu.adapters.formats.activity_feed import FeedFormat, read_feed
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.bootstrap import Anbu
@@ -33,3 +34,18 @@ def feed(anbu: Anbu, *documents: dict[str, Any], now: datetime) -> IngestReport:
 
 def sweep_at(anbu: Anbu, now: datetime) -> SweepReport:
     return sweep(anbu, now=now)
+
+
+class FakeChannel:
+    """Records what it was asked to send; fails as told."""
+
+    def __init__(self, medium: Medium, failures: list[DeliveryError] | None = None) -> None:
+        self.medium = medium
+        self.sent: list[Message] = []
+        self.failures = failures or []
+
+    def send(self, message: Message) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+        return f"ref-{len(self.sent)}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from anbu.adapters.channels import DeliveryError, Medium, Message
+from anbu.adapters.channels import DeliveryError, Medium
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.outbox import OutboxStore
 from anbu.bootstrap import Anbu
@@ -16,25 +16,10 @@ from anbu.services.dispatch import LEASE, dispatch
 from anbu.services.officers import import_officers
 
 from builders import at, event, officer_row, officers_csv, subject_row, watermark
-from flows import enrol_rows, feed, sweep_at
+from flows import FakeChannel, enrol_rows, feed, sweep_at
 
 ENROLLED = at("2026-11-01 10:00")
 DUE = at("2026-11-04 00:00")
-
-
-class FakeChannel:
-    """Records what it was asked to send; fails as told."""
-
-    def __init__(self, medium: Medium, failures: list[DeliveryError] | None = None) -> None:
-        self.medium = medium
-        self.sent: list[Message] = []
-        self.failures = failures or []
-
-    def send(self, message: Message) -> str:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append(message)
-        return f"ref-{len(self.sent)}"
 
 
 def _channels(**failures: list[DeliveryError]) -> dict[Medium, FakeChannel]:
@@ -72,7 +57,7 @@ def _silence_sd_0001(anbu: Anbu) -> None:
 def _outbox(anbu: Anbu) -> list[tuple[str, str, str]]:
     with anbu.transaction() as store:
         rows = OutboxStore(store.connection).listing()
-    return sorted((row.key.split(".")[1], row.medium, row.state) for row in rows)
+    return sorted((f"officer-{row.officer_id}", row.medium, row.state) for row in rows)
 
 
 def test_it_queues_sms_and_email_for_each_officer_of_the_centre_with_the_alert(anbu: Anbu) -> None:

@@ -6,6 +6,7 @@ to decrypt and the ciphertext says nothing about the hash.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -33,6 +34,7 @@ class Vault:
             raise ValueError("the master key must be at least 16 bytes")
         self._aead = AESGCM(_derive(master_key, b"anbu personal data v1"))
         self._lookup_key = _derive(master_key, b"anbu phone lookup v1")
+        self._signing_key = _derive(master_key, b"anbu signed links v1")
 
     def seal(self, fields: dict[str, Any], *, bound_to: str) -> bytes:
         """Encrypt `fields`; `bound_to` (e.g. the subject's reference) is authenticated so
@@ -55,6 +57,15 @@ class Vault:
     def lookup_key(self, value: str) -> bytes:
         """Keyed hash for equality lookups (phone numbers): stable, not reversible."""
         return hmac.new(self._lookup_key, value.encode(), hashlib.sha256).digest()
+
+    def sign(self, purpose: str, payload: str) -> str:
+        """A MAC over `payload` for one purpose (an acknowledgement link, say): a
+        signature made for one purpose is worthless for any other."""
+        mac = hmac.new(self._signing_key, f"{purpose}\n{payload}".encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()[:18]).decode()
+
+    def verify(self, purpose: str, payload: str, signature: str) -> bool:
+        return hmac.compare_digest(self.sign(purpose, payload), signature)
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:

@@ -24,6 +24,8 @@ class AlertKind(StrEnum):
     NO_ACTIVITY = "no_activity"
     PHONE_OFF = "phone_off"
     FEED_STALE = "feed_stale"
+    # A delivery channel (the SMS gateway, the mail server) has failed for a while.
+    GATEWAY_DOWN = "gateway_down"
 
 
 class AlertState(StrEnum):
@@ -43,6 +45,10 @@ class Outcome(StrEnum):
     FEED_RECOVERED = "feed_recovered"
     # The person withdrew consent: their case closes with their data.
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    # The person answered the self-check text (or showed life) before staff were told.
+    CHECKED_IN = "checked_in"
+    # The delivery channel works again.
+    GATEWAY_RECOVERED = "gateway_recovered"
 
 
 class SubjectStatus(StrEnum):
@@ -66,6 +72,9 @@ class Role(StrEnum):
     LEAD = "lead"  # their own centres, plus the centres' settings
     ADMIN = "admin"  # the whole district: enrolment, staff
     OPERATOR = "operator"  # feeds and the system, never personal data
+    # The district's duty desk / night-and-holiday control centre: told of every centre's
+    # alerts outside office hours and as the last tier.
+    DUTY = "duty"
 
 
 class NotificationState(StrEnum):
@@ -79,3 +88,9 @@ class AttemptOutcome(StrEnum):
     SENT = "sent"
     TRANSIENT = "transient"
     PERMANENT = "permanent"
+    # What a gateway's delivery report said afterwards.
+    ACCEPTED = "accepted"  # taken by the SMSC (Kannel status 8)
+    DELIVERED = "delivered"  # on the handset (status 1)
+    UNDELIVERED = "undelivered"  # the SMSC gave up (status 2 or 16)
+    # Found already at the gateway (a report arrived) when about to send again: not resent.
+    ALREADY_SENT = "already_sent"

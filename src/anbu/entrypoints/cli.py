@@ -32,6 +32,7 @@ from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import cases as case_handling
+from anbu.services import centres
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
 from anbu.services.dispatch import dispatch
@@ -54,6 +55,7 @@ alerts_app = typer.Typer(no_args_is_help=True, help="Alerts (cases).")
 feeds_app = typer.Typer(no_args_is_help=True, help="Carrier feeds and their watermarks.")
 events_app = typer.Typer(no_args_is_help=True, help="Raw activity events.")
 officers_app = typer.Typer(no_args_is_help=True, help="Officers and other staff.")
+centres_app = typer.Typer(no_args_is_help=True, help="Community centres and their policies.")
 notifications_app = typer.Typer(no_args_is_help=True, help="Messages about alerts.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
@@ -61,6 +63,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(events_app, name="events")
 app.add_typer(officers_app, name="officers")
+app.add_typer(centres_app, name="centres")
 app.add_typer(notifications_app, name="notifications")
 
 out = Console(soft_wrap=True)
@@ -171,15 +174,45 @@ def officers_list(
                 "role": row.role.value,
                 "active": row.active,
                 "centres": list(row.centres),
+                "contact_problem": row.contact_problem,
             }
             sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"staff ({len(rows)})", box=None, header_style="bold")
-    for column in ("login", "role", "centres"):
+    for column in ("login", "role", "centres", "contact problem"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row.login, row.role.value, ", ".join(row.centres))
+        table.add_row(row.login, row.role.value, ", ".join(row.centres), row.contact_problem or "")
     out.print(table)
+
+
+@centres_app.command("policy")
+def centres_policy(
+    centre: str,
+    set_from: Annotated[
+        Path | None,
+        typer.Option("--set", help="Replace the policy with this JSON file ('-' for stdin)."),
+    ] = None,
+    default: Annotated[bool, typer.Option("--default", help="Go back to the default.")] = False,
+) -> None:
+    """Show a centre's escalation policy as JSON, or replace it (alerts already open keep
+    the policy they opened with)."""
+    with _anbu() as anbu:
+        try:
+            if set_from is not None or default:
+                document = None if default else _policy_document(set_from)
+                policy = centres.set_policy(anbu, centre, document, by=_actor(), now=wall_clock())
+            else:
+                policy = centres.policy(anbu, centre)
+        except (centres.CentreError, UnicodeDecodeError) as exc:
+            err.print(f"{centre}: {exc}", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE) from exc
+    sys.stdout.write(json.dumps(policy.to_json(), ensure_ascii=False, indent=2) + "\n")
+
+
+def _policy_document(file: Path | None) -> str:
+    raw = sys.stdin.buffer.read() if file is None or str(file) == "-" else _read(file)
+    return raw.decode("utf-8")
 
 
 def _read(file: Path) -> bytes:
@@ -320,7 +353,14 @@ def sweep_command(now: NowOption = None) -> None:
         )
     for carrier in report.recovered_feeds:
         out.print(f"feed {carrier.value} recovered", highlight=False)
-    out.print(f"sweep at {seoul(at)}: {len(report.opened)} opened", highlight=False)
+    for alert_id in report.escalation.checked_in:
+        out.print(f"alert {alert_id} closed: the person answered", highlight=False)
+    out.print(
+        f"sweep at {seoul(at)}: {len(report.opened)} opened, "
+        f"{report.escalation.steps} escalation steps, "
+        f"{len(report.escalation.followed_up)} follow-ups",
+        highlight=False,
+    )
 
 
 @app.command("dispatch")
@@ -370,12 +410,15 @@ def notifications_list(
             "id": row.id,
             "alert_id": row.alert_id,
             "officer_id": row.officer_id,
+            "recipient": row.recipient,
+            "step": row.step,
             "medium": row.medium,
             "key": row.key,
             "state": row.state,
             "attempts": row.attempts,
             "next_attempt_at": seoul(row.next_attempt_at),
             "sent_at": seoul(row.sent_at) or None,
+            "delivered_at": seoul(row.delivered_at) or None,
             "last_error": row.last_error,
             "provider_ref": row.provider_ref,
         }
@@ -445,7 +488,10 @@ def alerts_list(
                 "due_at": seoul(row.due_at),
                 "opened_at": seoul(row.opened_at),
                 "resumed_at": seoul(row.resumed_at) or None,
+                "acknowledged_at": seoul(row.acknowledged_at) or None,
+                "acknowledged_by": row.acknowledged_by,
                 "resolved_at": seoul(row.resolved_at) or None,
+                "resolved_by": row.resolved_by,
                 "outcome": row.outcome.value if row.outcome else None,
             }
             sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
@@ -493,6 +539,28 @@ def feeds_list(
             "STALE" if status.stale else "ok",
         )
     out.print(table)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    background: Annotated[
+        bool, typer.Option(help="Run the sweep and dispatch loops in this process.")
+    ] = True,
+) -> None:
+    """The HTTP application: health, metrics, gateway callbacks, acknowledgement links,
+    and the background loops that sweep, escalate and dispatch."""
+    import uvicorn
+
+    from anbu.entrypoints.web import create_app
+
+    try:
+        web = create_app(Settings(), background=background)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command("demo")

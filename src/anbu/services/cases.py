@@ -8,9 +8,10 @@ from sqlalchemy import Connection
 
 from anbu.adapters.storage import cases
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertKind, Outcome, Role
+from anbu.domain.kinds import Outcome, Role
+from anbu.services import ack_links, escalation
 
-# What an officer may record; `feed_recovered` and `consent_withdrawn` are the system's.
+# What an officer may record; the other outcomes are recorded by anbu itself.
 OFFICER_OUTCOMES = (
     Outcome.SAFE,
     Outcome.HOSPITALISED,
@@ -29,6 +30,10 @@ def acknowledge(app: Anbu, alert_id: int, *, by: str, now: datetime) -> None:
         _allowed(store.connection, alert_id, by)
         if not cases.acknowledge(store.connection, alert_id, by, now):
             raise CaseError(f"alert {alert_id} is already acknowledged or resolved")
+        # Escalation stops; a recorded contact is now expected within the policy's limit.
+        escalation.acknowledged(
+            store.connection, alert_id, cases.policy(store.connection, alert_id), now
+        )
         store.audit(by, "alert.acknowledged", now, detail=str(alert_id))
 
 
@@ -60,6 +65,20 @@ def _allowed(connection: Connection, alert_id: int, login: str) -> None:
 def _reaches(who: cases.Actor, case: cases.Case) -> bool:
     if who.role is Role.ADMIN:
         return True
-    if case.kind is AlertKind.FEED_STALE:
+    if case.centre_id is None:  # about the system: a feed or a gateway
         return who.role is Role.OPERATOR
+    if who.role is Role.DUTY:  # the duty desk answers for every centre out of hours
+        return True
     return who.role in (Role.OFFICER, Role.LEAD) and case.centre_id in who.centre_ids
+
+
+def acknowledge_by_link(app: Anbu, token: str, now: datetime) -> int:
+    """Acknowledge through a one-tap link from a message; returns the alert's id.
+    Raises LinkError for a forged or expired link, CaseError as `acknowledge` does."""
+    grant = ack_links.read(app.vault, token, now)
+    with app.transaction() as store:
+        login = cases.login_of(store.connection, grant.officer_id)
+    if login is None:
+        raise CaseError("이 링크의 담당자는 더 이상 등록되어 있지 않습니다.")
+    acknowledge(app, grant.alert_id, by=login, now=now)
+    return grant.alert_id

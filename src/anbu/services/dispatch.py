@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from anbu.adapters.channels import Channel, DeliveryError, Medium, Message
+from anbu.adapters.storage.escalation import alert_subject_sealed
 from anbu.adapters.storage.outbox import OutboxStore, Pending
-from anbu.adapters.storage.staff import sealed_contact
+from anbu.adapters.storage.staff import flag_contact, sealed_contact
 from anbu.bootstrap import Anbu
 from anbu.domain.delivery import RetryPolicy
 from anbu.domain.kinds import AttemptOutcome
+from anbu.services import escalation, gateways
 
 # Longer than any one send may take (channel timeouts are ~10 s): a crashed worker's
 # claim runs out after this and another worker sends again.
@@ -23,6 +27,9 @@ class DispatchReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    # Media that worked / failed in this pass: a channel that only fails is watched.
+    working: set[Medium] = field(default_factory=set)
+    failing: set[Medium] = field(default_factory=set)
 
     @property
     def handled(self) -> int:
@@ -50,6 +57,7 @@ def dispatch(
         claimed = OutboxStore(store.connection).claim(now, now + LEASE, limit)
     for pending in claimed:
         _deliver(app, channels, pending, policy, now, report)
+    gateways.watch(app, report.working, report.failing, now)
     return report
 
 
@@ -71,20 +79,38 @@ def _deliver(
             OutboxStore(store.connection).record(
                 pending, outcome, now, detail=exc.reason, retry_at=retry_at
             )
+            if retry_at is None:
+                _failed_for_good(store.connection, pending, exc.reason, now)
         (report.retrying if retry_at else report.failed).append(pending.id)
+        report.failing.add(Medium(pending.medium))
         return
     with app.transaction() as store:
         OutboxStore(store.connection).record(
             pending, AttemptOutcome.SENT, now, provider_ref=reference
         )
     report.sent.append(pending.id)
+    report.working.add(Medium(pending.medium))
+
+
+def _failed_for_good(connection: Connection, pending: Pending, reason: str, now: datetime) -> None:
+    """A bad contact is flagged for an administrator to correct, and if nobody else of
+    the step can be reached the alert escalates at once."""
+    if pending.officer_id is not None and pending.recipient == "staff":
+        flag_contact(connection, pending.officer_id, f"{pending.medium}: {reason}")
+    escalation.delivery_failed(connection, pending.alert_id, pending.step, now)
 
 
 def _message(app: Anbu, pending: Pending) -> Message:
     """The message for one notification, its address read from the sealed contacts now
     (a number corrected since the alert opened is the one used)."""
+    if pending.recipient != "staff":
+        return _to_subject_side(app, pending)
     with app.transaction() as store:
-        contact = sealed_contact(store.connection, pending.officer_id)
+        contact = (
+            None
+            if pending.officer_id is None
+            else sealed_contact(store.connection, pending.officer_id)
+        )
     if contact is None:
         raise DeliveryError("the recipient is no longer on file", permanent=True)
     login, sealed = contact
@@ -92,4 +118,18 @@ def _message(app: Anbu, pending: Pending) -> Message:
     address = personal.get("phone" if pending.medium == Medium.SMS.value else "email")
     if not address:
         raise DeliveryError(f"{login} has no {pending.medium} contact on file", permanent=True)
+    return Message(pending.key, str(address), pending.subject, pending.body)
+
+
+def _to_subject_side(app: Anbu, pending: Pending) -> Message:
+    """A self-check text to the person, or a message to their guardian."""
+    with app.transaction() as store:
+        sealed = alert_subject_sealed(store.connection, pending.alert_id)
+    if sealed is None:
+        raise DeliveryError("the person is no longer enrolled", permanent=True)
+    reference, blob = sealed
+    personal = app.vault.open(blob, bound_to=reference)
+    address = personal.get("phone" if pending.recipient == "subject" else "guardian_phone")
+    if not address:
+        raise DeliveryError(f"no {pending.recipient} phone on file", permanent=True)
     return Message(pending.key, str(address), pending.subject, pending.body)

@@ -50,3 +50,51 @@ def feed_alert(carrier: Carrier, since: datetime) -> tuple[str, str]:
         "그동안 이 통신사 대상자의 판정은 보류됩니다. 연계 상태를 확인해 주세요."
     )
     return subject, text
+
+
+def self_check(centre: str) -> str:
+    """To the person themself: nothing about why, only the one thing to do."""
+    return f"[안부] 안녕하세요, {centre}입니다. 잘 지내고 계시지요? 괜찮으시면 1을 회신해 주세요."
+
+
+def reminder(text: str) -> str:
+    return f"[다시 알림] {text}"
+
+
+def guardian(masked_name: str, centre: str, hours: float) -> str:
+    return (
+        f"[안부] {masked_name} 님과 {hours:g}시간 넘게 연락이 닿지 않습니다. "
+        f"가능하시면 안부를 확인해 주세요. {centre}에도 알렸습니다."
+    )
+
+
+def contact_reminder(who: str, hours: float) -> str:
+    return (
+        f"[안부] {who} 건을 확인하셨지만 {hours:g}시간 동안 전화·방문 기록이 없습니다. "
+        "연락 결과를 기록해 주세요."
+    )
+
+
+def contact_escalation(who: str, login: str, hours: float) -> str:
+    return (
+        f"[안부] {who} 건을 {login} 님이 확인했으나 {hours:g}시간 동안 전화·방문 기록이 "
+        "없습니다. 확인해 주세요."
+    )
+
+
+def resumed(who: str, at: datetime) -> str:
+    local = at.astimezone(SEOUL)
+    return (
+        f"[안부] {who}: {local:%H:%M} 휴대전화 사용 확인({seoul_moment(at)}). "
+        "추가 알림은 멈춥니다. 처리 결과를 기록해 주세요."
+    )
+
+
+def gateway_down(medium: str, since: datetime) -> tuple[str, str]:
+    name = "문자(SMS)" if medium == "sms" else "이메일"
+    subject = f"[안부 운영] {name} 발송 장애"
+    text = (
+        f"{subject}: {seoul_moment(since)}부터 {name}이 발송되지 않고 재시도 중입니다. "
+        "다른 경로의 알림은 계속 나갑니다. 게이트웨이를 확인해 주세요."
+    )
+    return subject, text

@@ -71,6 +71,8 @@ def _save(
         "active": True,
         "has_phone": officer.phone is not None,
         "has_email": officer.email is not None,
+        # A changed record is taken as corrected contacts: the flag goes until the next refusal.
+        "contact_problem": None,
         "updated_at": now,
     }
     if existing is None:

@@ -10,7 +10,9 @@ from anbu.bootstrap import Anbu
 from anbu.domain.detection import Overdue
 from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
 from anbu.domain.watermarks import Feed
-from anbu.services.outbox import NewAlert, queue_feed_alert, queue_subject_alerts
+from anbu.services import escalation
+from anbu.services.escalation import EscalationReport, NewAlert
+from anbu.services.outbox import queue_feed_alert
 
 _CHUNK = 500
 
@@ -32,10 +34,13 @@ class SweepReport:
     still_open: int = 0
     # Alerts opened with nobody on file to tell (no staff for the centre, no admin).
     unrouted: int = 0
+    # The escalation steps taken after opening (reminders, next tiers, follow-ups).
+    escalation: EscalationReport = field(default_factory=EscalationReport)
 
 
 def sweep(app: Anbu, *, now: datetime) -> SweepReport:
-    """Open every alert that is due at `now`; running it again changes nothing.
+    """Open every alert that is due at `now` and take the escalation steps that are due;
+    running it again changes nothing.
 
     A subject is judged against their carrier's watermark (never later than `now`),
     so a stalled feed raises one feed alert and no subject alert for its silence.
@@ -47,6 +52,10 @@ def sweep(app: Anbu, *, now: datetime) -> SweepReport:
         if feed.watermark is not None:
             _sweep_carrier(app, carrier, min(feed.watermark, now), now, report)
     _watch_feeds(app, now, report)
+    # Then every open case whose next step is due moves on (next tier, reminder, the
+    # self-check's end, a follow-up when the person showed life again).
+    report.escalation = escalation.escalate(app, now=now)
+    report.unrouted += report.escalation.unrouted
     return report
 
 
@@ -109,7 +118,7 @@ def _open_due(
         )
     store.save_watches(changed, now)
     # Same transaction as the alerts: an alert is never open without its messages queued.
-    report.unrouted += queue_subject_alerts(
+    report.unrouted += escalation.open_alerts(
         app,
         store.connection,
         [NewAlert(a, s, o.kind, o.base) for a, (s, o) in zip(alert_ids, due, strict=True)],

@@ -65,3 +65,14 @@ def acknowledge(connection: Connection, alert_id: int, by: str, now: datetime) -
         .values(state=AlertState.ACKNOWLEDGED.value, acknowledged_at=now, acknowledged_by=by)
     ).rowcount
     return bool(changed)
+
+
+def policy(connection: Connection, alert_id: int) -> str | None:
+    """The escalation policy copied onto the alert when it opened."""
+    return connection.scalar(select(alerts.c.policy).where(alerts.c.id == alert_id))
+
+
+def login_of(connection: Connection, officer_id: int) -> str | None:
+    return connection.scalar(
+        select(officers.c.login).where(officers.c.id == officer_id, officers.c.active.is_(True))
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from anbu.adapters.storage.tables import (
@@ -26,7 +26,9 @@ class Pending:
 
     id: int
     alert_id: int
-    officer_id: int
+    officer_id: int | None
+    recipient: str  # staff | subject | guardian
+    step: str
     medium: str
     key: str
     subject: str
@@ -116,6 +118,8 @@ class OutboxStore:
                 row.id,
                 row.alert_id,
                 row.officer_id,
+                row.recipient,
+                row.step,
                 row.medium,
                 row.key,
                 row.subject,
@@ -155,22 +159,75 @@ class OutboxStore:
             values.update(last_error=detail, next_attempt_at=retry_at)
         else:
             values.update(state=NotificationState.FAILED.value, last_error=detail)
+        # Only from `queued`: a delivery report that came back while we were recording
+        # (Kannel answers within a second) has already said more than "sent".
         self.connection.execute(
-            update(notifications).where(notifications.c.id == pending.id).values(**values)
-        )
-        if outcome is AttemptOutcome.SENT:
-            # The first message out moves the case from open to notified.
-            self.connection.execute(
-                update(alerts)
-                .where(alerts.c.id == pending.alert_id, alerts.c.state == AlertState.OPEN.value)
-                .values(state=AlertState.NOTIFIED.value)
+            update(notifications)
+            .where(
+                notifications.c.id == pending.id,
+                notifications.c.state == NotificationState.QUEUED.value,
             )
+            .values(**values)
+        )
+        if outcome is AttemptOutcome.SENT and pending.recipient == "staff":
+            self.mark_notified(pending.alert_id)
+
+    def mark_notified(self, alert_id: int) -> None:
+        """The first message out to staff moves the case from open to notified."""
+        self.connection.execute(
+            update(alerts)
+            .where(alerts.c.id == alert_id, alerts.c.state == AlertState.OPEN.value)
+            .values(state=AlertState.NOTIFIED.value)
+        )
+
+    def by_key(self, key: str) -> Row[Any] | None:
+        query = select(notifications).where(notifications.c.key == key)
+        if self._dialect == "postgresql":
+            query = query.with_for_update()
+        return self.connection.execute(query).first()
+
+    def report(
+        self,
+        notification: Row[Any],
+        outcome: AttemptOutcome,
+        now: datetime,
+        values: dict[str, Any],
+        detail: str = "",
+    ) -> None:
+        """Record what a gateway's delivery report said, and the state it leads to."""
+        self.connection.execute(
+            insert(delivery_attempts).values(
+                notification_id=notification.id,
+                at=now,
+                outcome=outcome.value,
+                detail=detail,
+                provider_ref=notification.provider_ref,
+            )
+        )
+        if values:
+            self.connection.execute(
+                update(notifications).where(notifications.c.id == notification.id).values(**values)
+            )
+
+    def failing_since(self, medium: str) -> datetime | None:
+        """When the oldest notification of this medium still waiting after a failed
+        attempt was queued: how long the channel has been failing, at least."""
+        since: datetime | None = self.connection.scalar(
+            select(func.min(notifications.c.created_at)).where(
+                notifications.c.medium == medium,
+                notifications.c.state == NotificationState.QUEUED.value,
+                notifications.c.attempts > 0,
+            )
+        )
+        return since
 
     def listing(self, alert_id: int | None = None) -> list[Row[Any]]:
         query = select(
             notifications.c.id,
             notifications.c.alert_id,
             notifications.c.officer_id,
+            notifications.c.recipient,
+            notifications.c.step,
             notifications.c.medium,
             notifications.c.key,
             notifications.c.state,
@@ -179,6 +236,7 @@ class OutboxStore:
             notifications.c.last_error,
             notifications.c.provider_ref,
             notifications.c.sent_at,
+            notifications.c.delivered_at,
         ).order_by(notifications.c.id)
         if alert_id is not None:
             query = query.where(notifications.c.alert_id == alert_id)

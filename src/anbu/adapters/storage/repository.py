@@ -67,7 +67,10 @@ class AlertRow:
     due_at: datetime
     opened_at: datetime
     resumed_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
     resolved_at: datetime | None
+    resolved_by: str | None
     outcome: Outcome | None
 
 
@@ -104,6 +107,13 @@ class Store:
     def subject_by_external_id(self, external_id: str) -> Row[Any] | None:
         return self.connection.execute(
             select(subjects).where(subjects.c.external_id == external_id)
+        ).first()
+
+    def subject_by_phone(self, phone_key: bytes) -> Row[Any] | None:
+        return self.connection.execute(
+            select(subjects.c.id, subjects.c.carrier, subjects.c.status).where(
+                subjects.c.phone_key == phone_key
+            )
         ).first()
 
     def external_id_by_phone_key(self, phone_key: bytes) -> str | None:
@@ -445,6 +455,8 @@ class Store:
                 resolved_by=by,
                 resolved_at=now,
                 resolution_note=note or None,
+                # A closed case has no further steps.
+                step_due_at=None,
             )
         ).rowcount
         return bool(changed)
@@ -481,7 +493,10 @@ class Store:
                 due_at=row.due_at,
                 opened_at=row.opened_at,
                 resumed_at=row.resumed_at,
+                acknowledged_at=row.acknowledged_at,
+                acknowledged_by=row.acknowledged_by,
                 resolved_at=row.resolved_at,
+                resolved_by=row.resolved_by,
                 outcome=Outcome(row.outcome) if row.outcome else None,
             )
             for row in self.connection.execute(query)

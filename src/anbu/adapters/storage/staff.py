@@ -18,6 +18,8 @@ class StaffRow:
     role: Role
     active: bool
     centres: tuple[str, ...]
+    # A contact a gateway refused for good (a bad number), for an administrator to correct.
+    contact_problem: str | None = None
 
 
 class StaffStore:
@@ -58,13 +60,17 @@ class StaffStore:
         for officer_id, name in self.connection.execute(query):
             names.setdefault(officer_id, []).append(name)
         rows = self.connection.execute(
-            select(officers.c.id, officers.c.login, officers.c.role, officers.c.active).order_by(
-                officers.c.login
-            )
+            select(
+                officers.c.id,
+                officers.c.login,
+                officers.c.role,
+                officers.c.active,
+                officers.c.contact_problem,
+            ).order_by(officers.c.login)
         )
         return [
-            StaffRow(login, Role(role), bool(active), tuple(sorted(names.get(oid, []))))
-            for oid, login, role, active in rows
+            StaffRow(login, Role(role), bool(active), tuple(sorted(names.get(oid, []))), problem)
+            for oid, login, role, active, problem in rows
         ]
 
 
@@ -123,3 +129,10 @@ def sealed_contact(connection: Connection, officer_id: int) -> tuple[str, bytes]
         select(officers.c.login, officers.c.personal).where(officers.c.id == officer_id)
     ).first()
     return None if row is None else (row.login, bytes(row.personal))
+
+
+def flag_contact(connection: Connection, officer_id: int, problem: str) -> None:
+    """A gateway refused this person's contact for good: flag it for an administrator."""
+    connection.execute(
+        update(officers).where(officers.c.id == officer_id).values(contact_problem=problem[:500])
+    )

@@ -64,6 +64,8 @@ centres = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("created_at", Instant(), nullable=False),
+    # The centre's escalation policy as JSON (`EscalationPolicy.to_json`); NULL = default.
+    Column("escalation_policy", Text()),
 )
 
 subjects = Table(
@@ -156,6 +158,20 @@ alerts = Table(
     Column("resolved_by", String(64)),
     # Why, in the officer's words (a false alarm: phone lost, travelling, new number…).
     Column("resolution_note", String(500)),
+    # The policy in force when the alert opened, copied so that a later edit does not
+    # change a case in flight; NULL for alerts about the system (feeds, gateways).
+    Column("policy", Text()),
+    # The escalation's next step (an index into the plan for the alert's phase) and when it
+    # is due; executing a step moves `step` on conditionally, so a stale or repeated step
+    # does nothing. NULL `step_due_at`: nothing more is scheduled.
+    Column("step", Integer(), nullable=False, server_default=text("0")),
+    Column("step_due_at", Instant()),
+    # When staff were first told (NULL while the alert is still at the self-check).
+    Column("staff_told_at", Instant()),
+    # When those told were sent the "activity resumed" follow-up.
+    Column("followed_up_at", Instant()),
+    # For an alert about a delivery channel (gateway down): its medium.
+    Column("channel", String(8)),
     # Never two open alerts of one kind for one subject (or one feed), even with
     # several workers sweeping at once: the database itself refuses the second.
     Index(
@@ -174,7 +190,16 @@ alerts = Table(
         sqlite_where=text("state != 'resolved' AND subject_id IS NULL"),
         postgresql_where=text("state != 'resolved' AND subject_id IS NULL"),
     ),
+    Index(
+        "uq_alerts_open_channel",
+        "channel",
+        "kind",
+        unique=True,
+        sqlite_where=text("state != 'resolved' AND channel IS NOT NULL"),
+        postgresql_where=text("state != 'resolved' AND channel IS NOT NULL"),
+    ),
     Index("ix_alerts_state", "state", "due_at"),
+    Index("ix_alerts_step_due", "step_due_at"),
 )
 
 officers = Table(
@@ -191,6 +216,9 @@ officers = Table(
     # opening the sealed contacts.
     Column("has_phone", Boolean(), nullable=False, server_default=text("false")),
     Column("has_email", Boolean(), nullable=False, server_default=text("false")),
+    # Set when a gateway refused a contact for good (a bad number): for an administrator
+    # to correct. Cleared by the next import of that person.
+    Column("contact_problem", Text()),
     Column("created_at", Instant(), nullable=False),
     Column("updated_at", Instant(), nullable=False),
 )
@@ -207,7 +235,12 @@ notifications = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE"), nullable=False),
+    # Staff are named by `officer_id`; the person (self-check) and their guardian by
+    # `recipient` alone, their number read from the subject's sealed data at sending time.
+    Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE")),
+    Column("recipient", String(16), nullable=False, server_default="staff"),
+    # Which escalation step queued it ("u3": unacknowledged plan step 3, "a0", "follow_up").
+    Column("step", String(16), nullable=False, server_default="u0"),
     Column("medium", String(8), nullable=False),
     # The idempotency key: one notification per alert, recipient, medium and step.
     Column("key", String(128), nullable=False, unique=True),

@@ -1,0 +1,49 @@
+"""`anbu serve`: the HTTP application — health and metrics, the SMS gateway's callbacks,
+the one-tap acknowledgement links — and the background loops that sweep and dispatch."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from anbu.adapters.channels.configured import configured_channels
+from anbu.bootstrap import Anbu, bootstrap
+from anbu.entrypoints.web import acknowledgement, callbacks, system
+from anbu.entrypoints.web.loops import Loops
+from anbu.entrypoints.web.monitoring import Monitoring
+from anbu.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
+    """The application; `background=False` leaves sweeping and dispatching to the CLI
+    (tests that drive the clock themselves)."""
+    settings = settings or Settings()
+    # Refuse a bad channel URL at start-up, not at the first alert.
+    channels = configured_channels(settings, sys.stdout)
+
+    @asynccontextmanager
+    async def lifespan(web: FastAPI) -> AsyncIterator[None]:
+        anbu: Anbu = bootstrap(settings)
+        web.state.anbu = anbu
+        web.state.monitoring = Monitoring(anbu)
+        loops = Loops(anbu, channels, web.state.monitoring)
+        if background:
+            loops.start()
+        try:
+            yield
+        finally:
+            await loops.stop()
+            anbu.close()
+
+    web = FastAPI(
+        title="anbu",
+        summary="안부 — safety checks for people who live alone",
+        lifespan=lifespan,
+    )
+    web.include_router(system.router)
+    web.include_router(callbacks.router)
+    web.include_router(acknowledgement.router)
+    return web

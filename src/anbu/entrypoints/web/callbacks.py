@@ -1,0 +1,53 @@
+"""The SMS gateway calls back: delivery reports and texts from people. Kannel cannot add
+headers, so it proves itself with the shared secret in the URL it was given."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from anbu.bootstrap import Anbu
+from anbu.entrypoints.clock import wall_clock
+from anbu.services import delivery_reports, replies
+
+router = APIRouter(prefix="/callbacks/kannel", tags=["gateway callbacks"])
+
+# What the person reads back after answering a self-check (Kannel sends the reply body).
+THANKS = "[안부] 회신 감사합니다. 안부가 확인되었습니다."
+
+
+def _gateway(request: Request, secret: str) -> Anbu:
+    anbu: Anbu = request.app.state.anbu
+    expected = anbu.settings.callback_secret.get_secret_value()
+    # No secret configured: nobody can call back, rather than anybody.
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        raise HTTPException(403, "unknown gateway")
+    return anbu
+
+
+@router.get("/dlr", response_class=PlainTextResponse)
+def delivery_report(
+    request: Request,
+    key: str = Query(max_length=128),
+    status: int = Query(ge=0, le=255),
+    secret: str = Query(default="", max_length=200),
+) -> str:
+    anbu = _gateway(request, secret)
+    result = delivery_reports.record(anbu, key, status, wall_clock())
+    return "ok" if result.known else "unknown"
+
+
+@router.get("/incoming", response_class=PlainTextResponse)
+def incoming(
+    request: Request,
+    sender: str = Query(alias="from", max_length=32),
+    text: str = Query(default="", max_length=2000),
+    message_id: str = Query(default="", alias="id", max_length=128),
+    secret: str = Query(default="", max_length=200),
+) -> str:
+    anbu = _gateway(request, secret)
+    result = replies.record_reply(anbu, sender, message_id, wall_clock())
+    # An empty answer sends nothing back; a stranger gets no reply at all.
+    return THANKS if result.known else ""

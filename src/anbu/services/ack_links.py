@@ -1,0 +1,52 @@
+"""One-tap acknowledgement links: signed, expiring, good for one alert and one officer only.
+
+A token is `<alert>.<officer>.<expires, epoch seconds>.<signature>`; it carries no personal
+data, and a token for one alert cannot acknowledge another (the signature covers all three
+numbers and the purpose).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from anbu.adapters.sealing import Vault
+
+PURPOSE = "ack"
+# Long enough to cover a night and the morning after; short enough that an old message
+# found later on a lost phone does nothing.
+LIFETIME = timedelta(hours=24)
+
+
+class LinkError(ValueError):
+    """The link is malformed, forged or expired; the message says which, for the officer."""
+
+
+@dataclass(frozen=True, slots=True)
+class AckGrant:
+    alert_id: int
+    officer_id: int
+    expires_at: datetime
+
+
+def token_for(vault: Vault, alert_id: int, officer_id: int, now: datetime) -> str:
+    expires = int((now + LIFETIME).timestamp())
+    payload = f"{alert_id}.{officer_id}.{expires}"
+    return f"{payload}.{vault.sign(PURPOSE, payload)}"
+
+
+def url_for(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}/a/{token}"
+
+
+def read(vault: Vault, token: str, now: datetime) -> AckGrant:
+    parts = token.split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
+        raise LinkError("이 확인 링크는 올바르지 않습니다.")
+    payload = ".".join(parts[:3])
+    if not vault.verify(PURPOSE, payload, parts[3]):
+        raise LinkError("이 확인 링크는 올바르지 않습니다.")
+    expires_at = datetime.fromtimestamp(int(parts[2]), UTC)
+    if now >= expires_at:
+        raise LinkError("이 확인 링크는 만료되었습니다. 안부 화면에서 확인해 주세요.")
+    return AckGrant(int(parts[0]), int(parts[1]), expires_at)
