@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Debian packages the tests run for real (Kannel, Chromium, a Hangul font); the demo needs none.
+SYSTEM := $(VENV)/.system
 
 .PHONY: demo test lint unit bench clean
 
@@ -11,6 +13,11 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
+
+$(SYSTEM): scripts/install-system-packages.sh
+	bash scripts/install-system-packages.sh
+	mkdir -p $(VENV)
+	touch $(SYSTEM)
 
 demo: $(STAMP)
 	$(BIN)/anbu demo
@@ -20,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(SYSTEM)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 unit: $(STAMP)

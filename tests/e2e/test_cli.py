@@ -159,6 +159,7 @@ def test_it_imports_officers_and_lists_them_without_contacts(
         "role": "officer",
         "active": True,
         "centres": ["왕십리도선동"],
+        "contact_problem": None,
     }
     assert "010" not in listed.stdout
 

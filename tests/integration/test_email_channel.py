@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import ipaddress
 import socket
 import ssl
 import threading
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,7 +16,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,75 +25,11 @@ from cryptography.x509.oid import NameOID
 from anbu.adapters.channels import Channel, DeliveryError, Medium, Message
 from anbu.adapters.channels.email import EmailChannel, Security, parse_smtp_url
 
+from gateways.smtp import RunningServer, parsed, run_server
+
 SENDER = "anbu@centre.example.kr"
 SENT_AT = datetime(2024, 11, 5, 1, 30, tzinfo=UTC)
 USER, PASSWORD = "officer", "p@ss:w/rd%?#"
-
-
-@dataclass
-class Mailbox:
-    """The server's side: what arrived, and what to answer to chosen recipients."""
-
-    received: list[Envelope] = field(default_factory=list)
-    rcpt_replies: dict[str, str] = field(default_factory=dict)
-    data_reply: str = "250 OK"
-
-    async def handle_RCPT(  # noqa: N802 — aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address in self.rcpt_replies:
-            return self.rcpt_replies[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(  # noqa: N802 — aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
-        if self.data_reply.startswith("250"):
-            self.received.append(envelope)
-        return self.data_reply
-
-    def only_mail(self) -> EmailMessage:
-        assert len(self.received) == 1
-        return parsed(self.received[0])
-
-
-class EphemeralPortController(Controller):
-    """aiosmtpd 1.4 wakes its server by connecting to the configured port, which with port=0
-    is refused (aio-libs/aiosmtpd#276); point it at the port the system picked instead."""
-
-    def _trigger_server(self) -> None:
-        self.port = bound_port(self)
-        super()._trigger_server()  # type: ignore[no-untyped-call]
-
-
-def bound_port(controller: Controller) -> int:
-    assert isinstance(controller.server, asyncio.Server)
-    port: int = controller.server.sockets[0].getsockname()[1]
-    return port
-
-
-@dataclass
-class RunningServer:
-    mailbox: Mailbox
-    port: int
-
-
-def run_server(**smtp_options: Any) -> Iterator[RunningServer]:
-    mailbox = Mailbox()
-    controller = EphemeralPortController(mailbox, hostname="127.0.0.1", port=0, **smtp_options)
-    controller.start()
-    try:
-        yield RunningServer(mailbox, bound_port(controller))
-    finally:
-        controller.stop()
-
-
-def parsed(envelope: Envelope) -> EmailMessage:
-    assert isinstance(envelope.content, bytes)
-    mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
-    assert isinstance(mail, EmailMessage)
-    return mail
 
 
 def text_of(mail: EmailMessage, subtype: str) -> str:
@@ -422,14 +354,15 @@ def test_it_logs_in_with_the_user_and_password_from_the_url(auth_server: Running
 
 
 @auth_in_the_clear
-def test_it_treats_a_wrong_password_as_a_permanent_configuration_fault(
+def test_it_treats_a_wrong_password_as_a_configuration_fault_retried_until_fixed(
     auth_server: RunningServer,
 ) -> None:
     url = f"smtp://{USER}:wrong@127.0.0.1:{auth_server.port}"
 
     error = refusal(a_channel(auth_server.port, url), a_message())
 
-    assert error.permanent
+    assert not error.permanent  # an operator fixes it, then it goes out
+    assert not error.bad_address
     assert "configuration" in error.reason
     assert auth_server.mailbox.received == []
 

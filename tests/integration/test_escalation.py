@@ -221,8 +221,8 @@ def test_activity_after_the_alert_sends_a_follow_up_and_stops_reminders(anbu: An
 def test_a_failed_delivery_escalates_at_once_and_flags_the_contact(anbu: Anbu) -> None:
     _district(anbu)
     _open_at(anbu, WEDNESDAY_10)
-    refused = [DeliveryError("no such subscriber", permanent=True) for _ in range(2)]
-    bounced = [DeliveryError("550 no such mailbox", permanent=True) for _ in range(2)]
+    refused = [DeliveryError("no such subscriber", permanent=True, bad_address=True)] * 2
+    bounced = [DeliveryError("550 no such mailbox", permanent=True, bad_address=True)] * 2
     dispatch(anbu, _channels(sms=refused, email=bounced), now=WEDNESDAY_10)
     sweep_at(anbu, WEDNESDAY_10 + timedelta(minutes=1))  # not an hour later
     assert _told(anbu, "u1") == {LEE}
@@ -231,6 +231,20 @@ def test_a_failed_delivery_escalates_at_once_and_flags_the_contact(anbu: Anbu) -
     assert problems[KIM] is not None
     assert "no such subscriber" in (problems[KIM] or "") or "550" in (problems[KIM] or "")
     assert problems[DUTY] is None
+
+
+def test_a_text_the_gateway_cannot_carry_escalates_but_blames_no_contact(anbu: Anbu) -> None:
+    _district(anbu)
+    _open_at(anbu, WEDNESDAY_10)
+
+    def too_long() -> list[DeliveryError]:
+        return [DeliveryError("the text is too long", permanent=True)] * 2
+
+    dispatch(anbu, _channels(sms=too_long(), email=too_long()), now=WEDNESDAY_10)
+    sweep_at(anbu, WEDNESDAY_10 + timedelta(minutes=1))
+    assert _told(anbu, "u1") == {LEE}
+    with anbu.transaction() as store:
+        assert all(r.contact_problem is None for r in StaffStore(store.connection).listing())
 
 
 def test_one_failed_contact_among_several_does_not_escalate(anbu: Anbu) -> None:

@@ -36,6 +36,7 @@ def test_it_reads_a_good_row_with_centres_split_by_semicolons() -> None:
         ({"role": "boss"}, "role"),
         ({"centres": ""}, "centres"),
         ({"phone": "", "email": ""}, "phone"),
+        ({"role": "duty", "centres": "", "phone": "", "email": ""}, "phone"),
     ],
 )
 def test_it_names_the_field_of_a_bad_row(overrides: dict[str, str], field: str) -> None:
@@ -50,6 +51,12 @@ def test_it_lets_an_administrator_or_operator_have_no_centre_or_contact() -> Non
         officer_row(login="ops", role="operator", centres="", phone="", email="ops@example.org"),
     )
     assert [r[1].role for r in rows if not isinstance(r, Rejection)] == [Role.ADMIN, Role.OPERATOR]
+
+
+def test_it_lets_the_duty_desk_have_no_centre() -> None:
+    (row,) = _read(officer_row(login="duty", role="duty", centres=""))
+    assert not isinstance(row, Rejection)
+    assert (row[1].role, row[1].centres) == (Role.DUTY, frozenset())
 
 
 def test_it_refuses_a_login_given_twice() -> None:

@@ -9,6 +9,8 @@ from anbu.domain.rejections import FieldError
 
 # Roles that receive a centre's alerts: they must name their centres and be reachable.
 CENTRE_ROLES = frozenset({Role.OFFICER, Role.LEAD})
+# Roles that alerts are sent to: a member without a phone or an e-mail would be a dead end.
+ALERTED_ROLES = CENTRE_ROLES | {Role.DUTY}
 
 
 class StaffError(FieldError):
@@ -25,8 +27,11 @@ class Officer:
     role: Role
 
     def __post_init__(self) -> None:
-        if self.role in CENTRE_ROLES:
-            if not self.centres:
-                raise StaffError("centres", f"an {self.role.value} needs at least one centre")
-            if self.phone is None and self.email is None:
-                raise StaffError("phone", f"an {self.role.value} needs a phone or an e-mail")
+        if self.role in CENTRE_ROLES and not self.centres:
+            raise StaffError("centres", f"an {self.role.value} needs at least one centre")
+        if self.role in ALERTED_ROLES and self.phone is None and self.email is None:
+            raise StaffError("phone", f"{_a(self.role)} needs a phone or an e-mail")
+
+
+def _a(role: Role) -> str:
+    return f"an {role.value}" if role.value[0] in "aeiou" else f"a {role.value}"

@@ -80,7 +80,7 @@ def _deliver(
                 pending, outcome, now, detail=exc.reason, retry_at=retry_at
             )
             if retry_at is None:
-                _failed_for_good(store.connection, pending, exc.reason, now)
+                _failed_for_good(store.connection, pending, exc, now)
         (report.retrying if retry_at else report.failed).append(pending.id)
         report.failing.add(Medium(pending.medium))
         return
@@ -92,11 +92,13 @@ def _deliver(
     report.working.add(Medium(pending.medium))
 
 
-def _failed_for_good(connection: Connection, pending: Pending, reason: str, now: datetime) -> None:
+def _failed_for_good(
+    connection: Connection, pending: Pending, error: DeliveryError, now: datetime
+) -> None:
     """A bad contact is flagged for an administrator to correct, and if nobody else of
     the step can be reached the alert escalates at once."""
-    if pending.officer_id is not None and pending.recipient == "staff":
-        flag_contact(connection, pending.officer_id, f"{pending.medium}: {reason}")
+    if error.bad_address and pending.officer_id is not None and pending.recipient == "staff":
+        flag_contact(connection, pending.officer_id, f"{pending.medium}: {error.reason}")
     escalation.delivery_failed(connection, pending.alert_id, pending.step, now)
 
 

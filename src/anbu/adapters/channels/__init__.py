@@ -2,7 +2,10 @@
 
 A channel takes a `Message` and either returns the provider's reference or raises
 `DeliveryError`, saying whether trying again could help (`permanent=False`: a timeout, a
-gateway that is down) or not (`permanent=True`: a bad number, a refused address).
+gateway that is down, or anbu's own configuration — a wrong gateway password is fixed by an
+operator, after which the same message goes through) or not (`permanent=True`: a bad
+number, a refused address, a text the gateway can never carry), and whether the fault lies
+with the recipient's address (`bad_address`: flagged for an administrator to correct).
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ class Medium(StrEnum):
 
 
 class DeliveryError(Exception):
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, bad_address: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.bad_address = bad_address
 
 
 @dataclass(frozen=True, slots=True)

@@ -284,12 +284,15 @@ def _delivery_error(exc: OSError, server: SmtpServer) -> DeliveryError:
         return DeliveryError(
             f"configuration fault: {where} refused the configured user and password "
             f"({_reply(exc.smtp_code, exc.smtp_error)})",
-            permanent=True,
+            # An operator corrects it; the message must still go out then.
+            permanent=False,
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         # One recipient per message, so the one refusal is the whole answer.
         code, text = next(iter(exc.recipients.values()))
-        return _by_reply(f"{where} refused the recipient", code, text)
+        refusal = _by_reply(f"{where} refused the recipient", code, text)
+        refusal.bad_address = refusal.permanent
+        return refusal
     if isinstance(exc, smtplib.SMTPResponseException):  # sender, data, greeting, EHLO, 4xx AUTH
         return _by_reply(f"{where} ({type(exc).__name__})", exc.smtp_code, exc.smtp_error)
     if isinstance(exc, smtplib.SMTPNotSupportedError):

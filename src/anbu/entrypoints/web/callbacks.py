@@ -46,8 +46,14 @@ def incoming(
     text: str = Query(default="", max_length=2000),
     message_id: str = Query(default="", alias="id", max_length=128),
     secret: str = Query(default="", max_length=200),
-) -> str:
+) -> PlainTextResponse:
     anbu = _gateway(request, secret)
     result = replies.record_reply(anbu, sender, message_id, wall_clock())
-    # An empty answer sends nothing back; a stranger gets no reply at all.
-    return THANKS if result.known else ""
+    # An empty answer sends nothing back; a stranger gets no reply at all. Kannel would
+    # send the answer as GSM 7-bit text, which has no Hangul: ask for UCS-2 (its extended
+    # reply headers).
+    return PlainTextResponse(
+        THANKS if result.known else "",
+        media_type="text/plain; charset=utf-8",
+        headers={"X-Kannel-Coding": "2"},
+    )
