@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from anbu.adapters.formats.officers_csv import read_officers
+from anbu.adapters.storage.engine import SCHEMA_HEAD
 from anbu.bootstrap import Anbu
 from anbu.services import centres
 from anbu.services.officers import import_officers
@@ -163,6 +164,6 @@ def test_the_callbacks_refuse_a_caller_without_the_secret(
         reply = f"{base}/callbacks/kannel/incoming?from=01012345678&text=1"
         assert httpx.get(reply).status_code == 403
         health = httpx.get(f"{base}/health").json()
-        assert health == {"status": "ok", "database": "ok", "schema": "0005"}
+        assert health == {"status": "ok", "database": "ok", "schema": SCHEMA_HEAD}
         metrics = httpx.get(f"{base}/metrics").text
         assert "anbu_notifications" in metrics

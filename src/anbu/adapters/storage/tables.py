@@ -95,6 +95,9 @@ subjects = Table(
     Column("silence_alerted_base", Instant()),
     Column("off_alerted_base", Instant()),
     Column("next_due_at", Instant()),
+    # HMAC of the normalised name: officers find a person by their whole name without the
+    # names being readable in the database (not unique: namesakes exist).
+    Column("name_key", LargeBinary(32), index=True),
     Column("created_at", Instant(), nullable=False),
     Column("updated_at", Instant(), nullable=False),
     # The sweep asks "who of this carrier is due by its watermark?" from this index alone.
@@ -172,6 +175,9 @@ alerts = Table(
     Column("followed_up_at", Instant()),
     # For an alert about a delivery channel (gateway down): its medium.
     Column("channel", String(8)),
+    # Who is on their way (so that two officers do not visit the same door), and since when.
+    Column("claimed_by", String(64)),
+    Column("claimed_at", Instant()),
     # Never two open alerts of one kind for one subject (or one feed), even with
     # several workers sweeping at once: the database itself refuses the second.
     Index(
@@ -219,6 +225,9 @@ officers = Table(
     # Set when a gateway refused a contact for good (a bad number): for an administrator
     # to correct. Cleared by the next import of that person.
     Column("contact_problem", Text()),
+    # argon2id hash of the web password; NULL: no password set (no web login yet).
+    Column("password_hash", String(200)),
+    Column("password_set_at", Instant()),
     Column("created_at", Instant(), nullable=False),
     Column("updated_at", Instant(), nullable=False),
 )
@@ -273,6 +282,63 @@ delivery_attempts = Table(
     Column("outcome", String(16), nullable=False),
     Column("detail", Text(), nullable=False, server_default=""),
     Column("provider_ref", String(200)),
+)
+
+# What officers did on a case: calls, visits, notes. The note is sealed (it may say how the
+# person was found) and bound to the case.
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("by", String(64), nullable=False),
+    # call | visit | note | claim | release
+    Column("kind", String(16), nullable=False),
+    # For a call or a visit: reached | not_reached | no_answer …
+    Column("result", String(32)),
+    Column("sealed_note", LargeBinary()),
+    Index("ix_case_events_alert", "alert_id", "at"),
+)
+
+# Web sessions: the cookie holds a random token; only its hash is stored, so a copy of the
+# database opens no session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("language", String(2), nullable=False, server_default="ko"),
+    Column("created_at", Instant(), nullable=False),
+    Column("last_seen_at", Instant(), nullable=False),
+    Column("expires_at", Instant(), nullable=False, index=True),
+)
+
+# Login attempts, for throttling guessing (per login and per address) and for the audit.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("succeeded", Boolean(), nullable=False),
+    Index("ix_login_attempts_login", "login", "at"),
+    Index("ix_login_attempts_address", "address", "at"),
+)
+
+# Bearer tokens for the JSON API; only a hash is kept.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("officer_id", Id, ForeignKey("officers.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("label", String(100), nullable=False, server_default=""),
+    Column("created_at", Instant(), nullable=False),
+    Column("last_used_at", Instant()),
+    Column("revoked_at", Instant()),
 )
 
 audit_log = Table(
