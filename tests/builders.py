@@ -38,7 +38,12 @@ def subject_row(**overrides: Any) -> dict[str, str]:
 
 
 def subjects_csv(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
-    return _csv(SUBJECT_COLUMNS, rows, encoding)
+    """The optional `guardian_phone` column is written when any row gives one."""
+    columns = SUBJECT_COLUMNS
+    if any("guardian_phone" in row for row in rows):
+        columns += ",guardian_phone"
+        rows = tuple({"guardian_phone": "", **row} for row in rows)
+    return _csv(columns, rows, encoding)
 
 
 def _csv(columns: str, rows: tuple[dict[str, str], ...], encoding: str) -> bytes:

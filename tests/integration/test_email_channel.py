@@ -1,4 +1,5 @@
-"""The e-mail channel against a real SMTP server (aiosmtpd) in this process."""
+"""The e-mail channel against a real SMTP server (aiosmtpd) in this process, alone and as
+the dispatcher uses it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ from cryptography.x509.oid import NameOID
 
 from anbu.adapters.channels import Channel, DeliveryError, Medium, Message
 from anbu.adapters.channels.email import EmailChannel, Security, parse_smtp_url
+from anbu.adapters.formats.officers_csv import read_officers
+from anbu.bootstrap import Anbu
+from anbu.services.dispatch import dispatch
+from anbu.services.officers import import_officers
 
+from builders import at, officer_row, officers_csv, subject_row, watermark
+from flows import enrol_rows, feed, sweep_at
 from gateways.smtp import RunningServer, parsed, run_server
 
 SENDER = "anbu@centre.example.kr"
@@ -234,6 +241,34 @@ def test_it_dates_the_mail_by_its_clock(server: RunningServer) -> None:
     a_channel(server.port).send(a_message())
 
     assert server.mailbox.only_mail()["Date"].datetime == SENT_AT
+
+
+def test_a_dispatched_alert_arrives_as_text_and_html_with_the_hangul_intact(
+    anbu: Anbu, server: RunningServer
+) -> None:
+    anbu.settings.public_url = "https://anbu.seongdong.example"
+    wednesday_10 = at("2026-11-04 10:00")
+    enrol_rows(anbu, subject_row(), now=at("2026-11-01 10:00"))
+    staff = read_officers(officers_csv(officer_row(phone="")))  # e-mail only
+    assert not import_officers(anbu, staff, now=wednesday_10, actor="t").rejected
+    feed(anbu, watermark("SKT", wednesday_10), now=wednesday_10)
+    assert len(sweep_at(anbu, wednesday_10).opened) == 1
+
+    report = dispatch(anbu, {Medium.EMAIL: a_channel(server.port)}, now=wednesday_10)
+
+    assert len(report.sent) == 1
+    mail = server.mailbox.only_mail()
+    assert mail.get_content_type() == "multipart/alternative"
+    assert mail["Subject"] == "[안부] 왕십리도선동 김*수 님 48시간 통화 없음"
+    plain, html = text_of(mail, "plain"), text_of(mail, "html")
+    *words, ack_line = plain.rstrip("\n").split("\n")
+    assert "왕십리도선동 김*수(SD-0001) 님 48시간 통화 없음" in "".join(words)
+    assert ack_line.startswith("확인(접수): https://anbu.seongdong.example/a/")
+    assert "왕십리도선동 김*수(SD-0001) 님 48시간 통화 없음" in html
+    link = ack_line.removeprefix("확인(접수): ")
+    assert f'<a href="{link}"' in html
+    assert "확인(접수)하기</a>" in html
+    assert "김영수" not in plain + html
 
 
 # The Message-ID

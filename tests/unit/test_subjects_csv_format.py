@@ -275,3 +275,43 @@ def test_a_field_too_large_to_read_is_rejected_and_the_next_rows_still_read() ->
         (2, None),
         3,
     ]
+
+
+# The guardian (보호자): an optional column, someone else's mobile number.
+
+
+def with_guardian(*lines: str) -> list[Parsed]:
+    """A file with the optional `guardian_phone` column last, each line's cell given."""
+    return read_data(csv_bytes(*lines, header=f"{HEADER},guardian_phone"))
+
+
+def test_a_file_without_the_guardian_column_reads_as_no_guardian() -> None:
+    assert enrolled(row()).guardian_phone is None
+
+
+def test_it_reads_a_guardian_number_in_any_common_form() -> None:
+    parsed = with_guardian(row() + ",010 5555-0000")
+    assert only_enrolment(parsed).guardian_phone == "+821055550000"
+
+
+def test_an_empty_guardian_cell_means_no_guardian() -> None:
+    assert only_enrolment(with_guardian(row() + ", ")).guardian_phone is None
+
+
+@pytest.mark.parametrize("guardian", ["02-123-4567", "not a phone", "+1 415 555 0100"])
+def test_a_bad_guardian_number_rejects_the_row_naming_line_and_field(guardian: str) -> None:
+    parsed = with_guardian(row(external_id="SD-0002") + ",010-5555-0000", row() + f",{guardian}")
+    assert [(p.line, p.field) if isinstance(p, Rejection) else p[0] for p in parsed] == [
+        2,
+        (3, "guardian_phone"),
+    ]
+
+
+def test_the_persons_own_number_is_refused_as_their_guardian() -> None:
+    (refused,) = with_guardian(row(phone="010-1234-5678") + ",+82 10 1234 5678")
+    assert isinstance(refused, Rejection)
+    assert (refused.line, refused.field, "someone else" in refused.reason) == (
+        2,
+        "guardian_phone",
+        True,
+    )

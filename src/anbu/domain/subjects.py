@@ -47,6 +47,7 @@ class Enrolment:
     inactivity_custom: bool
     phone_off: timedelta
     phone_off_custom: bool
+    guardian_phone: str | None = None  # E.164; someone else's mobile, texted if policy says so
 
 
 def age_on(birth_date: date, day: date) -> int:

@@ -15,7 +15,7 @@ from anbu.adapters.storage.staff import flag_contact, sealed_contact
 from anbu.bootstrap import Anbu
 from anbu.domain.delivery import RetryPolicy
 from anbu.domain.kinds import AttemptOutcome
-from anbu.services import escalation, gateways
+from anbu.services import escalation, gateways, messages
 
 # Longer than any one send may take (channel timeouts are ~10 s): a crashed worker's
 # claim runs out after this and another worker sends again.
@@ -120,7 +120,7 @@ def _message(app: Anbu, pending: Pending) -> Message:
     address = personal.get("phone" if pending.medium == Medium.SMS.value else "email")
     if not address:
         raise DeliveryError(f"{login} has no {pending.medium} contact on file", permanent=True)
-    return Message(pending.key, str(address), pending.subject, pending.body)
+    return _composed(pending, str(address))
 
 
 def _to_subject_side(app: Anbu, pending: Pending) -> Message:
@@ -134,4 +134,15 @@ def _to_subject_side(app: Anbu, pending: Pending) -> Message:
     address = personal.get("phone" if pending.recipient == "subject" else "guardian_phone")
     if not address:
         raise DeliveryError(f"no {pending.recipient} phone on file", permanent=True)
-    return Message(pending.key, str(address), pending.subject, pending.body)
+    return _composed(pending, str(address))
+
+
+def _composed(pending: Pending, address: str) -> Message:
+    """The notification as sent: an e-mail carries an HTML alternative to its text (the
+    acknowledgement link a button); a text message is the text alone."""
+    html = (
+        messages.email_html(pending.subject, pending.body)
+        if pending.medium == Medium.EMAIL.value
+        else None
+    )
+    return Message(pending.key, address, pending.subject, pending.body, html=html)

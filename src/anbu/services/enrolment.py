@@ -130,12 +130,18 @@ def _enrol_one(
 
 
 def _personal(enrolment: Enrolment) -> dict[str, str]:
-    return {
+    """What is sealed. It is also part of the record key, so a guardian number given,
+    changed or taken away makes the row "updated"; a row without a guardian keeps the key
+    it had before guardians existed, so re-importing an old list changes nothing."""
+    personal = {
         "name": enrolment.name,
         "phone": enrolment.phone,
         "birth_date": enrolment.birth_date.isoformat(),
         "address": enrolment.address,
     }
+    if enrolment.guardian_phone is not None:
+        personal["guardian_phone"] = enrolment.guardian_phone
+    return personal
 
 
 def _canonical(enrolment: Enrolment) -> str:

@@ -38,6 +38,8 @@ COLUMNS = (
     "phone_off_hours",
     "consent_at",
 )
+# Columns a file may leave out altogether; a missing one reads as an empty cell in every row.
+OPTIONAL_COLUMNS = ("guardian_phone",)
 _REQUIRED_TEXT = ("external_id", "name", "centre", "address")
 # The law forbids processing a resident registration number here: refuse the column.
 _RRN_HEADERS = {
@@ -116,11 +118,12 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
         periods.phone_off[group],
         (MIN_PHONE_OFF, MAX_PHONE_OFF),
     )
+    phone = _field("phone", lambda: normalise_phone(cells["phone"]))
     return Enrolment(
         external_id=external_id,
         name=cells["name"].strip(),
         birth_date=birth_date,
-        phone=_field("phone", lambda: normalise_phone(cells["phone"])),
+        phone=phone,
         carrier=_carrier(cells["carrier"]),
         centre=cells["centre"].strip(),
         address=cells["address"].strip(),
@@ -130,6 +133,7 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
         inactivity_custom=inactivity_custom,
         phone_off=phone_off,
         phone_off_custom=phone_off_custom,
+        guardian_phone=_guardian_phone(cells.get("guardian_phone", ""), phone),
     )
 
 
@@ -138,6 +142,19 @@ def _field(name: str, parse: Callable[[], T]) -> T:
         return parse()
     except (TimestampError, PhoneError) as exc:
         raise EnrolmentError(name, str(exc)) from exc
+
+
+def _guardian_phone(text: str, own_phone: str) -> str | None:
+    """The guardian's mobile number (E.164), or None for an empty cell. The guardian is
+    texted when the person cannot be reached, so it must be somebody else's phone."""
+    if not text.strip():
+        return None
+    guardian = _field("guardian_phone", lambda: normalise_phone(text))
+    if guardian == own_phone:
+        raise EnrolmentError(
+            "guardian_phone", "is the person's own number; the guardian must be someone else"
+        )
+    return guardian
 
 
 def _carrier(text: str) -> Carrier:
