@@ -27,12 +27,12 @@ from anbu.adapters.storage import engine as storage
 from anbu.adapters.storage.outbox import OutboxStore
 from anbu.adapters.storage.staff import StaffStore
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.domain.kinds import AlertState, Outcome
+from anbu.domain.kinds import AlertState, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
+from anbu.services import accounts, centres
 from anbu.services import cases as case_handling
-from anbu.services import centres
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
 from anbu.services.dispatch import dispatch
@@ -56,6 +56,8 @@ feeds_app = typer.Typer(no_args_is_help=True, help="Carrier feeds and their wate
 events_app = typer.Typer(no_args_is_help=True, help="Raw activity events.")
 officers_app = typer.Typer(no_args_is_help=True, help="Officers and other staff.")
 centres_app = typer.Typer(no_args_is_help=True, help="Community centres and their policies.")
+users_app = typer.Typer(no_args_is_help=True, help="Web accounts of staff.")
+tokens_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the JSON API.")
 notifications_app = typer.Typer(no_args_is_help=True, help="Messages about alerts.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
@@ -64,6 +66,8 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(events_app, name="events")
 app.add_typer(officers_app, name="officers")
 app.add_typer(centres_app, name="centres")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 app.add_typer(notifications_app, name="notifications")
 
 out = Console(soft_wrap=True)
@@ -539,6 +543,57 @@ def feeds_list(
             "STALE" if status.stale else "ok",
         )
     out.print(table)
+
+
+@users_app.command("create")
+def users_create(
+    login: str,
+    role: Annotated[Role, typer.Option("--role", help="officer, lead, admin, operator or duty.")],
+    centre: Annotated[
+        list[str] | None, typer.Option("--centre", help="A centre (repeat for several).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Give a member of staff a web password (creating them if not imported yet). The
+    password is read from stdin so that it never appears in the shell's history."""
+    if not password_stdin:
+        err.print("the password is read from stdin: pass --password-stdin")
+        raise typer.Exit(EXIT_UNREADABLE)
+    password = sys.stdin.readline().rstrip("\r\n")
+    with _anbu() as anbu:
+        try:
+            outcome = accounts.create_user(
+                anbu,
+                login.strip().lower(),
+                role=role,
+                centres=centre or [],
+                password=password,
+                now=wall_clock(),
+                actor=_actor(),
+            )
+        except accounts.AccountError as exc:
+            err.print(f"{login}: {exc}", markup=False)
+            raise typer.Exit(1) from exc
+    out.print(f"{outcome} {login.strip().lower()} ({role.value})", highlight=False)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    login: str,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Print a new API bearer token for LOGIN (shown once; only a hash is kept)."""
+    with _anbu() as anbu:
+        try:
+            token = accounts.create_token(
+                anbu, login.strip().lower(), label=label, now=wall_clock(), actor=_actor()
+            )
+        except accounts.AccountError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(1) from exc
+    sys.stdout.write(token + "\n")
 
 
 @app.command("serve")

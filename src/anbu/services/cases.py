@@ -27,7 +27,7 @@ class CaseError(ValueError):
 
 def acknowledge(app: Anbu, alert_id: int, *, by: str, now: datetime) -> None:
     with app.transaction() as store:
-        _allowed(store.connection, alert_id, by)
+        ensure_reach(store.connection, alert_id, by)
         if not cases.acknowledge(store.connection, alert_id, by, now):
             raise CaseError(f"alert {alert_id} is already acknowledged or resolved")
         # Escalation stops; a recorded contact is now expected within the policy's limit.
@@ -44,13 +44,13 @@ def resolve(
         allowed = ", ".join(o.value for o in OFFICER_OUTCOMES)
         raise CaseError(f"outcome {outcome.value!r} is not one an officer records ({allowed})")
     with app.transaction() as store:
-        _allowed(store.connection, alert_id, by)
+        ensure_reach(store.connection, alert_id, by)
         if not store.resolve_alert(alert_id, outcome, by, now, note):
             raise CaseError(f"alert {alert_id} is already resolved")
         store.audit(by, "alert.resolved", now, detail=f"{alert_id} {outcome.value}")
 
 
-def _allowed(connection: Connection, alert_id: int, login: str) -> None:
+def ensure_reach(connection: Connection, alert_id: int, login: str) -> None:
     """Officers and leads act on their centres' people, operators on feed alerts,
     administrators on everything. An alert outside one's reach reads as not found,
     so that its existence does not leak."""

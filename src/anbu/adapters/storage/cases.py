@@ -76,3 +76,12 @@ def login_of(connection: Connection, officer_id: int) -> str | None:
     return connection.scalar(
         select(officers.c.login).where(officers.c.id == officer_id, officers.c.active.is_(True))
     )
+
+
+def contact_recorded(connection: Connection, alert_id: int) -> None:
+    """A call or visit is on record: the acknowledged case's contact check is done."""
+    connection.execute(
+        update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.state == AlertState.ACKNOWLEDGED.value)
+        .values(step_due_at=None)
+    )

@@ -6,14 +6,20 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from anbu.adapters.channels.configured import configured_channels
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.entrypoints.web import acknowledgement, callbacks, system
+from anbu.entrypoints.web.auth import LoginRequiredError
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
+from anbu.entrypoints.web.pages import queue, session
 from anbu.settings import Settings
 
 
@@ -46,4 +52,12 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     web.include_router(system.router)
     web.include_router(callbacks.router)
     web.include_router(acknowledgement.router)
+    web.include_router(session.router)
+    web.include_router(queue.router)
+    web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @web.exception_handler(LoginRequiredError)
+    async def to_login(request: Request, exc: LoginRequiredError) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
     return web

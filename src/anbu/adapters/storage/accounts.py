@@ -1,0 +1,155 @@
+"""Queries for staff accounts: passwords, sessions, login attempts and API tokens.
+Never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from anbu.adapters.storage.tables import (
+    api_tokens,
+    login_attempts,
+    officer_centres,
+    officers,
+    web_sessions,
+)
+from anbu.domain.kinds import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    officer_id: int
+    login: str
+    role: Role
+    active: bool
+    password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    officer_id: int
+    csrf_token: str
+    language: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+def account(connection: Connection, login: str) -> Account | None:
+    row = connection.execute(
+        select(
+            officers.c.id,
+            officers.c.login,
+            officers.c.role,
+            officers.c.active,
+            officers.c.password_hash,
+        ).where(officers.c.login == login)
+    ).first()
+    if row is None:
+        return None
+    return Account(row.id, row.login, Role(row.role), bool(row.active), row.password_hash)
+
+
+def account_by_id(connection: Connection, officer_id: int) -> Account | None:
+    login = connection.scalar(select(officers.c.login).where(officers.c.id == officer_id))
+    return None if login is None else account(connection, login)
+
+
+def centre_ids(connection: Connection, officer_id: int) -> frozenset[int]:
+    return frozenset(
+        connection.scalars(
+            select(officer_centres.c.centre_id).where(officer_centres.c.officer_id == officer_id)
+        )
+    )
+
+
+def set_password_hash(connection: Connection, officer_id: int, hashed: str, now: datetime) -> None:
+    connection.execute(
+        update(officers)
+        .where(officers.c.id == officer_id)
+        .values(password_hash=hashed, password_set_at=now)
+    )
+
+
+def record_attempt(
+    connection: Connection, login: str, address: str, now: datetime, *, succeeded: bool
+) -> None:
+    connection.execute(
+        insert(login_attempts).values(
+            login=login[:64], address=address[:64], at=now, succeeded=succeeded
+        )
+    )
+
+
+def failures_since(
+    connection: Connection, *, login: str, address: str, since: datetime
+) -> tuple[int, int]:
+    """(failed attempts for this login, failed attempts from this address) since `since`."""
+    failed = (login_attempts.c.succeeded.is_(False), login_attempts.c.at >= since)
+    by_login = connection.scalar(
+        select(func.count()).where(login_attempts.c.login == login, *failed)
+    )
+    by_address = connection.scalar(
+        select(func.count()).where(login_attempts.c.address == address, *failed)
+    )
+    return int(by_login or 0), int(by_address or 0)
+
+
+def open_session(connection: Connection, values: dict[str, Any]) -> None:
+    connection.execute(insert(web_sessions).values(**values))
+
+
+def session(connection: Connection, token_hash: bytes) -> SessionRow | None:
+    row = connection.execute(
+        select(web_sessions).where(web_sessions.c.token_hash == token_hash)
+    ).first()
+    if row is None:
+        return None
+    return SessionRow(
+        row.officer_id,
+        row.csrf_token,
+        row.language,
+        row.created_at,
+        row.last_seen_at,
+        row.expires_at,
+    )
+
+
+def touch_session(connection: Connection, token_hash: bytes, values: dict[str, Any]) -> None:
+    connection.execute(
+        update(web_sessions).where(web_sessions.c.token_hash == token_hash).values(**values)
+    )
+
+
+def close_session(connection: Connection, token_hash: bytes) -> None:
+    connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
+
+
+def close_sessions_of(connection: Connection, officer_id: int) -> None:
+    connection.execute(delete(web_sessions).where(web_sessions.c.officer_id == officer_id))
+
+
+def forget_expired(connection: Connection, now: datetime) -> None:
+    connection.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+
+
+def add_token(connection: Connection, values: dict[str, Any]) -> None:
+    connection.execute(insert(api_tokens).values(**values))
+
+
+def token_owner(connection: Connection, token_hash: bytes) -> int | None:
+    row = connection.execute(
+        select(api_tokens.c.id, api_tokens.c.officer_id).where(
+            api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None)
+        )
+    ).first()
+    return None if row is None else int(row.officer_id)
+
+
+def mark_token_used(connection: Connection, token_hash: bytes, now: datetime) -> None:
+    connection.execute(
+        update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
+    )

@@ -1,0 +1,74 @@
+"""The officer's queue: open cases of their centres, most urgent first, with who has taken
+each, and the quick actions (acknowledge, take the visit, give it back)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.auth import Form, PageUser, anbu_of
+from anbu.entrypoints.web.templating import templates
+from anbu.services import cases, casework
+from anbu.services.accounts import StaffUser
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def queue_page(request: Request, user: PageUser) -> Response:
+    if not user.sees_personal_data:
+        return RedirectResponse("/feeds", status_code=303)
+    items = casework.queue(anbu_of(request), user, wall_clock())
+    return templates.TemplateResponse(
+        request,
+        "queue.html",
+        {"user": user, "section": "queue", "items": items},
+    )
+
+
+@router.post("/alerts/{alert_id}/ack")
+def acknowledge(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+    return _act(
+        request,
+        alert_id,
+        user,
+        lambda: cases.acknowledge(anbu_of(request), alert_id, by=user.login, now=wall_clock()),
+    )
+
+
+@router.post("/alerts/{alert_id}/claim")
+def claim(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+    return _act(
+        request,
+        alert_id,
+        user,
+        lambda: casework.claim(anbu_of(request), alert_id, user, wall_clock()),
+    )
+
+
+@router.post("/alerts/{alert_id}/release")
+def release(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+    return _act(
+        request,
+        alert_id,
+        user,
+        lambda: casework.release(anbu_of(request), alert_id, user, wall_clock()),
+    )
+
+
+def _act(request: Request, alert_id: int, user: StaffUser, action: Callable[[], None]) -> Response:
+    """Run the action; an alert out of the user's reach is "not found" (its existence does
+    not leak), one that moved on meanwhile is a conflict. HTMX gets the queue back."""
+    try:
+        action()
+    except cases.CaseError as exc:
+        if str(exc).startswith("no alert") or str(exc).startswith("no active staff"):
+            raise HTTPException(404, "not found") from exc
+        raise HTTPException(409, str(exc)) from exc
+    back = request.headers.get("HX-Current-URL") or "/"
+    if request.headers.get("HX-Request"):
+        return queue_page(request, user)
+    return RedirectResponse("/" if "/alerts/" not in back else f"/alerts/{alert_id}", 303)

@@ -1,0 +1,120 @@
+"""Logging in and out, and the language switch."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.auth import (
+    SESSION_COOKIE,
+    anbu_of,
+    checked_form,
+    page_user,
+    secure_cookies,
+)
+from anbu.entrypoints.web.templating import templates
+from anbu.services import accounts
+
+router = APIRouter(include_in_schema=False)
+
+# Before there is a session, the login form is protected by a double-submit token: a cookie
+# and the same value in the form (another site can make the browser post, not read the cookie).
+LOGIN_CSRF_COOKIE = "anbu_login_csrf"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    token = secrets.token_urlsafe(24)
+    return _login_page(request, token, _safe_next(next), error="", status=200)
+
+
+@router.post("/login")
+def log_in(
+    request: Request,
+    login: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=300)] = "/",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        raise HTTPException(403, "the login form's CSRF token is missing or wrong")
+    address = request.client.host if request.client else "unknown"
+    language = request.cookies.get("anbu_language", "ko")
+    try:
+        opened = accounts.log_in(
+            anbu_of(request), login, password, address=address, language=language, now=wall_clock()
+        )
+    except accounts.LoginRefusedError as refused:
+        error = "login.throttled" if refused.throttled else "login.invalid"
+        status = 429 if refused.throttled else 401
+        return _login_page(request, secrets.token_urlsafe(24), _safe_next(next), error, status)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.token,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        max_age=int(accounts.LONGEST.total_seconds()),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+async def log_out(request: Request) -> Response:
+    user = page_user(request)
+    await checked_form(request, user)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    accounts.log_out(anbu_of(request), token, wall_clock(), user.login)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/language")
+async def switch_language(request: Request) -> Response:
+    user = page_user(request)
+    form = await checked_form(request, user)
+    language = str(form.get("language", "ko"))
+    accounts.set_language(anbu_of(request), request.cookies.get(SESSION_COOKIE, ""), language)
+    back = request.headers.get("referer", "/")
+    response = RedirectResponse(_safe_next(_path_of(back)), status_code=303)
+    response.set_cookie("anbu_language", language, samesite="lax", max_age=365 * 24 * 3600)
+    return response
+
+
+def _login_page(request: Request, token: str, next_path: str, error: str, status: int) -> Response:
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {
+            "user": None,
+            "language": request.cookies.get("anbu_language", "ko"),
+            "csrf_token": token,
+            "next_path": next_path,
+            "error": error,
+        },
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request)
+    )
+    return response
+
+
+def _safe_next(path: str) -> str:
+    """Only a path on this site: a login link cannot send an officer elsewhere."""
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

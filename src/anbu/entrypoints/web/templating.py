@@ -1,0 +1,61 @@
+"""The Jinja2 environment the pages share: words in the viewer's language, Seoul times."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from anbu.entrypoints.web.i18n import translate
+
+SEOUL = ZoneInfo("Asia/Seoul")
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def seoul(instant: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if instant is None else instant.astimezone(SEOUL).strftime(pattern)
+
+
+def span(period: timedelta | None, language: str = "ko") -> str:
+    """`2일 3시간` / `2 d 3 h`: how long, to the hour (minutes under an hour)."""
+    if period is None:
+        return ""
+    minutes = max(int(period.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    units = ("일", "시간", "분") if language == "ko" else (" d", " h", " min")
+    parts = []
+    if days:
+        parts.append(f"{days}{units[0]}")
+    if hours:
+        parts.append(f"{hours}{units[1]}")
+    if not days and not hours:
+        parts.append(f"{minutes}{units[2]}")
+    return " ".join(parts)
+
+
+def language_of(context: Context) -> str:
+    user = context.get("user")
+    language = getattr(user, "language", None) or context.get("language") or "ko"
+    return str(language)
+
+
+@pass_context
+def t(context: Context, key: str) -> str:
+    """The word for `key` in the viewer's language."""
+    return translate(key, language_of(context))
+
+
+@pass_context
+def lang(context: Context) -> str:
+    return language_of(context)
+
+
+templates.env.globals["t"] = t
+templates.env.globals["lang"] = lang
+templates.env.filters["seoul"] = seoul
+templates.env.filters["span"] = span

@@ -1,0 +1,263 @@
+"""Staff accounts for the web application and the API: passwords (argon2id), logins with
+throttling, sessions and bearer tokens.
+
+Secrets handed out (session cookies, API tokens) are random; only their SHA-256 is stored,
+so a copy of the database opens nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from anbu.adapters.storage import accounts as store
+from anbu.adapters.storage.staff import StaffStore
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import Role
+
+MIN_PASSWORD = 10
+# An officer on a night shift stays logged in; an unattended screen does not.
+IDLE = timedelta(hours=2)
+LONGEST = timedelta(hours=12)
+# Guessing is slowed to a crawl: five failures per login, or twenty per address, in this window.
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_LOGIN = 5
+MAX_FAILURES_PER_ADDRESS = 20
+LANGUAGES = ("ko", "en")
+
+_hasher = PasswordHasher()
+# Verified against when the login does not exist, so that the answer takes as long.
+_DUMMY = _hasher.hash("not a password anybody has")
+
+
+class AccountError(ValueError):
+    """The account cannot be created or changed; the message says why."""
+
+
+class LoginRefusedError(Exception):
+    def __init__(self, throttled: bool) -> None:
+        super().__init__("throttled" if throttled else "invalid")
+        self.throttled = throttled
+
+
+@dataclass(frozen=True, slots=True)
+class StaffUser:
+    """Who is asking, as every page and API call sees them."""
+
+    officer_id: int
+    login: str
+    role: Role
+    centre_ids: frozenset[int]
+    language: str = "ko"
+    csrf_token: str = ""  # empty for API tokens (no cookie, nothing to forge)
+
+    @property
+    def whole_district(self) -> bool:
+        """Administrators and the duty desk see every centre."""
+        return self.role in (Role.ADMIN, Role.DUTY)
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role is not Role.OPERATOR
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    token: str
+    user: StaffUser
+
+
+def create_user(
+    app: Anbu,
+    login: str,
+    *,
+    role: Role,
+    centres: Iterable[str],
+    password: str,
+    now: datetime,
+    actor: str,
+) -> str:
+    """Give a member of staff a password, creating them if they are not on file (an
+    imported officer keeps their contacts). Returns "created" or "updated"."""
+    _check_password(password)
+    wanted = sorted(set(centres))
+    with app.transaction() as tx:
+        staff = StaffStore(tx.connection)
+        known = staff.centre_ids()
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            raise AccountError(f"no centre named {', '.join(unknown)}")
+        if role in (Role.OFFICER, Role.LEAD) and not wanted:
+            existing = store.account(tx.connection, login)
+            if existing is None:
+                raise AccountError(f"an {role.value} needs at least one --centre")
+        existing = store.account(tx.connection, login)
+        if existing is None:
+            officer_id = staff.insert(
+                {
+                    "login": login,
+                    "role": role.value,
+                    "personal": app.vault.seal({"name": login}, bound_to=f"officer:{login}"),
+                    # Not any imported record: the next import of this login updates it.
+                    "record_key": app.vault.lookup_key(f"account:{login}"),
+                    "active": True,
+                    "has_phone": False,
+                    "has_email": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            outcome = "created"
+        else:
+            officer_id = existing.officer_id
+            staff.update(officer_id, {"role": role.value, "active": True, "updated_at": now})
+            outcome = "updated"
+        if wanted:
+            staff.assign(officer_id, [known[name] for name in wanted])
+        store.set_password_hash(tx.connection, officer_id, _hasher.hash(password), now)
+        # A new password ends every session opened with the old one.
+        store.close_sessions_of(tx.connection, officer_id)
+        detail = json.dumps({"login": login, "role": role.value, "centres": wanted})
+        tx.audit(actor, f"account.{outcome}", now, detail=detail)
+    return outcome
+
+
+def log_in(
+    app: Anbu, login: str, password: str, *, address: str, language: str, now: datetime
+) -> OpenedSession:
+    """Check the password and open a session; raises LoginRefusedError (the same for an unknown
+    login and a wrong password, so that staff logins cannot be discovered)."""
+    login = login.strip().lower()
+    with app.transaction() as tx:
+        by_login, by_address = store.failures_since(
+            tx.connection, login=login, address=address, since=now - WINDOW
+        )
+        found = store.account(tx.connection, login)
+    if by_login >= MAX_FAILURES_PER_LOGIN or by_address >= MAX_FAILURES_PER_ADDRESS:
+        with app.transaction() as tx:
+            store.record_attempt(tx.connection, login, address, now, succeeded=False)
+        raise LoginRefusedError(throttled=True)
+    good = _verify(found.password_hash if found else None, password)
+    ok = good and found is not None and found.active
+    if not ok or found is None:
+        # Recorded in a transaction of its own that commits: the refusal must count.
+        with app.transaction() as tx:
+            store.record_attempt(tx.connection, login, address, now, succeeded=False)
+            tx.audit(login, "login.failed", now, detail=address)
+        raise LoginRefusedError(throttled=False)
+    with app.transaction() as tx:
+        store.record_attempt(tx.connection, login, address, now, succeeded=True)
+        if found.password_hash and _hasher.check_needs_rehash(found.password_hash):
+            store.set_password_hash(tx.connection, found.officer_id, _hasher.hash(password), now)
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        lang = language if language in LANGUAGES else "ko"
+        store.forget_expired(tx.connection, now)
+        store.open_session(
+            tx.connection,
+            {
+                "token_hash": _digest(token),
+                "officer_id": found.officer_id,
+                "csrf_token": csrf,
+                "language": lang,
+                "created_at": now,
+                "last_seen_at": now,
+                "expires_at": now + IDLE,
+            },
+        )
+        tx.audit(login, "login", now, detail=address)
+        centres = store.centre_ids(tx.connection, found.officer_id)
+    return OpenedSession(token, StaffUser(found.officer_id, login, found.role, centres, lang, csrf))
+
+
+def session_user(app: Anbu, token: str, now: datetime) -> StaffUser | None:
+    """The user of a live session, sliding its idle expiry; None if expired or unknown."""
+    digest = _digest(token)
+    with app.transaction() as tx:
+        row = store.session(tx.connection, digest)
+        if row is None:
+            return None
+        if now >= row.expires_at or now >= row.created_at + LONGEST:
+            store.close_session(tx.connection, digest)
+            return None
+        found = store.account_by_id(tx.connection, row.officer_id)
+        if found is None or not found.active:
+            store.close_session(tx.connection, digest)
+            return None
+        # Written at most once a minute: a page view should not always be a write.
+        if now - row.last_seen_at > timedelta(minutes=1):
+            until = min(now + IDLE, row.created_at + LONGEST)
+            store.touch_session(tx.connection, digest, {"last_seen_at": now, "expires_at": until})
+        centres = store.centre_ids(tx.connection, found.officer_id)
+    return StaffUser(
+        found.officer_id, found.login, found.role, centres, row.language, row.csrf_token
+    )
+
+
+def set_language(app: Anbu, token: str, language: str) -> None:
+    if language in LANGUAGES:
+        with app.transaction() as tx:
+            store.touch_session(tx.connection, _digest(token), {"language": language})
+
+
+def log_out(app: Anbu, token: str, now: datetime, login: str) -> None:
+    with app.transaction() as tx:
+        store.close_session(tx.connection, _digest(token))
+        tx.audit(login, "logout", now)
+
+
+def create_token(app: Anbu, login: str, *, label: str, now: datetime, actor: str) -> str:
+    """A new API bearer token for `login`; shown once, stored as a hash."""
+    with app.transaction() as tx:
+        found = store.account(tx.connection, login)
+        if found is None or not found.active:
+            raise AccountError(f"no active staff member {login!r}")
+        token = "anbu_" + secrets.token_urlsafe(32)
+        store.add_token(
+            tx.connection,
+            {
+                "officer_id": found.officer_id,
+                "token_hash": _digest(token),
+                "label": label[:100],
+                "created_at": now,
+            },
+        )
+        tx.audit(actor, "token.created", now, detail=json.dumps({"login": login, "label": label}))
+    return token
+
+
+def token_user(app: Anbu, token: str, now: datetime) -> StaffUser | None:
+    digest = _digest(token)
+    with app.transaction() as tx:
+        officer_id = store.token_owner(tx.connection, digest)
+        if officer_id is None:
+            return None
+        found = store.account_by_id(tx.connection, officer_id)
+        if found is None or not found.active:
+            return None
+        store.mark_token_used(tx.connection, digest, now)
+        centres = store.centre_ids(tx.connection, officer_id)
+    return StaffUser(officer_id, found.login, found.role, centres)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def _verify(hashed: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed or _DUMMY, password) and hashed is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()

@@ -1,0 +1,132 @@
+"""Logging in and out, throttling, CSRF, and the queue's reach."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from conftest import PASSWORD, District, csrf_of, log_in
+
+
+def test_a_page_without_a_session_sends_to_the_login_page(client: TestClient) -> None:
+    answer = client.get("/")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/login?next=/")
+
+
+def test_an_officer_logs_in_and_sees_their_centres_queue_only(
+    client: TestClient, district: District
+) -> None:
+    log_in(client, "kim.a")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "김*수" in page.text
+    assert "SD-0001" in page.text
+    assert "SD-0002" not in page.text  # centre B's person
+    assert "김영수" not in page.text  # names are masked in the queue
+    cookie = client.cookies.get("anbu_session")
+    assert cookie
+
+
+def test_the_session_cookie_is_httponly_and_samesite(
+    client: TestClient, district: District
+) -> None:
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(
+        "/login", data={"login": "kim.a", "password": PASSWORD, "csrf_token": token}
+    )
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+
+
+def test_a_wrong_password_and_an_unknown_login_read_the_same(
+    client: TestClient, district: District
+) -> None:
+    answers = []
+    for login, password in (("kim.a", "wrong password!"), ("nobody", "wrong password!")):
+        page = client.get("/login")
+        token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        answers.append(
+            client.post("/login", data={"login": login, "password": password, "csrf_token": token})
+        )
+    assert [a.status_code for a in answers] == [401, 401]
+    assert "아이디 또는 비밀번호가 맞지 않습니다" in answers[0].text
+    assert answers[0].text.count("맞지 않습니다") == answers[1].text.count("맞지 않습니다")
+
+
+def test_guessing_is_throttled_even_with_the_right_password(
+    client: TestClient, district: District
+) -> None:
+    for _ in range(5):
+        page = client.get("/login")
+        token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/login", data={"login": "kim.a", "password": "guess guess!", "csrf_token": token}
+        )
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(
+        "/login", data={"login": "kim.a", "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 429
+    assert "anbu_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_a_login_without_its_form_token_is_refused(client: TestClient, district: District) -> None:
+    answer = client.post("/login", data={"login": "kim.a", "password": PASSWORD})
+    assert answer.status_code == 403
+
+
+def test_an_action_without_or_with_a_wrong_csrf_token_is_refused(
+    client: TestClient, district: District
+) -> None:
+    log_in(client, "kim.a")
+    assert client.post(f"/alerts/{district.alert_a}/ack").status_code == 403
+    wrong = {"csrf_token": "not-the-token"}
+    assert client.post(f"/alerts/{district.alert_a}/ack", data=wrong).status_code == 403
+    right = {"csrf_token": csrf_of(client)}
+    assert client.post(f"/alerts/{district.alert_a}/ack", data=right).status_code == 303
+
+
+def test_another_centres_alert_is_not_found_not_forbidden(
+    client: TestClient, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    answer = client.post(f"/alerts/{district.alert_b}/claim", data={"csrf_token": token})
+    assert answer.status_code == 404
+    answer = client.post("/alerts/999999/claim", data={"csrf_token": token})
+    assert answer.status_code == 404  # the same answer as for one that does not exist
+
+
+def test_two_officers_cannot_both_take_the_visit(client: TestClient, district: District) -> None:
+    token = log_in(client, "kim.a")
+    assert (
+        client.post(f"/alerts/{district.alert_a}/claim", data={"csrf_token": token}).status_code
+        == 303
+    )
+    assert "kim.a" in client.get("/").text
+    admin = TestClient(client.app, follow_redirects=False)
+    admin_token = log_in(admin, "admin")
+    taken = admin.post(f"/alerts/{district.alert_a}/claim", data={"csrf_token": admin_token})
+    assert taken.status_code == 409
+
+
+def test_an_operator_sees_no_queue(client: TestClient, district: District) -> None:
+    log_in(client, "ops", page=None)
+    answer = client.get("/")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/feeds"
+
+
+def test_logging_out_ends_the_session(client: TestClient, district: District) -> None:
+    token = log_in(client, "kim.a")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/").status_code == 303
+
+
+def test_the_language_switch_shows_english(client: TestClient, district: District) -> None:
+    token = log_in(client, "kim.a")
+    client.post("/language", data={"csrf_token": token, "language": "en"})
+    page = client.get("/")
+    assert "Alerts waiting for a check" in page.text
+    assert '<html lang="en">' in page.text
