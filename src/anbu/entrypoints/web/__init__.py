@@ -15,11 +15,10 @@ from fastapi.staticfiles import StaticFiles
 
 from anbu.adapters.channels.configured import configured_channels
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.entrypoints.web import acknowledgement, callbacks, system
+from anbu.entrypoints.web import acknowledgement, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
-from anbu.entrypoints.web.pages import queue, session
 from anbu.settings import Settings
 
 
@@ -52,8 +51,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     web.include_router(system.router)
     web.include_router(callbacks.router)
     web.include_router(acknowledgement.router)
-    web.include_router(session.router)
-    web.include_router(queue.router)
+    for router in pages.routers():
+        web.include_router(router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @web.exception_handler(LoginRequiredError)

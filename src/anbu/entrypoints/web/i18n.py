@@ -54,3 +54,11 @@ WORDS: dict[str, tuple[str, str]] = {
 def translate(key: str, language: str) -> str:
     korean, english = WORDS.get(key, (key, key))
     return english if language == "en" else korean
+
+
+def add(words: dict[str, tuple[str, str]]) -> None:
+    """A page module's own words (Korean, English); a key may be defined once only."""
+    clash = set(words) & set(WORDS)
+    if clash:
+        raise ValueError(f"words defined twice: {sorted(clash)}")
+    WORDS.update(words)
