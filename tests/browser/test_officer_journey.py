@@ -1,0 +1,74 @@
+"""An officer's day in a real browser (Debian's Chromium through Playwright) against
+`anbu serve`: log in, an alert appears in the queue, acknowledge it, take the visit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from anbu.adapters.formats.officers_csv import read_officers
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import Role
+from anbu.services.accounts import create_user
+from anbu.services.officers import import_officers
+
+from builders import at, officer_row, officers_csv, subject_row, watermark
+from flows import enrol_rows, feed, sweep_at
+from gateways.browser import screenshot
+from gateways.kannel import free_ports
+from processes import serving
+
+PASSWORD = "correct horse battery staple"
+ENROLLED = at("2026-11-01 10:00")
+OPENED = at("2026-11-04 10:00")
+
+
+@pytest.fixture
+def officer(anbu: Anbu) -> str:
+    enrol_rows(anbu, subject_row(), now=ENROLLED)
+    import_officers(anbu, read_officers(officers_csv(officer_row())), now=ENROLLED, actor="t")
+    create_user(
+        anbu,
+        "kim.officer",
+        role=Role.OFFICER,
+        centres=["왕십리도선동"],
+        password=PASSWORD,
+        now=ENROLLED,
+        actor="t",
+    )
+    return "kim.officer"
+
+
+def _log_in(page: Page, base: str, login: str) -> None:
+    page.goto(f"{base}/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_label("아이디").fill(login)
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    expect(page.get_by_role("heading", name="확인 대기 중인 알림")).to_be_visible()
+
+
+def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
+    anbu: Anbu, officer: str, cli_env: dict[str, str], phone: Page, tmp_path: Path
+) -> None:
+    (port,) = free_ports(1)
+    with serving(cli_env, port, tmp_path / "serve.log", "--no-background") as base:
+        _log_in(phone, base, officer)
+        expect(phone.get_by_text("지금 확인할 알림이 없습니다.")).to_be_visible()
+
+        feed(anbu, watermark("SKT", OPENED), now=OPENED)
+        sweep_at(anbu, OPENED)  # the alert opens while the officer looks at the queue
+        phone.reload()
+        row = phone.locator("tr", has_text="SD-0001")
+        expect(row).to_contain_text("김*수")
+        expect(row).to_contain_text("새 알림")
+        screenshot(phone, "queue-phone")
+
+        row.get_by_role("button", name="접수").click()
+        expect(row).to_contain_text("접수됨")
+        row.get_by_role("button", name="방문 담당").click()
+        expect(row).to_contain_text(officer)
+        expect(row.get_by_role("button", name="담당 해제")).to_be_visible()
