@@ -7,11 +7,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
-from anbu.adapters.storage.tables import activity_events, pauses, subjects
+from anbu.adapters.storage.tables import activity_events, case_events, pauses, subjects
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertState, Outcome
+from anbu.domain.kinds import AlertState, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.services import subjects as subject_admin
+from anbu.services.accounts import StaffUser, create_user
+from anbu.services.casework import ContactKind, ContactResult, record_contact
 from anbu.services.enrolment import enrol
 
 from builders import at, event, subject_row, subjects_csv, watermark
@@ -37,9 +39,31 @@ def test_it_removes_a_withdrawn_persons_data_and_closes_their_case(anbu: Anbu) -
     subject_admin.pause(
         anbu, "SD-0001", Pause(at("2026-11-10 00:00")), "trip", now=ENROLLED, actor="t"
     )
-    assert len(sweep_at(anbu, at("2026-11-04 00:00")).opened) == 1
+    (opened,) = sweep_at(anbu, at("2026-11-04 00:00")).opened
+    create_user(
+        anbu,
+        "admin",
+        role=Role.ADMIN,
+        centres=[],
+        password="long enough pw",
+        now=ENROLLED,
+        actor="t",
+    )
+    officer = StaffUser(1, "admin", Role.ADMIN, frozenset())
+    record_contact(
+        anbu,
+        opened.id,
+        officer,
+        kind=ContactKind.VISIT,
+        result=ContactResult.REACHED,
+        note="현관 비밀번호 1234, 딸 연락처 010-5555-6666",
+        now=at("2026-11-04 08:00"),
+    )
     assert subject_admin.withdraw(anbu, "SD-0001", now=at("2026-11-04 09:00"), actor="officer")
     assert _count(anbu, activity_events) == 0
+    with anbu.transaction() as store:  # the officer's note may describe them: it goes too
+        notes = store.connection.execute(select(case_events.c.kind, case_events.c.sealed_note))
+        assert [(kind, note) for kind, note in notes] == [("visit", None)]
     assert _count(anbu, pauses) == 0
     with anbu.transaction() as store:
         row = store.subject_by_external_id("SD-0001")

@@ -34,6 +34,7 @@ from anbu.adapters.storage.tables import (
     activity_events,
     alerts,
     audit_log,
+    case_events,
     centres,
     feeds,
     meta,
@@ -151,10 +152,20 @@ class Store:
             delete(activity_events).where(activity_events.c.subject_id == subject_id)
         )
         self.connection.execute(delete(pauses).where(pauses.c.subject_id == subject_id))
+        # Officers' notes on the person's cases may describe them: they go too, and so do
+        # the resolution notes; the fact that a case was handled, and how, stays.
+        cases_of = select(alerts.c.id).where(alerts.c.subject_id == subject_id)
+        self.connection.execute(
+            update(case_events).where(case_events.c.alert_id.in_(cases_of)).values(sealed_note=None)
+        )
+        self.connection.execute(
+            update(alerts).where(alerts.c.subject_id == subject_id).values(resolution_note=None)
+        )
         self.connection.execute(
             update(subjects)
             .where(subjects.c.id == subject_id)
             .values(
+                name_key=None,
                 personal=personal,
                 phone_key=placeholder,
                 record_key=placeholder,
@@ -426,9 +437,25 @@ class Store:
         return int(result.scalar_one())
 
     def insert_alerts(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert many; the ids come back in the order of `rows`."""
+        """Insert many (every row naming the same columns); the ids come back in the order
+        of `rows`."""
         if not rows:
             return []
+        if self._dialect == "postgresql":
+            # One statement for any number of rows, one array per column. The ids are
+            # drawn from the sequence as the rows come out of the ORDER BY, so sorted they
+            # follow `rows` — what SQLAlchemy's own multi-row insert relies on too.
+            names = list(rows[0])
+            batch = (
+                func.unnest(*(_array([row[n] for row in rows], alerts.c[n].type) for n in names))
+                .table_valued(
+                    *(column(n, alerts.c[n].type) for n in names), with_ordinality="position"
+                )
+                .render_derived(name="batch")
+            )
+            numbered = select(*(batch.c[n] for n in names)).order_by(batch.c.position)
+            statement = insert(alerts).from_select(names, numbered).returning(alerts.c.id)
+            return sorted(int(alert_id) for alert_id in self.connection.scalars(statement))
         statement = insert(alerts).returning(alerts.c.id, sort_by_parameter_order=True)
         return [int(alert_id) for alert_id in self.connection.scalars(statement, rows)]
 

@@ -4,8 +4,9 @@ each, and the quick actions (acknowledge, take the visit, give it back)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anbu.entrypoints.clock import wall_clock
@@ -15,6 +16,8 @@ from anbu.services import cases, casework
 from anbu.services.accounts import StaffUser
 
 router = APIRouter(include_in_schema=False)
+# Ids the database can hold: anything larger is simply not found, never a database error.
+AlertId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -30,36 +33,45 @@ def queue_page(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+def acknowledge(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Response:
     return _act(
         request,
         alert_id,
         user,
         lambda: cases.acknowledge(anbu_of(request), alert_id, by=user.login, now=wall_clock()),
+        str(form.get("next", "/")),
     )
 
 
 @router.post("/alerts/{alert_id}/claim")
-def claim(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+def claim(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Response:
     return _act(
         request,
         alert_id,
         user,
         lambda: casework.claim(anbu_of(request), alert_id, user, wall_clock()),
+        str(form.get("next", "/")),
     )
 
 
 @router.post("/alerts/{alert_id}/release")
-def release(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+def release(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Response:
     return _act(
         request,
         alert_id,
         user,
         lambda: casework.release(anbu_of(request), alert_id, user, wall_clock()),
+        str(form.get("next", "/")),
     )
 
 
-def _act(request: Request, alert_id: int, user: StaffUser, action: Callable[[], None]) -> Response:
+def _act(
+    request: Request,
+    alert_id: int,
+    user: StaffUser,
+    action: Callable[[], None],
+    next_path: str = "/",
+) -> Response:
     """Run the action; an alert out of the user's reach is "not found" (its existence does
     not leak), one that moved on meanwhile is a conflict. HTMX gets the queue back."""
     try:
@@ -68,7 +80,10 @@ def _act(request: Request, alert_id: int, user: StaffUser, action: Callable[[], 
         if str(exc).startswith("no alert") or str(exc).startswith("no active staff"):
             raise HTTPException(404, "not found") from exc
         raise HTTPException(409, str(exc)) from exc
-    back = request.headers.get("HX-Current-URL") or "/"
+    detail = f"/alerts/{alert_id}"
     if request.headers.get("HX-Request"):
+        if detail in request.headers.get("HX-Current-URL", ""):
+            return RedirectResponse(detail, 303)
         return queue_page(request, user)
-    return RedirectResponse("/" if "/alerts/" not in back else f"/alerts/{alert_id}", 303)
+    # Back where the officer acted: the queue, or the case's own page.
+    return RedirectResponse(detail if next_path == detail else "/", 303)
