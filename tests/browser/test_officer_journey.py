@@ -1,5 +1,6 @@
 """An officer's day in a real browser (Debian's Chromium through Playwright) against
-`anbu serve`: log in, an alert appears in the queue, acknowledge it, take the visit."""
+`anbu serve`: log in, an alert appears in the queue, acknowledge it, take the visit, record
+the visit and its outcome, and the case leaves the queue."""
 
 from __future__ import annotations
 
@@ -72,3 +73,16 @@ def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
         row.get_by_role("button", name="방문 담당").click()
         expect(row).to_contain_text(officer)
         expect(row.get_by_role("button", name="담당 해제")).to_be_visible()
+
+        row.get_by_role("link", name="자세히").click()
+        expect(phone.get_by_text("김영수")).to_be_visible()  # the full name, for the visit
+        phone.get_by_role("radio", name="방문", exact=True).check()
+        phone.get_by_label("본인과 통화·만남").check()
+        phone.locator("textarea[name=note]").fill("집에 계심. 휴대전화 충전기 고장.")
+        phone.get_by_role("button", name="기록").click()
+        expect(phone.get_by_text("집에 계심. 휴대전화 충전기 고장.")).to_be_visible()
+        screenshot(phone, "alert-detail-phone")
+        phone.get_by_label("안전 확인").check()
+        phone.get_by_role("button", name="이 결과로 종결").click()
+        phone.goto(f"{base}/")
+        expect(phone.get_by_text("지금 확인할 알림이 없습니다.")).to_be_visible()
