@@ -8,7 +8,9 @@ import os
 import re
 import subprocess
 import sys
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ SMS_SENT = re.compile(r"✉ 문자 → \*\*\*\d{4} · ")
 MASKED_REFERENCE = re.compile(r"[가-힣]\*+[가-힣]?\(SD-\d{6}\) 님")
 # A whole mobile number, as the district writes it or in E.164.
 WHOLE_NUMBER = re.compile(r"01\d-?\d{3,4}-?\d{4}|\+82\d{9,10}")
+OFFICER_OUTCOMES = {"safe", "hospitalised", "deceased", "unreachable_visit_needed", "false_alarm"}
+FIRST_TIER_WAIT = timedelta(hours=1)  # the default policy's, which the demo's centres keep
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,29 @@ class Finished:
     run: subprocess.CompletedProcess[str]
     alerts: list[dict[str, Any]]
     notifications: list[dict[str, Any]]
+    staff: list[dict[str, Any]]
+
+    @property
+    def person_alerts(self) -> list[dict[str, Any]]:
+        return [a for a in self.alerts if a["subject_external_id"] is not None]
+
+    def staff_steps(self) -> dict[int, dict[str, datetime]]:
+        """Each alert's steps that reached staff, with when the first of its messages went
+        out; the "activity resumed" follow-up is no step."""
+        steps: dict[int, dict[str, datetime]] = defaultdict(dict)
+        for n in self.notifications:
+            if n["officer_id"] is not None and n["sent_at"] and n["step"] != "follow-up":
+                sent = datetime.fromisoformat(n["sent_at"])
+                steps[n["alert_id"]][n["step"]] = min(
+                    sent, steps[n["alert_id"]].get(n["step"], sent)
+                )
+        return steps
 
 
-def anbu(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def anbu(data_dir: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     # Only this folder: no ANBU_* setting of the developer's may leak in.
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANBU_")}
-    env.update(ANBU_DATA_DIR=str(data_dir), COLUMNS="200")
+    env.update(ANBU_DATA_DIR=str(data_dir), COLUMNS="200", **settings)
     return subprocess.run(
         [str(ANBU), *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -54,6 +75,7 @@ def demo_in(data_dir: Path) -> Finished:
         run,
         json_lines(data_dir, "alerts", "list", "--json"),
         json_lines(data_dir, "notifications", "list"),
+        json_lines(data_dir, "officers", "list", "--json"),
     )
 
 
@@ -121,6 +143,79 @@ def test_it_leaves_at_least_one_notification_for_each_alert(finished: Finished) 
 
     assert finished.alerts
     assert [a["id"] for a in finished.alerts if a["id"] not in notified] == []
+
+
+def test_it_enrols_a_district_duty_desk_with_no_centre(finished: Finished) -> None:
+    assert [(s["role"], s["centres"]) for s in finished.staff if s["role"] == "duty"] == [
+        ("duty", [])
+    ]
+
+
+def test_it_has_staff_take_charge_of_every_alert_about_a_person(finished: Finished) -> None:
+    # Only an alert opened at the very last step may still be waiting: its first tier's
+    # hour had not run out when the simulation ended.
+    last = max(a["opened_at"] for a in finished.person_alerts)
+    waiting = [a for a in finished.person_alerts if a["acknowledged_by"] is None]
+
+    assert finished.person_alerts
+    assert all(a["opened_at"] == last for a in waiting), waiting
+
+
+def test_it_has_staff_close_cases_with_an_outcome_only_staff_record(finished: Finished) -> None:
+    resolved = [a for a in finished.person_alerts if a["state"] == "resolved"]
+
+    assert resolved
+    assert {a["outcome"] for a in resolved} <= OFFICER_OUTCOMES
+    assert all(a["resolved_by"] == a["acknowledged_by"] for a in resolved)
+
+
+def test_it_finds_the_switched_off_phone_safe_and_the_silent_person_unreachable(
+    finished: Finished,
+) -> None:
+    outcomes = {(a["kind"], a["outcome"]) for a in finished.person_alerts}
+
+    assert ("phone_off", "safe") in outcomes
+    assert ("no_activity", "unreachable_visit_needed") in outcomes
+
+
+def test_it_shows_who_took_charge_and_how_each_case_ended(finished: Finished) -> None:
+    out = finished.run.stdout
+
+    assert re.search(r"☑ 접수 .* 첫 알림 \d+분 뒤 \(acknowledged after \d+ min\)", out)
+    assert "✓ 종결" in out
+    assert "how each case was handled" in out
+
+
+def test_it_escalates_the_one_alert_left_unanswered_at_its_deadline(finished: Finished) -> None:
+    steps = finished.staff_steps()
+    escalated = [alert_id for alert_id, reached in steps.items() if len(reached) > 1]
+
+    assert len(escalated) == 1, steps
+    first, after = sorted(steps[escalated[0]].values())
+    assert after == first + FIRST_TIER_WAIT
+
+
+def test_it_has_the_next_tier_take_charge_of_the_escalated_alert(finished: Finished) -> None:
+    steps = finished.staff_steps()
+    [(alert_id, reached)] = [(i, r) for i, r in steps.items() if len(r) > 1]
+    alert = next(a for a in finished.alerts if a["id"] == alert_id)
+    roles = {s["login"]: s["role"] for s in finished.staff}
+
+    # By day the centre's lead; at night the duty desk hears again.
+    assert roles[alert["acknowledged_by"]] in ("lead", "duty")
+    assert datetime.fromisoformat(alert["acknowledged_at"]) > max(reached.values())
+    assert "▲ 단계 상향" in finished.run.stdout
+
+
+def test_it_refuses_a_real_sms_gateway_and_writes_no_database(tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo"
+
+    refused = anbu(data_dir, *SMALL_DEMO, ANBU_SMS_URL="kannel://user:secret@127.0.0.1:13013")
+
+    assert refused.returncode == 2
+    assert "ANBU_SMS_URL" in refused.stdout
+    assert "secret" not in refused.stdout
+    assert not (data_dir / "anbu.sqlite3").exists()
 
 
 def test_it_wipes_its_own_earlier_database_when_run_again(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from anbu.adapters.storage.outbox import OutboxStore
 from anbu.adapters.storage.staff import StaffStore
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import NotificationState
+from anbu.entrypoints.demo.staff import Member
 from anbu.services.dispatch import DispatchReport, dispatch
 
 # What the console channel writes before each message: `── 문자(SMS) → ***5678 ──`.
@@ -59,6 +60,8 @@ class Sending:
     printed: list[Printed]
     elsewhere: Counter[Medium]  # sent by a channel that prints nothing (a real mail server)
     troubles: Counter[Trouble]  # alike failures together: a server down fails them all
+    # The staff each alert's step reached in these passes, by (alert id, step).
+    told: dict[tuple[int, str], frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,9 +78,11 @@ class Notice:
     """One notification, as the verdict needs it."""
 
     alert_id: int
-    officer_id: int
+    officer_id: int | None  # None for the person or their guardian
     medium: Medium
     state: NotificationState
+    step: str  # u0, u1… before an acknowledgement, a0… after, follow-up
+    sent_at: datetime | None
 
 
 class Notifier:
@@ -107,7 +112,17 @@ class Notifier:
             for i in report.retrying + report.failed
         )
         elsewhere = Counter({m: n for m, n in sent.items() if m in self.unprinted})
-        return Sending(printed(self._drain()), elsewhere, troubles)
+        told: dict[tuple[int, str], set[int]] = {}
+        for i in report.sent:
+            row = rows[i]
+            if row.officer_id is not None:
+                told.setdefault((row.alert_id, row.step), set()).add(row.officer_id)
+        return Sending(
+            printed(self._drain()),
+            elsewhere,
+            troubles,
+            {key: frozenset(ids) for key, ids in told.items()},
+        )
 
     def _dispatch(self, now: datetime) -> DispatchReport:
         total = DispatchReport()
@@ -141,17 +156,24 @@ def printed(text: str) -> list[Printed]:
 
 def notices(app: Anbu) -> list[Notice]:
     return [
-        Notice(row.alert_id, row.officer_id, Medium(row.medium), NotificationState(row.state))
+        Notice(
+            row.alert_id,
+            row.officer_id,
+            Medium(row.medium),
+            NotificationState(row.state),
+            row.step,
+            row.sent_at,
+        )
         for row in _listing(app)
     ]
 
 
-def staff_ids(app: Anbu, logins: Iterable[str]) -> frozenset[int]:
-    """The ids the import gave these logins (those it did not import are left out)."""
+def staff_by_id(app: Anbu, members: Iterable[Member]) -> dict[int, Member]:
+    """The staff by the id the import gave them (those it did not import are left out)."""
     with app.transaction() as store:
         staff = StaffStore(store.connection)
-        rows = [staff.by_login(login) for login in logins]
-    return frozenset(row.id for row in rows if row is not None)
+        rows = [(staff.by_login(member.login), member) for member in members]
+    return {row.id: member for row, member in rows if row is not None}
 
 
 def _listing(app: Anbu) -> list[Row[Any]]:

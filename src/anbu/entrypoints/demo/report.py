@@ -1,37 +1,52 @@
-"""The end of the demo on screen: who was flagged and why, whether each planted
-incident was caught, and whether every alert's messages went out."""
+"""The end of the demo on screen: who was flagged and why, how staff handled each case,
+whether each planted incident was caught, whether every alert's messages went out, and
+whether the alert left unanswered went up a tier."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from anbu.adapters.channels import Medium
+from anbu.entrypoints.demo.casework import FIRST_TIER_WAIT, Case
+from anbu.entrypoints.demo.causes import Cause
 from anbu.entrypoints.demo.screen import ingested
 from anbu.entrypoints.demo.simulation import Totals
-from anbu.entrypoints.demo.verdict import Cause, DeliveryCheck, Flagged, Verdict
+from anbu.entrypoints.demo.verdict import DeliveryCheck, Flagged, Verdict
 from anbu.entrypoints.demo.wording import (
     CAUSES,
     MEDIA,
+    OUTCOMES,
     count,
     day_and_time,
+    hhmm,
     hours,
     kind_label,
+    member,
+    members,
+    took,
     when,
 )
 
 _MAX_ROWS = 50
+_MINUTE = timedelta(minutes=1)
 
 
-def final(console: Console, verdict: Verdict, totals: Totals, where: str) -> None:
+def final(
+    console: Console, verdict: Verdict, totals: Totals, where: str, cases: list[Case]
+) -> None:
     console.print()
     console.rule("결과 (results)")
     console.print(f"받은 자료  {ingested(totals)}", highlight=False)
     console.print(f"보낸 메시지  {_posted(verdict.delivery)}", highlight=False)
     console.print(_flagged_table(verdict.flagged))
+    console.print(_cases_table(cases))
     for ok, message in _checks(verdict):
-        mark = "[green]✓[/]" if ok else "[bold red]✗[/]"
+        # None: nothing to judge (said why), which is no fault of the product.
+        mark = "[dim]·[/]" if ok is None else "[green]✓[/]" if ok else "[bold red]✗[/]"
         console.print(f"{mark} {message}", highlight=False)
     console.print()
     console.print(
@@ -73,12 +88,47 @@ def _flagged_table(flagged: list[Flagged]) -> Table:
     return table
 
 
+def _cases_table(cases: list[Case]) -> Table:
+    table = Table(
+        title=f"처리 {len(cases)}건, 서울 시각 (how each case was handled)",
+        caption="▲ = 첫 단계에서 접수가 없어 다음 단계가 맡음 (escalated, then acknowledged)",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        show_edge=False,
+    )
+    # Tight columns, the wait in minutes, so that the table fits an 80-column terminal.
+    for column in ("대상자", "첫 알림", "받은 분", "접수", "걸림"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("결과 (outcome)")
+    for case in cases[:_MAX_ROWS]:
+        taken = "대기 중" if case.actor is None or case.acknowledged_at is None else ""
+        if not taken:
+            assert case.actor is not None  # acknowledged
+            taken = ("▲ " if case.escalations else "") + member(case.actor)
+        if case.resolved_at is not None:
+            result = OUTCOMES[case.outcome]
+        else:
+            result = "연락 중" if case.acknowledged_at is not None else ""
+        table.add_row(
+            case.alert.subject_external_id,
+            day_and_time(case.told_at),
+            members(case.told),
+            taken,
+            f"{case.waited // _MINUTE}분" if case.waited is not None else "",
+            result,
+            style="yellow" if case.missed else None,
+        )
+    if len(cases) > _MAX_ROWS:
+        table.caption = f"… 외 {len(cases) - _MAX_ROWS}건 (anbu alerts list) · {table.caption}"
+    return table
+
+
 def _posted(delivery: DeliveryCheck) -> str:
     sent = " · ".join(f"{MEDIA[m]} {count(delivery.sent(m))}건" for m in Medium)
     return f"{sent} · 보내지 못함 {count(len(delivery.unsent))}건"
 
 
-def _checks(verdict: Verdict) -> list[tuple[bool, str]]:
+def _checks(verdict: Verdict) -> list[tuple[bool | None, str]]:
     checks = [_silence(verdict), _switch_off(verdict), _stall(verdict)]
     if verdict.unexplained:
         checks.append(
@@ -92,7 +142,13 @@ def _checks(verdict: Verdict) -> list[tuple[bool, str]]:
                 "(natural alerts, each borne out by a real silence)",
             )
         )
-    return [*checks, _delivered(verdict.delivery), _to_operator(verdict)]
+    return [
+        *checks,
+        _delivered(verdict.delivery),
+        _to_operator(verdict),
+        _handled(verdict),
+        _escalated(verdict),
+    ]
 
 
 def _silence(verdict: Verdict) -> tuple[bool, str]:
@@ -152,3 +208,39 @@ def _to_operator(verdict: Verdict) -> tuple[bool, str]:
     if missed:
         return False, f"{label}: 운영자에게 가지 않은 운영 알림 {len(missed)}건"
     return True, f"{label}: {', '.join(kind_label(a) for a in feed_alerts)}"
+
+
+def _handled(verdict: Verdict) -> tuple[bool, str]:
+    check = verdict.handling
+    label = "알림 처리 (every alert acknowledged or closed)"
+    if not check.ok:
+        return False, (
+            f"{label}: 아무도 맡지 않은 알림 {len(check.unanswered)}건 · "
+            f"연락 기록이 늦은 알림 {len(check.contact_overdue)}건 (anbu alerts list --open)"
+        )
+    parts = [f"종결 {len(check.closed)}건", f"접수 후 연락 중 {len(check.in_contact)}건"]
+    if check.waiting:
+        parts.append(f"막 열려 접수 전 {len(check.waiting)}건 (첫 단계 {took(FIRST_TIER_WAIT)} 안)")
+    return True, f"{label}: 알림 {len(check.rows)}건 — {' · '.join(parts)}"
+
+
+def _escalated(verdict: Verdict) -> tuple[bool | None, str]:
+    check = verdict.escalation
+    label = "접수 없을 때 단계 상향 (escalation when nobody acknowledges)"
+    others = f", 그 밖에 첫 단계를 넘긴 알림 {len(check.others)}건" if check.others else ""
+    alert, first, after = check.alert, check.first, check.next
+    if alert is None:
+        if check.others:
+            return False, f"{label}: {others.removeprefix(', ')}"
+        return None, f"{label}: 이번 모의에는 끝나기 전에 보여 줄 여유가 있는 알림이 없었습니다"
+    who = f"{alert.subject_external_id}"
+    if first is None or after is None:
+        return False, f"{label}: {who} — 다음 단계로 넘어가지 않았습니다{others}"
+    story = (
+        f"{who} — {hhmm(first.at)} {members(first.told)}에게 알림, "
+        f"{took(after.at - first.at)} 동안 접수 없음 → {hhmm(after.at)} {members(after.told)}에게"
+    )
+    if alert.acknowledged_at is not None:
+        by = next((member(m) for m in after.told if m.login == alert.acknowledged_by), None)
+        story += f" → {hhmm(alert.acknowledged_at)} {by or alert.acknowledged_by} 접수"
+    return check.ok, f"{label}: {story}{others}"

@@ -1,12 +1,13 @@
 """`anbu demo`: Seongdong-gu simulated end to end through the real code paths — the
-subjects and staff CSV imports, the carriers' JSON Lines ingest, the sweep and the
-dispatch of its messages — in accelerated time, ending at the real clock, with a live
-view and a verdict at the end."""
+subjects and staff CSV imports, the carriers' JSON Lines ingest, the sweep, the dispatch
+of its messages and the staff taking charge of each case — in accelerated time, ending at
+the real clock, with a live view and a verdict at the end."""
 
 from __future__ import annotations
 
 import io
 import random
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,11 +19,10 @@ from anbu.adapters.channels.configured import configured_channels
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.demo import database, report, screen
 from anbu.entrypoints.demo.incidents import PlanError
-from anbu.entrypoints.demo.notifying import Notifier, Sending, notices, staff_ids
+from anbu.entrypoints.demo.notifying import Notifier, Sending, notices, staff_by_id
 from anbu.entrypoints.demo.roster import subjects_csv
 from anbu.entrypoints.demo.simulation import Simulation, StepOutcome
 from anbu.entrypoints.demo.staff import staff_csv
@@ -36,14 +36,15 @@ from anbu.services.officers import import_officers
 from anbu.settings import Settings
 
 EXIT_OK = 0
-EXIT_MISSED = 1  # a planted incident not flagged as expected, or a message not sent
-EXIT_REFUSED = 2  # bad sizes or channel URLs, or a database that is not the demo's
+EXIT_MISSED = 1  # a planted incident not flagged, a message not sent, a case not taken on
+EXIT_REFUSED = 2  # bad sizes or channel URLs, a real SMS gateway, or a database not the demo's
 
 # Shorter than the default six hours so that a stall shows within a few simulated days.
 DEMO_FEED_DELAY_MINUTES = 180
 _PEOPLE = range(50, 100_001)
 _DAYS = range(3, 15)  # a 48-hour silence needs room to come due
 _REJECTIONS_SHOWN = 3  # per step; the totals count them all
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,19}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +60,19 @@ class _Request:
 def run_demo(
     settings: Settings, *, people: int, days: int, seconds: float, seed: int, console: Console
 ) -> int:
-    """Run the demo; returns 0 when every planted incident was flagged as expected and
-    every alert's messages went out, 1 when not, 2 when it refused to start (sizes, a
-    channel URL it cannot use, or a database not its own)."""
+    """Run the demo; returns 0 when every planted incident was flagged as expected, every
+    alert's messages went out and every case was taken charge of, 1 when not, 2 when it
+    refused to start (a real SMS gateway, sizes, a channel URL it cannot use, or a
+    database not its own) — having touched nothing."""
     began = time.monotonic()
+    # The staff's numbers are invented but shaped like real ones (010-XXXX-XXXX): through
+    # a real gateway, strangers would be texted. E-mail may go to a real server: the
+    # addresses are @sd.example, a domain reserved never to deliver (RFC 2606), and a
+    # developer may want to see the mails in a local catcher.
+    sms_scheme = _scheme(settings.sms_url.get_secret_value())
+    if sms_scheme != "console":
+        screen.real_sms_refused(console, sms_scheme)
+        return EXIT_REFUSED
     problem = _problem(people, days, seconds)
     if problem:
         screen.unusable(console, problem)
@@ -91,6 +101,14 @@ def run_demo(
         return _demo(Notifier(app, channels, buffer), request, console, began)
     finally:
         app.close()
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme, as the channels read it; None when it does not look like one, so
+    that a secret set by mistake in its place is never printed."""
+    scheme, colon, _ = url.partition(":")
+    scheme = scheme.strip().lower()
+    return scheme if colon and _SCHEME.fullmatch(scheme) else None
 
 
 def _problem(people: int, days: int, seconds: float) -> str | None:
@@ -136,9 +154,11 @@ def _demo(notifier: Notifier, request: _Request, console: Console, began: float)
     _first_delivery(simulation, console)
     budget = max(0.0, request.seconds - (time.monotonic() - began))
     _play(simulation, console, budget)
-    operators = staff_ids(app, (m.login for m in world.staff if m.role is Role.OPERATOR))
-    verdict = judge(simulation.alerts(), world, app.rules, notices(app), operators)
-    report.final(console, verdict, simulation.totals, request.where)
+    casework = simulation.casework
+    missed = casework.missed.alert.id if casework.missed else None
+    staff = staff_by_id(app, world.staff)
+    verdict = judge(simulation.alerts(), world, app.rules, notices(app), staff, missed)
+    report.final(console, verdict, simulation.totals, request.where, list(casework.cases.values()))
     return EXIT_OK if verdict.ok else EXIT_MISSED
 
 
@@ -189,6 +209,7 @@ def _play(simulation: Simulation, console: Console, budget: float) -> None:
                     statuses,
                     simulation.opened,
                     simulation.notifier.tally,
+                    list(simulation.casework.cases.values()),
                 )
             )
             pace.wait(index)
@@ -197,6 +218,8 @@ def _play(simulation: Simulation, console: Console, budget: float) -> None:
 def _tell(simulation: Simulation, outcome: StepOutcome, console: Console) -> None:
     world = simulation.world
     at, plan = outcome.at, world.plan
+    for event in outcome.acted:
+        screen.line(console, event.at, screen.handled(event))
     backlog = outcome.deliveries[plan.stall.carrier].events if at == plan.stall.ends_at else 0
     for message in screen.narration(plan, at - world.timeline.step, at, backlog):
         screen.line(console, at, message)
@@ -208,6 +231,8 @@ def _tell(simulation: Simulation, outcome: StepOutcome, console: Console) -> Non
     for row in outcome.opened:
         person = world.people.get(row.subject_external_id or "")
         screen.line(console, at, screen.opened(row, person))
+    for event in outcome.followed:
+        screen.line(console, event.at, screen.handled(event))
     _tell_sending(console, at, outcome.sending)
     for carrier in outcome.recovered:
         screen.line(console, at, screen.recovered(carrier))

@@ -1,6 +1,7 @@
 """What the demo shows while it runs: a header, a live dashboard, and one line for each
-thing worth seeing (an alert opening, a message going out, a feed recovering, a rejected
-line, the narrator announcing a planted incident)."""
+thing worth seeing (an alert opening, a message going out, staff taking charge and closing
+a case, an escalation, a feed recovering, a rejected line, the narrator announcing a
+planted incident)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,26 @@ from anbu.adapters.storage.repository import AlertRow
 from anbu.domain.kinds import AlertKind, Carrier, Role
 from anbu.domain.rejections import Rejection
 from anbu.entrypoints.clock import SEOUL
+from anbu.entrypoints.demo.casework import FIRST_TIER_WAIT, Case, Event, Happened
 from anbu.entrypoints.demo.incidents import Plan
 from anbu.entrypoints.demo.notifying import Printed, Tally, Trouble
 from anbu.entrypoints.demo.roster import Person
 from anbu.entrypoints.demo.simulation import Totals
 from anbu.entrypoints.demo.staff import Member
 from anbu.entrypoints.demo.timeline import Timeline
-from anbu.entrypoints.demo.wording import MEDIA, ROLES, count, hhmm, kind_label, span, when
+from anbu.entrypoints.demo.wording import (
+    MEDIA,
+    OUTCOMES,
+    ROLES,
+    count,
+    hhmm,
+    kind_label,
+    member,
+    members,
+    span,
+    took,
+    when,
+)
 from anbu.services.feeds import FeedStatus
 from anbu.services.imports import ImportReport
 
@@ -80,6 +94,22 @@ def refused(console: Console, where: str) -> None:
         "  ANBU_DATA_DIR=/tmp/anbu-demo anbu demo   (또는 ANBU_DATABASE_URL)\n"
         "[dim]The database holds data that is not the demo's; the demo leaves it untouched. "
         "Set ANBU_DATA_DIR (or ANBU_DATABASE_URL) to another place.[/]",
+        highlight=False,
+    )
+
+
+def real_sms_refused(console: Console, scheme: str | None) -> None:
+    shown = f"({scheme}://…)" if scheme else ""
+    console.print(
+        "[bold red]데모를 시작하지 않습니다.[/] ANBU_SMS_URL 이 화면 표시(console://)가 아닌 "
+        f"문자 발송{shown}으로 설정되어 있습니다.\n"
+        "데모의 직원 전화번호는 지어낸 것이지만 실제 번호와 같은 꼴이라, 실제로 보내면 "
+        "모르는 사람에게 문자가 갑니다.\n"
+        "ANBU_SMS_URL 을 지우거나 console:// 로 두고 실행하세요. 데이터베이스는 건드리지 "
+        "않았습니다.\n"
+        "[dim]The demo does not run with a real SMS gateway: its staff numbers are invented "
+        "but look real, so strangers would be texted. Unset ANBU_SMS_URL or set it to "
+        "console://. The database was not touched.[/]",
         highlight=False,
     )
 
@@ -155,6 +185,43 @@ def trouble(problem: Trouble, times: int) -> Text:
     )
 
 
+def handled(event: Event) -> Text:
+    """What the staff did, or what the demo made them miss."""
+    case = event.case
+    who = f"{case.person.masked_name} · {case.person.dong}"
+    if event.what is Happened.LEFT:
+        them = "분들" if len(case.told) > 1 else "분"
+        return Text(
+            f"[연출] 이 알림을 처음 받은 {them}({members(case.told)})이 자리를 비워 "
+            f"{took(FIRST_TIER_WAIT)} 안에 아무도 접수하지 않습니다.",
+            style="cyan",
+        )
+    if event.what is Happened.ESCALATED:
+        assert event.escalation is not None  # an escalation event carries its step
+        reached = members(event.escalation.told)
+        silent = took(event.at - case.told_at)
+        if case.acknowledged_at is None:
+            why, english = f"첫 알림 뒤 {silent} 동안 접수 없음", "nobody acknowledged"
+        else:
+            why, english = "접수 뒤 연락 기록 없음", "no contact recorded"
+        return Text.assemble(
+            ("▲ 단계 상향  ", "bold yellow"), f"{who} — {why} → {reached} ({english}: escalated)"
+        )
+    actor = member(case.actor) if case.actor else ""
+    if event.what is Happened.ACKNOWLEDGED:
+        assert case.waited is not None  # acknowledged
+        english = f"acknowledged after {case.waited.total_seconds() // 60:.0f} min"
+        return Text.assemble(
+            ("☑ 접수  ", "bold green"),
+            f"{who} — {actor} · 첫 알림 {took(case.waited)} 뒤 ({english})",
+        )
+    return Text.assemble(
+        ("✓ 종결  ", "green"),
+        f"{who} — {OUTCOMES[case.outcome]} · “{case.note}” ",
+        (f"({actor}, {case.outcome.value})", "dim"),
+    )
+
+
 def recovered(carrier: Carrier) -> Text:
     return Text.assemble(
         ("✓ ", "green"), f"통신사 {carrier.value} 자료가 따라잡았습니다 · 운영 알림 자동 종료"
@@ -212,6 +279,7 @@ def dashboard(
     feeds: Sequence[FeedStatus],
     alerts: Counter[AlertKind],
     post: Tally,
+    cases: Sequence[Case],
 ) -> RenderableType:
     clock = Table.grid(padding=(0, 2))
     clock.add_row(
@@ -227,6 +295,7 @@ def dashboard(
     grid.add_row("통신사", Text(" · ").join(_feed(status, at) for status in ordered))
     grid.add_row("알림", " · ".join(f"{label} {alerts[kind]}" for kind, label in _COUNTED))
     grid.add_row("보낸 메시지", _posted(post))
+    grid.add_row("처리", _handling(cases))
     return Panel(grid, title="안부 · 성동구 (서울 시각)", expand=False)
 
 
@@ -244,6 +313,14 @@ def _posted(post: Tally) -> Text:
             "bold red" if failed else "",
         ),
     )
+
+
+def _handling(cases: Sequence[Case]) -> str:
+    taken = sum(1 for c in cases if c.acknowledged_at is not None)
+    closed = sum(1 for c in cases if c.resolved_at is not None)
+    escalated = sum(1 for c in cases if c.escalations)
+    waiting = len(cases) - taken
+    return f"접수 {taken} · 종결 {closed} · 접수 기다림 {waiting} · 단계 상향 {escalated}"
 
 
 def _kept(totals: Totals) -> str:

@@ -1,6 +1,7 @@
-"""One simulated hour at a time, through the product's real paths: each carrier's file
-is read by the feed reader and ingested, then the sweep runs at the step's instant and
-the messages it queued are sent."""
+"""One simulated hour at a time, through the product's real paths: the staff act on their
+cases at their own instants within the hour, then each carrier's file is read by the feed
+reader and ingested, the sweep runs at the step's instant and the messages it queued are
+sent."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertKind, Carrier
 from anbu.domain.rejections import Rejection
 from anbu.entrypoints.demo.carriers import Delivery, Outbox
+from anbu.entrypoints.demo.casework import Casework, Event
 from anbu.entrypoints.demo.notifying import Notifier, Sending
 from anbu.entrypoints.demo.world import World
 from anbu.services.ingest import IngestReport, ingest
@@ -49,6 +51,8 @@ class StepOutcome:
     opened: list[AlertRow]
     recovered: list[Carrier]
     sending: Sending
+    acted: list[Event]  # what the staff did in the hour before the step, in order
+    followed: list[Event]  # what the step's messages began or moved on
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Simulation:
     totals: Totals = field(default_factory=Totals)
     opened: Counter[AlertKind] = field(default_factory=Counter)
     outboxes: dict[Carrier, Outbox] = field(init=False)
+    casework: Casework = field(init=False)
 
     def __post_init__(self) -> None:
         # One malformed line, a third of the way through, shows that a bad line is
@@ -77,9 +82,12 @@ class Simulation:
             self.outboxes[person.carrier].load(
                 person.phone, self.world.traces[person.external_id], self.world.timeline
             )
+        self.casework = Casework(self.app, self.world, random.Random(self.rng.getrandbits(64)))
 
     def step(self, index: int) -> StepOutcome:
         at = self.world.timeline.at(index)
+        # Before this step's sweep: an acknowledgement within the hour stops the escalation.
+        acted = self.casework.act(until=at)
         stall = self.world.plan.stall
         deliveries: dict[Carrier, Delivery] = {}
         rejections: list[tuple[Carrier, Rejection]] = []
@@ -105,8 +113,17 @@ class Simulation:
         opened = [row for row in self.alerts() if row.id in opened_ids] if opened_ids else []
         self.opened.update(row.kind for row in opened)
         sending = self.notifier.send(at)
+        followed = self.casework.follow(opened, sending, at)
         return StepOutcome(
-            index, at, deliveries, rejections, opened, swept.recovered_feeds, sending
+            index,
+            at,
+            deliveries,
+            rejections,
+            opened,
+            swept.recovered_feeds,
+            sending,
+            acted,
+            followed,
         )
 
     def alerts(self) -> list[AlertRow]:

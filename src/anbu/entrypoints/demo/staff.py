@@ -1,6 +1,7 @@
 """The district's staff as the demo invents them: one or two officers at each community
-centre, a lead over each neighbourhood's centres, one administrator and one operator —
-written out as the staff CSV so that they take the real import path."""
+centre, a lead over each neighbourhood's centres, one administrator, one operator and the
+district duty desk (당직실), told of every centre's alerts at night, at weekends and on
+holidays — written out as the staff CSV so that they take the real import path."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class Member:
     name: str
     phone: str  # as the district writes it: 010-1234-5678
     role: Role
-    centres: tuple[str, ...]  # none for the administrator and the operator
+    centres: tuple[str, ...]  # none for the administrator, the operator and the duty desk
 
     @property
     def email(self) -> str:
@@ -54,6 +55,7 @@ def make_staff(rng: random.Random, centres: Iterable[str], taken: Iterable[str])
             )
     staff.append(Member("district-admin", korean_name(rng), next(phones), Role.ADMIN, ()))
     staff.append(Member("operator", korean_name(rng), next(phones), Role.OPERATOR, ()))
+    staff.append(Member("duty-desk", korean_name(rng), next(phones), Role.DUTY, ()))
     return staff
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from anbu.adapters.channels import Medium
 from anbu.adapters.storage.repository import AlertRow
-from anbu.domain.kinds import AlertKind, Role
+from anbu.domain.kinds import AlertKind, Outcome, Role
 from anbu.entrypoints.clock import SEOUL
-from anbu.entrypoints.demo.verdict import Cause
+from anbu.entrypoints.demo.causes import Cause
+from anbu.entrypoints.demo.staff import Member
 
 _WEEKDAYS = "월화수목금토일"
 _HOUR = timedelta(hours=1)
@@ -23,7 +26,24 @@ CAUSES = {
 }
 
 MEDIA = {Medium.SMS: "문자", Medium.EMAIL: "이메일"}
-ROLES = {Role.OFFICER: "담당", Role.LEAD: "팀장", Role.ADMIN: "관리자", Role.OPERATOR: "운영자"}
+ROLES = {
+    Role.OFFICER: "담당",
+    Role.LEAD: "팀장",
+    Role.ADMIN: "관리자",
+    Role.OPERATOR: "운영자",
+    Role.DUTY: "당직실",
+}
+OUTCOMES = {
+    Outcome.SAFE: "안전 확인",
+    Outcome.HOSPITALISED: "입원",
+    Outcome.DECEASED: "사망",
+    Outcome.UNREACHABLE_VISIT_NEEDED: "무응답·방문 필요",
+    Outcome.FALSE_ALARM: "오경보",
+    Outcome.FEED_RECOVERED: "자료 따라잡음·자동 종료",
+    Outcome.CONSENT_WITHDRAWN: "동의 철회",
+    Outcome.CHECKED_IN: "본인 회신",
+    Outcome.GATEWAY_RECOVERED: "발송 복구",
+}
 
 
 def when(instant: datetime) -> str:
@@ -55,6 +75,28 @@ def span(period: timedelta) -> str:
     """3시간 15분"""
     minutes = int(period.total_seconds() // 60)
     whole, rest = divmod(minutes, 60)
+    return f"{whole}시간 {rest}분" if rest else f"{whole}시간"
+
+
+def member(who: Member) -> str:
+    """담당 김민수 / 당직실 박정호"""
+    return f"{ROLES[who.role]} {who.name}"
+
+
+def members(told: Sequence[Member]) -> str:
+    """One by name (팀장 김민수), several by role (담당 2명·팀장 1명)."""
+    if len(told) == 1:
+        return member(told[0])
+    roles = Counter(m.role for m in told)
+    return "·".join(f"{ROLES[role]} {roles[role]}명" for role in Role if roles[role])
+
+
+def took(period: timedelta) -> str:
+    """23분 / 1시간 5분, to the minute."""
+    minutes = int(period.total_seconds() // 60)
+    whole, rest = divmod(minutes, 60)
+    if not whole:
+        return f"{rest}분"
     return f"{whole}시간 {rest}분" if rest else f"{whole}시간"
 
 
