@@ -7,13 +7,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from anbu.adapters.storage import centre_settings
 from anbu.adapters.storage.repository import Store
 from anbu.bootstrap import Anbu
 from anbu.domain.detection import Watch
 from anbu.domain.kinds import Carrier, SubjectStatus
 from anbu.domain.rejections import Rejection
-from anbu.domain.subjects import Enrolment
+from anbu.domain.subjects import Enrolment, GroupPeriods
 from anbu.domain.watermarks import Feed
+from anbu.services.centre_settings import with_centre_periods
 from anbu.services.imports import ImportReport, Outcome
 
 _CHUNK = 500
@@ -58,8 +60,9 @@ def _enrol_chunk(
     with app.transaction() as store:
         feeds = store.feeds(lock=True)
         touched_feeds: set[Carrier] = set()
+        tables: dict[int, GroupPeriods] = {}  # each centre's periods, read once a chunk
         for line, enrolment in batch:
-            outcome = _enrol_one(app, store, line, enrolment, now=now, actor=actor)
+            outcome = _enrol_one(app, store, line, enrolment, tables, now=now, actor=actor)
             if isinstance(outcome, Rejection):
                 report.rejected.append(outcome)
                 continue
@@ -73,7 +76,14 @@ def _enrol_chunk(
 
 
 def _enrol_one(
-    app: Anbu, store: Store, line: int, enrolment: Enrolment, *, now: datetime, actor: str
+    app: Anbu,
+    store: Store,
+    line: int,
+    enrolment: Enrolment,
+    tables: dict[int, GroupPeriods],
+    *,
+    now: datetime,
+    actor: str,
 ) -> Outcome | Rejection:
     phone_key = app.vault.lookup_key(enrolment.phone)
     record_key = app.vault.lookup_key(_canonical(enrolment))
@@ -92,8 +102,16 @@ def _enrol_one(
             "consent_at",
             "this person withdrew consent; enrolling again needs a newer consent",
         )
+    centre_id = store.centre_id(enrolment.centre, now)
+    if centre_id not in tables:
+        own = centre_settings.group_periods(store.connection, centre_id)
+        tables[centre_id] = own or app.periods
+    # Periods not given for the person are their centre's for their group. The record key
+    # above stays that of the row as read, so that a centre changing its periods later
+    # does not make an unchanged row "updated" (and a review still foretells exactly).
+    enrolment = with_centre_periods(enrolment, tables[centre_id])
     values: dict[str, Any] = {
-        "centre_id": store.centre_id(enrolment.centre, now),
+        "centre_id": centre_id,
         "carrier": enrolment.carrier.value,
         "phone_key": phone_key,
         "personal": app.vault.seal(_personal(enrolment), bound_to=enrolment.external_id),

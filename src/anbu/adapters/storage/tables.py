@@ -66,6 +66,8 @@ centres = Table(
     Column("created_at", Instant(), nullable=False),
     # The centre's escalation policy as JSON (`EscalationPolicy.to_json`); NULL = default.
     Column("escalation_policy", Text()),
+    # The centre's default periods by group as JSON (minutes by group); NULL = the district's.
+    Column("group_periods", Text()),
 )
 
 subjects = Table(
