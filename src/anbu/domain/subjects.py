@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -96,3 +97,12 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def name_key_for(name: str) -> str:
+    """The form of a name that is keyed for lookups: `vault.lookup_key(name_key_for(name))`
+    is what `subjects.name_key` holds and what a search compares, so "김 영수 ", "김 영수"
+    and a decomposed (NFD) "김 영수" find the same person. Spaces inside are kept (one) and
+    Latin letters are case-folded."""
+    composed = unicodedata.normalize("NFC", name)
+    return " ".join(composed.split()).casefold()

@@ -13,7 +13,7 @@ from anbu.bootstrap import Anbu
 from anbu.domain.detection import Watch
 from anbu.domain.kinds import Carrier, SubjectStatus
 from anbu.domain.rejections import Rejection
-from anbu.domain.subjects import Enrolment, GroupPeriods
+from anbu.domain.subjects import Enrolment, GroupPeriods, name_key_for
 from anbu.domain.watermarks import Feed
 from anbu.services.centre_settings import with_centre_periods
 from anbu.services.imports import ImportReport, Outcome
@@ -115,6 +115,8 @@ def _enrol_one(
         "carrier": enrolment.carrier.value,
         "phone_key": phone_key,
         "personal": app.vault.seal(_personal(enrolment), bound_to=enrolment.external_id),
+        # Officers find a person by whole name without readable names in the database.
+        "name_key": app.vault.lookup_key(name_key_for(enrolment.name)),
         "record_key": record_key,
         "group": enrolment.group.value,
         "inactivity_minutes": int(enrolment.inactivity.total_seconds() // 60),

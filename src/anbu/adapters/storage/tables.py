@@ -104,6 +104,21 @@ subjects = Table(
     Column("updated_at", Instant(), nullable=False),
     # The sweep asks "who of this carrier is due by its watermark?" from this index alone.
     Index("ix_subjects_due", "carrier", "next_due_at"),
+    # Officers search by the start of a reference ("SD-00"): a LIKE prefix needs pattern ops
+    # on PostgreSQL whatever the database's collation (on SQLite it is a plain index).
+    Index(
+        "ix_subjects_external_id_pattern",
+        "external_id",
+        postgresql_ops={"external_id": "text_pattern_ops"},
+    ),
+    # Reports count the people being watched per centre and age band.
+    Index(
+        "ix_subjects_active_centre_group",
+        "centre_id",
+        "group",
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
 )
 
 pauses = Table(
@@ -208,6 +223,10 @@ alerts = Table(
     ),
     Index("ix_alerts_state", "state", "due_at"),
     Index("ix_alerts_step_due", "step_due_at"),
+    # A person's alert history (their page, the API).
+    Index("ix_alerts_subject", "subject_id", "opened_at"),
+    # Reports read alerts by the week they opened.
+    Index("ix_alerts_opened", "opened_at"),
 )
 
 officers = Table(

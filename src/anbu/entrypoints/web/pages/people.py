@@ -1,0 +1,300 @@
+"""The people an officer looks after: search and filters over their centres, who is closest
+to their limit, one person's record with their activity, alerts and pauses, and pausing
+monitoring for a hospital stay or a trip.
+
+Operators see no personal data: the list refuses them and a person's page is "not found",
+as is another centre's person (the same answer as for an unknown reference).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, TypeVar
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from anbu.domain.kinds import Group, Role
+from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web import i18n
+from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
+from anbu.entrypoints.web.charts import bar_chart
+from anbu.entrypoints.web.templating import SEOUL, templates
+from anbu.services import people
+from anbu.services.accounts import StaffUser
+
+router = APIRouter(include_in_schema=False)
+E = TypeVar("E", bound=StrEnum)
+
+PeopleUser = Annotated[StaffUser, requiring(Role.OFFICER, Role.LEAD, Role.ADMIN, Role.DUTY)]
+
+i18n.add(
+    {
+        "people.title": ("대상자", "People"),
+        "people.view.all": ("전체 목록", "Everyone"),
+        "people.view.closest": ("기한 임박 순", "Closest to their limit"),
+        "people.views": ("보기", "Views"),
+        "people.search": ("검색", "Search"),
+        "people.search_hint": (
+            "관리번호 앞부분, 이름 전체, 전화번호",
+            "Reference (start), whole name, phone",
+        ),
+        "people.find": ("찾기", "Find"),
+        "people.centre": ("센터", "Centre"),
+        "people.group": ("대상 구분", "Group"),
+        "people.status": ("상태", "Status"),
+        "people.any": ("전체", "All"),
+        "people.status.active": ("관찰 중", "Watched"),
+        "people.status.withdrawn": ("동의 철회", "Consent withdrawn"),
+        "people.status.any": ("모두", "Any"),
+        "people.paused_now": ("지금 일시 중지된 분만", "Paused now only"),
+        "people.paused": ("일시 중지", "Paused"),
+        "people.group.under_40": ("40세 미만", "Under 40"),
+        "people.group.age_40_59": ("40–59세", "40–59"),
+        "people.group.age_60_74": ("60–74세", "60–74"),
+        "people.group.age_75_plus": ("75세 이상", "75 and over"),
+        "people.person": ("대상자", "Person"),
+        "people.since_sign": ("마지막 생존 신호 이후", "Since last sign of life"),
+        "people.no_sign_yet": ("등록 후 신호 없음", "none since consent"),
+        "people.left": ("기한까지", "Time left"),
+        "people.overdue": ("기한 지남", "Limit passed"),
+        "people.alerts": ("진행 중 알림", "Open alerts"),
+        "people.none": ("조건에 맞는 대상자가 없습니다.", "Nobody matches."),
+        "people.first_page": ("처음으로", "First page"),
+        "people.next_page": ("다음 50명", "Next 50"),
+        "people.closest_note": (
+            "관찰 중이고 일시 중지되지 않은 분을 기한이 가까운 순서로 보여 줍니다.",
+            "Watched people who are not paused, soonest limit first.",
+        ),
+        "people.reference": ("관리번호", "Reference"),
+        "people.name": ("이름", "Name"),
+        "people.phone": ("전화번호", "Phone"),
+        "people.carrier": ("통신사", "Carrier"),
+        "people.birth_date": ("생년월일", "Birth date"),
+        "people.age": ("세", " years"),
+        "people.address": ("주소", "Address"),
+        "people.guardian": ("보호자 연락처", "Guardian"),
+        "people.no_guardian": ("없음", "None"),
+        "people.consent_at": ("동의 일시", "Consent given"),
+        "people.withdrawn_at": ("동의 철회 일시", "Consent withdrawn"),
+        "people.periods": ("관찰 기준", "Periods"),
+        "people.inactivity": ("무활동 기준", "No activity for"),
+        "people.phone_off": ("전원 꺼짐 기준", "Phone off for"),
+        "people.custom": ("개별 설정", "set for this person"),
+        "people.default": ("구분 기본값", "group default"),
+        "people.last_sign": ("마지막 생존 신호", "Last sign of life"),
+        "people.next_due": ("다음 기한", "Next limit"),
+        "people.activity": ("최근 30일 활동", "Activity, last 30 days"),
+        "people.chart.unit": ("건", ""),
+        "people.chart.life": ("생존 신호", "Signs of life"),
+        "people.chart.other": ("그 밖의 기록", "Other events"),
+        "people.chart.desc": (
+            "최근 {days}일 기록 {events}건, 그중 생존 신호 {life}건. "
+            "생존 신호가 없었던 날 {quiet}일.",
+            "Last {days} days: {events} events, {life} of them signs of life. "
+            "Days without a sign of life: {quiet}.",
+        ),
+        "people.pauses": ("일시 중지", "Pauses"),
+        "people.no_pauses": ("일시 중지 기록이 없습니다.", "No pauses."),
+        "people.pause.from": ("시작", "From"),
+        "people.pause.until": ("끝 (비워 두면 해제할 때까지)", "Until (empty: until resumed)"),
+        "people.pause.ends": ("끝", "Until"),
+        "people.pause.until_open": ("해제할 때까지", "until resumed"),
+        "people.pause.reason": ("사유", "Reason"),
+        "people.pause.note": ("자세한 사유 (선택)", "Details (optional)"),
+        "people.pause.current": ("지금 적용 중", "In force now"),
+        "people.pause.add": ("일시 중지 추가", "Add pause"),
+        "people.pause.reason.hospital": ("병원 입원", "Hospital stay"),
+        "people.pause.reason.travel": ("여행", "Travel"),
+        "people.pause.reason.other": ("기타", "Other"),
+        "people.pause.bad_time": (
+            "시작과 끝을 날짜와 시각으로 입력해 주세요.",
+            "Please give the start and end as a date and time.",
+        ),
+        "people.history": ("알림 기록", "Alert history"),
+        "people.no_alerts": ("알림 기록이 없습니다.", "No alerts so far."),
+        "people.opened": ("발생", "Opened"),
+        "people.acknowledged": ("접수", "Acknowledged"),
+        "people.resolved": ("종결", "Closed"),
+        "people.outcome": ("결과", "Outcome"),
+        "people.outcome.safe": ("안전 확인", "Safe"),
+        "people.outcome.hospitalised": ("입원", "Hospitalised"),
+        "people.outcome.deceased": ("사망", "Deceased"),
+        "people.outcome.unreachable_visit_needed": ("연락 안 됨, 방문 필요", "Unreachable"),
+        "people.outcome.false_alarm": ("오경보", "False alarm"),
+        "people.outcome.feed_recovered": ("자료 복구", "Feed recovered"),
+        "people.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
+        "people.outcome.checked_in": ("본인 응답", "Answered the check"),
+        "people.outcome.gateway_recovered": ("발송 복구", "Channel recovered"),
+        "people.back": ("대상자 목록", "All people"),
+    }
+)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(
+    request: Request,
+    user: PeopleUser,
+    q: Annotated[str, Query(max_length=100)] = "",
+    centre: Annotated[str, Query(max_length=20)] = "",
+    group: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = "active",
+    paused: Annotated[str, Query(max_length=5)] = "",
+    view: Annotated[str, Query(max_length=20)] = "all",
+    after: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """The list; an HTMX request (live search) gets the results part only, except when
+    htmx restores a page from history."""
+    query = people.PeopleQuery(
+        text=q,
+        centre_id=int(centre) if centre.isdigit() else None,
+        group=_optional(Group, group),
+        status=_choice(people.StatusFilter, status, people.StatusFilter.ACTIVE),
+        paused_only=bool(paused),
+        view=_choice(people.View, view, people.View.ALL),
+        after=after or None,
+    )
+    page = people.search(anbu_of(request), user, query, wall_clock())
+    here = {
+        "q": query.text,
+        "centre": query.centre_id or "",
+        "group": query.group.value if query.group else "",
+        "status": query.status.value,
+        "paused": "1" if query.paused_only else "",
+        "view": query.view.value,
+    }
+    shown = {key: value for key, value in here.items() if value}
+    context = {
+        "user": user,
+        "section": "people",
+        "query": query,
+        "view": query.view.value,
+        "page": page,
+        "groups": list(Group),
+        "statuses": list(people.StatusFilter),
+        "first_url": "/people?" + urlencode(shown),
+        "next_url": "/people?" + urlencode({**shown, "after": page.next_after})
+        if page.next_after
+        else None,
+    }
+    partial = request.headers.get("HX-Request") and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    return templates.TemplateResponse(
+        request, "people_rows.html" if partial else "people.html", context
+    )
+
+
+@router.get("/people/{external_id}", response_class=HTMLResponse)
+def person_page(request: Request, external_id: str, user: PageUser) -> Response:
+    return _person_page(request, external_id, user)
+
+
+@router.post("/people/{external_id}/pauses")
+def add_pause(request: Request, external_id: str, user: PageUser, form: Form) -> Response:
+    values = {name: str(form.get(name) or "").strip() for name in ("starts", "ends", "reason")}
+    values["note"] = str(form.get("note") or "")
+    starts, ends = _local(values["starts"]), _local(values["ends"])
+    reason = _choice(people.PauseReason, values["reason"], people.PauseReason.OTHER)
+    error = ""
+    if starts is None or (values["ends"] and ends is None):
+        error = i18n.translate("people.pause.bad_time", user.language)
+    else:
+        try:
+            people.add_pause(
+                anbu_of(request),
+                user,
+                external_id,
+                starts_at=starts,
+                ends_at=ends,
+                reason=reason,
+                note=values["note"],
+                now=wall_clock(),
+            )
+        except people.PersonNotFoundError as exc:
+            raise HTTPException(404, "not found") from exc
+        except people.PauseError as exc:
+            error = str(exc)
+    if error:
+        return _person_page(request, external_id, user, pause_error=error, entered=values)
+    return RedirectResponse(f"/people/{quote(external_id, safe='')}#pauses", status_code=303)
+
+
+def _person_page(
+    request: Request,
+    external_id: str,
+    user: StaffUser,
+    *,
+    pause_error: str = "",
+    entered: dict[str, str] | None = None,
+) -> Response:
+    now = wall_clock()
+    try:
+        person = people.person(anbu_of(request), user, external_id, now)
+    except people.PersonNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    entered = entered or {"starts": now.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")}
+    return templates.TemplateResponse(
+        request,
+        "person.html",
+        {
+            "user": user,
+            "section": "people",
+            "person": person,
+            "chart": _activity_chart(person, user.language),
+            "reasons": list(people.PauseReason),
+            "pause_error": pause_error,
+            "entered": entered,
+        },
+        status_code=422 if pause_error else 200,
+    )
+
+
+def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
+    def word(key: str) -> str:
+        return i18n.translate(key, language)
+
+    days = person.activity
+    labels = [
+        f"{d.day.month}월 {d.day.day}일" if language == "ko" else f"{d.day:%b} {d.day.day}"
+        for d in days
+    ]
+    desc = word("people.chart.desc").format(
+        days=len(days),
+        events=sum(d.events for d in days),
+        life=sum(d.signs_of_life for d in days),
+        quiet=sum(1 for d in days if not d.signs_of_life),
+    )
+    return bar_chart(
+        [(label, d.events) for label, d in zip(labels, days, strict=True)],
+        title=word("people.activity"),
+        width=640,
+        height=220,
+        unit=word("people.chart.unit"),
+        desc=desc,
+        part=[d.signs_of_life for d in days],
+        legend=(word("people.chart.life"), word("people.chart.other")),
+    )
+
+
+def _local(text: str) -> datetime | None:
+    """A `datetime-local` field's value, read as Seoul time; None if empty or unreadable."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value.replace(tzinfo=SEOUL) if value.tzinfo is None else value
+
+
+def _choice(kind: type[E], text: str, default: E) -> E:
+    return _optional(kind, text) or default
+
+
+def _optional(kind: type[E], text: str) -> E | None:
+    """The member of `kind` named by `text`; None for anything else (a hand-made URL)."""
+    return kind(text) if text in {member.value for member in kind} else None

@@ -1,0 +1,436 @@
+"""Finding and looking after enrolled people: the search an officer runs over their
+centres, who is closest to their limit, one person's whole record, and pausing monitoring.
+
+Reach: administrators and the duty desk see every centre, officers and leads their own,
+operators nobody. A person out of reach is answered exactly as an unknown reference is, so
+that their existence does not leak. Every view of personal data is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from sqlalchemy import Row
+
+from anbu.adapters.storage import people as store
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, Outcome, SubjectStatus
+from anbu.domain.pauses import Pause
+from anbu.domain.phones import PhoneError, normalise_phone
+from anbu.domain.subjects import age_on, mask_name, name_key_for
+from anbu.services import subjects
+from anbu.services.accounts import StaffUser
+
+PAGE_SIZE = 50
+CHART_DAYS = 30
+ALERT_HISTORY = 100
+MAX_PAUSE_NOTE = 150
+# A pause is about a hospital stay or a trip: not years away, and not long past.
+PAUSE_HORIZON = timedelta(days=366)
+SEOUL = ZoneInfo("Asia/Seoul")
+# Text searched as the beginning of a reference: printable ASCII without spaces (SD-00).
+# Other text is matched whole: a phone number, a name, or an exact reference.
+_REFERENCE_LIKE = re.compile(r"[!-~]{1,64}")
+
+
+class View(StrEnum):
+    ALL = "all"  # everyone matching, by reference
+    CLOSEST = "closest"  # active, not paused, soonest limit first
+
+
+class StatusFilter(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    ANY = "any"
+
+
+class PauseReason(StrEnum):
+    HOSPITAL = "hospital"
+    TRAVEL = "travel"
+    OTHER = "other"
+
+
+# How a pause's reason is written down: in Korean, as the district keeps its records.
+PAUSE_REASON_WORDS = {
+    PauseReason.HOSPITAL: "병원 입원",
+    PauseReason.TRAVEL: "여행",
+    PauseReason.OTHER: "기타",
+}
+
+
+class PersonNotFoundError(LookupError):
+    """No such person within the viewer's reach (unknown, or another centre's)."""
+
+
+class PauseError(ValueError):
+    """The pause cannot be added; the message says why, in words for the officer."""
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleQuery:
+    """What the list is asked for. `after` is the cursor of the page before."""
+
+    text: str = ""
+    centre_id: int | None = None
+    group: Group | None = None
+    status: StatusFilter = StatusFilter.ACTIVE
+    paused_only: bool = False
+    view: View = View.ALL
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonItem:
+    external_id: str
+    masked_name: str
+    centre: str
+    group: Group
+    status: SubjectStatus
+    paused: bool
+    # The last sign of life, or None when there has been none since consent.
+    last_sign: datetime | None
+    silent_for: timedelta | None  # since the last sign of life, or since consent
+    next_due_at: datetime | None
+    left: timedelta | None  # before the limit; negative once passed
+    open_alerts: tuple[tuple[int, AlertKind, AlertState], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PeoplePage:
+    items: list[PersonItem]
+    next_after: str | None  # the cursor for the next page; None on the last
+    centres: list[tuple[int, str]]  # the centres in reach, for the filter
+
+
+@dataclass(frozen=True, slots=True)
+class PauseItem:
+    starts_at: datetime
+    ends_at: datetime | None
+    reason: str
+    created_at: datetime
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    alert_id: int
+    kind: AlertKind
+    state: AlertState
+    base_at: datetime
+    opened_at: datetime
+    resumed_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    outcome: Outcome | None
+    claimed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityDay:
+    day: date
+    events: int
+    signs_of_life: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetail:
+    external_id: str
+    name: str
+    phone: str  # as written in Korea (010-1234-5678); empty once withdrawn
+    birth_date: date | None
+    age: int | None
+    address: str
+    guardian_phone: str | None
+    centre: str
+    group: Group
+    carrier: str
+    consent_at: datetime
+    status: SubjectStatus
+    withdrawn_at: datetime | None
+    inactivity: timedelta
+    inactivity_custom: bool
+    phone_off: timedelta
+    phone_off_custom: bool
+    last_sign: datetime | None
+    next_due_at: datetime | None
+    paused: bool
+    pauses: list[PauseItem]
+    alerts: list[AlertItem]
+    activity: list[ActivityDay]  # CHART_DAYS Seoul days, oldest first, ending today
+
+
+def search(app: Anbu, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
+    """One page of the people within the user's reach matching `query`. The names shown are
+    masked; the view is audited with the references it showed (never the text searched:
+    that may be a name or a phone number)."""
+    scope = _scope(user)
+    criteria = _criteria(app, scope, query, now)
+    with app.transaction() as tx:
+        if query.view is View.CLOSEST:
+            lines = store.closest(
+                tx.connection, criteria, after=_closest_cursor(query.after), limit=PAGE_SIZE + 1
+            )
+        else:
+            lines = store.people(tx.connection, criteria, after=query.after, limit=PAGE_SIZE + 1)
+        more = len(lines) > PAGE_SIZE
+        lines = lines[:PAGE_SIZE]
+        shown = [line.subject_id for line in lines]
+        alerts = store.open_alerts(tx.connection, shown)
+        paused = store.paused_now(tx.connection, shown, now)
+        centres = [(row.id, row.name) for row in store.centres_within(tx.connection, scope)]
+        detail = {
+            "view": query.view.value,
+            "searched": bool(query.text.strip()),
+            "shown": [line.external_id for line in lines],
+        }
+        tx.audit(user.login, "people.listed", now, detail=json.dumps(detail))
+    by_subject: dict[int, list[tuple[int, AlertKind, AlertState]]] = {}
+    for alert in alerts:
+        by_subject.setdefault(alert.subject_id, []).append(
+            (alert.alert_id, alert.kind, alert.state)
+        )
+    items = [
+        _item(app, line, by_subject.get(line.subject_id, []), line.subject_id in paused, now)
+        for line in lines
+    ]
+    next_after = None
+    if more and lines:
+        last = lines[-1]
+        if query.view is View.CLOSEST and last.next_due_at is not None:
+            next_after = f"{last.next_due_at.isoformat()}~{last.external_id}"
+        else:
+            next_after = last.external_id
+    return PeoplePage(items, next_after, centres)
+
+
+def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> PersonDetail:
+    """The person's whole record; raises PersonNotFoundError when unknown or out of reach.
+    Writes `subject.viewed` to the audit log, once per call."""
+    today = now.astimezone(SEOUL).date()
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    since = datetime.combine(first_day, time(), SEOUL)
+    until = datetime.combine(today + timedelta(days=1), time(), SEOUL)
+    with app.transaction() as tx:
+        row = store.person(tx.connection, external_id)
+        if row is None or not _reaches(user, row.centre_id):
+            raise PersonNotFoundError(external_id)
+        pause_rows = store.pauses_of(tx.connection, row.id)
+        alert_rows = store.alerts_of(tx.connection, row.id, ALERT_HISTORY)
+        counts = store.daily_activity(tx.connection, row.id, since, until)
+        tx.audit(user.login, "subject.viewed", now, subject_id=row.id)
+    personal = app.vault.open(row.personal, bound_to=row.external_id)
+    birth = date.fromisoformat(personal["birth_date"]) if personal.get("birth_date") else None
+    pause_items = [
+        PauseItem(
+            p.starts_at,
+            p.ends_at,
+            p.reason,
+            p.created_at,
+            Pause(p.starts_at, p.ends_at).covers(now),
+        )
+        for p in pause_rows
+    ]
+    return PersonDetail(
+        external_id=row.external_id,
+        name=str(personal.get("name", "")),
+        phone=national_form(personal.get("phone")),
+        birth_date=birth,
+        age=age_on(birth, today) if birth else None,
+        address=str(personal.get("address", "")),
+        guardian_phone=national_form(personal.get("guardian_phone")) or None,
+        centre=row.centre,
+        group=Group(row.group),
+        carrier=row.carrier,
+        consent_at=row.consent_at,
+        status=SubjectStatus(row.status),
+        withdrawn_at=row.withdrawn_at,
+        inactivity=timedelta(minutes=row.inactivity_minutes),
+        inactivity_custom=row.inactivity_custom,
+        phone_off=timedelta(minutes=row.phone_off_minutes),
+        phone_off_custom=row.phone_off_custom,
+        last_sign=row.last_life_at,
+        next_due_at=row.next_due_at,
+        paused=any(p.current for p in pause_items),
+        pauses=pause_items,
+        alerts=[_alert(a) for a in alert_rows],
+        activity=_days(app, counts, first_day),
+    )
+
+
+def add_pause(
+    app: Anbu,
+    user: StaffUser,
+    external_id: str,
+    *,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    reason: PauseReason,
+    note: str,
+    now: datetime,
+) -> None:
+    """Pause the person's monitoring (a hospital stay, a trip). Raises PersonNotFoundError
+    when the person is out of reach, PauseError for a pause that makes no sense."""
+    note = " ".join(note.split())
+    if len(note) > MAX_PAUSE_NOTE:
+        raise PauseError(f"사유는 {MAX_PAUSE_NOTE}자까지 쓸 수 있습니다.")
+    if ends_at is not None and ends_at <= starts_at:
+        raise PauseError("끝나는 때는 시작보다 뒤여야 합니다.")
+    if abs(starts_at - now) > PAUSE_HORIZON or (
+        ends_at is not None and ends_at - now > PAUSE_HORIZON
+    ):
+        raise PauseError("일시 중지는 앞뒤 1년 안에서만 정할 수 있습니다.")
+    with app.transaction() as tx:
+        row = store.person(tx.connection, external_id)
+        if row is None or not _reaches(user, row.centre_id):
+            raise PersonNotFoundError(external_id)
+        if SubjectStatus(row.status) is not SubjectStatus.ACTIVE:
+            raise PauseError("동의를 철회한 분은 일시 중지할 수 없습니다.")
+    words = PAUSE_REASON_WORDS[reason]
+    written = f"{words} · {note}" if note else words
+    if not subjects.pause(
+        app, external_id, Pause(starts_at, ends_at), written, now=now, actor=user.login
+    ):
+        raise PersonNotFoundError(external_id)
+
+
+def national_form(e164: object) -> str:
+    """`+821012345678` as Koreans write it, `010-1234-5678`; empty for nothing."""
+    if not isinstance(e164, str) or not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "KR")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _scope(user: StaffUser) -> frozenset[int] | None:
+    if not user.sees_personal_data:
+        return frozenset()
+    return None if user.whole_district else user.centre_ids
+
+
+def _reaches(user: StaffUser, centre_id: int) -> bool:
+    scope = _scope(user)
+    return scope is None or centre_id in scope
+
+
+def _criteria(
+    app: Anbu, scope: frozenset[int] | None, query: PeopleQuery, now: datetime
+) -> store.Criteria:
+    text = query.text.strip()
+    reference = prefix = ""
+    name_key = phone_key = None
+    # Each kind of text is matched only in the ways it can mean, each by equality on an
+    # index, so that a name or a phone number never costs a pattern scan of every reference.
+    if _phone_like(text):
+        phone_key = app.vault.lookup_key(normalise_phone(text))
+        reference = text
+    elif _REFERENCE_LIKE.fullmatch(text):
+        prefix = text
+        name_key = app.vault.lookup_key(name_key_for(text))
+    elif text:  # Hangul, spaces: a name (or a whole reference)
+        name_key = app.vault.lookup_key(name_key_for(text))
+        reference = text
+    status = None if query.status is StatusFilter.ANY else SubjectStatus(query.status.value)
+    return store.Criteria(
+        centre_ids=scope,
+        now=now,
+        reference=reference,
+        reference_prefix=prefix,
+        name_key=name_key,
+        phone_key=phone_key,
+        centre_id=query.centre_id,
+        group=query.group.value if query.group else None,
+        status=status,
+        paused_only=query.paused_only,
+    )
+
+
+def _phone_like(text: str) -> bool:
+    if not text:
+        return False
+    try:
+        normalise_phone(text)
+    except PhoneError:
+        return False
+    return True
+
+
+def _closest_cursor(after: str | None) -> tuple[datetime, str] | None:
+    """`<next_due_at ISO 8601>~<reference>`; a cursor that does not read starts over."""
+    if not after or "~" not in after:
+        return None
+    instant, _, reference = after.partition("~")
+    try:
+        due = datetime.fromisoformat(instant)
+    except ValueError:
+        return None
+    return (due, reference) if due.tzinfo is not None else None
+
+
+def _item(
+    app: Anbu,
+    line: store.PersonLine,
+    alerts: list[tuple[int, AlertKind, AlertState]],
+    paused: bool,
+    now: datetime,
+) -> PersonItem:
+    name = str(app.vault.open(line.personal, bound_to=line.external_id).get("name", ""))
+    sign = line.last_life_at if line.last_life_at and line.last_life_at >= line.consent_at else None
+    active = line.status is SubjectStatus.ACTIVE
+    return PersonItem(
+        external_id=line.external_id,
+        masked_name=mask_name(name),
+        centre=line.centre,
+        group=Group(line.group),
+        status=line.status,
+        paused=paused,
+        last_sign=sign,
+        silent_for=now - (sign or line.consent_at) if active else None,
+        next_due_at=line.next_due_at,
+        left=line.next_due_at - now if line.next_due_at and active else None,
+        open_alerts=tuple(alerts),
+    )
+
+
+def _alert(row: Row[Any]) -> AlertItem:
+    return AlertItem(
+        alert_id=row.id,
+        kind=AlertKind(row.kind),
+        state=AlertState(row.state),
+        base_at=row.base_at,
+        opened_at=row.opened_at,
+        resumed_at=row.resumed_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        claimed_by=row.claimed_by,
+    )
+
+
+def _days(
+    app: Anbu, counts: list[tuple[date, ActivityKind, bool, int]], first_day: date
+) -> list[ActivityDay]:
+    """Each of the CHART_DAYS days from `first_day`: events, and those that were signs of
+    life by the rules in force (an answered call is; a missed one is not)."""
+    events = dict.fromkeys((first_day + timedelta(days=i) for i in range(CHART_DAYS)), 0)
+    life = dict(events)
+    for day, kind, answered, count in counts:
+        if day not in events:
+            continue
+        events[day] += count
+        if app.rules.is_sign_of_life(kind, 1 if answered else 0):
+            life[day] += count
+    return [ActivityDay(day, events[day], life[day]) for day in events]
