@@ -1,0 +1,347 @@
+"""Reports for officers, leads, administrators and the duty desk: alerts per week, how fast
+they were acknowledged and answered with a call or a visit, how they ended, and who is
+enrolled — as tables, charts and CSV for Excel. Counts only; every view is audit-logged.
+Operators see no casework: the page refuses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from anbu.domain.kinds import Group, Outcome
+from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web import i18n, report_charts
+from anbu.entrypoints.web.auth import anbu_of, requiring
+from anbu.entrypoints.web.templating import SEOUL, templates
+from anbu.services import reports
+from anbu.services.accounts import StaffUser
+from anbu.services.reports import (
+    OUTCOME_ORDER,
+    PERIODS,
+    SUBJECT_KINDS,
+    Report,
+    ReportTable,
+    Spread,
+)
+
+router = APIRouter(include_in_schema=False)
+
+i18n.add(
+    {
+        "reports.title": ("보고서", "Reports"),
+        "reports.period": ("기간", "Period"),
+        "reports.last_weeks": ("최근 {n}주", "Last {n} weeks"),
+        "reports.scope_all": ("구 전체", "Whole district"),
+        "reports.counts_only": (
+            "건수만 보여 줍니다. 개인 정보는 없습니다.",
+            "Counts only; no personal data.",
+        ),
+        "reports.csv": ("CSV 내려받기", "Download CSV"),
+        "reports.all": ("전체", "All"),
+        "reports.centre": ("센터", "Centre"),
+        "reports.week": ("주 (월요일부터)", "Week (from Monday)"),
+        "reports.total": ("합계", "Total"),
+        "reports.alerts": ("주별 알림", "Alerts per week"),
+        "reports.alerts_desc": (
+            "{weeks}주 동안 {total}건. 가장 많은 주: {peak_week} ({peak}건).",
+            "{total} alerts in {weeks} weeks. Busiest week: {peak_week} ({peak}).",
+        ),
+        "reports.alerts_by_centre": ("센터별 알림", "Alerts by centre"),
+        "reports.timings": ("대응 시간", "Response times"),
+        "reports.timings_note": (
+            "알림이 열린 때부터 접수까지, 그리고 첫 전화·방문까지 걸린 시간입니다. "
+            "90%는 열 건 중 아홉 건이 그 안에 처리되었다는 뜻입니다.",
+            "From the alert opening to its acknowledgement, and to the first call or visit. "
+            "90% means nine cases in ten were answered within that time.",
+        ),
+        "reports.acknowledged": ("접수 건수", "Acknowledged"),
+        "reports.ack_median": ("접수까지 (중앙값)", "To acknowledge (median)"),
+        "reports.ack_p90": ("접수까지 (90%)", "To acknowledge (90%)"),
+        "reports.contacted": ("전화·방문 건수", "Called or visited"),
+        "reports.contact_median": ("첫 전화·방문까지 (중앙값)", "To first call or visit (median)"),
+        "reports.contact_p90": ("첫 전화·방문까지 (90%)", "To first call or visit (90%)"),
+        "reports.timings_chart_desc": (
+            "센터별 접수까지 걸린 시간의 중앙값과 90% 값 (시간 단위).",
+            "Hours to acknowledge per centre: median and 90th percentile.",
+        ),
+        "reports.hours": ("시간", " h"),
+        "reports.minutes_suffix": ("(분)", "(min)"),
+        "reports.outcomes": ("처리 결과", "Outcomes"),
+        "reports.outcomes_note": (
+            "이 기간에 열린 알림의 결과입니다. 오경보 비율은 담당자가 종결한 건 가운데 "
+            "오경보의 비율입니다.",
+            "How the alerts opened in this period ended. The false-alarm share is among "
+            "the cases closed by officers.",
+        ),
+        "reports.false_alarm_share": ("오경보 비율", "False-alarm share"),
+        "reports.enrolment": ("연령대별 등록 인원", "Enrolled by age band"),
+        "reports.enrolment_note": (
+            "지금 안부 확인을 받고 있는 사람 수입니다.",
+            "People monitored now.",
+        ),
+        "reports.enrolment_desc": (
+            "센터별 등록 인원 {total}명, 연령대별로 나눈 막대.",
+            "{total} people enrolled, per centre, split by age band.",
+        ),
+        "reports.none": ("없음", "none"),
+        "reports.outcome.safe": ("안전 확인", "Safe"),
+        "reports.outcome.hospitalised": ("입원", "Hospitalised"),
+        "reports.outcome.deceased": ("사망", "Deceased"),
+        "reports.outcome.unreachable_visit_needed": ("연락 안 됨·방문 필요", "Unreachable"),
+        "reports.outcome.false_alarm": ("오경보", "False alarm"),
+        "reports.outcome.checked_in": ("본인 응답", "Person replied"),
+        "reports.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
+        "reports.outcome.open": ("진행 중", "Still open"),
+        "reports.group.under_40": ("40세 미만", "Under 40"),
+        "reports.group.age_40_59": ("40–59세", "40–59"),
+        "reports.group.age_60_74": ("60–74세", "60–74"),
+        "reports.group.age_75_plus": ("75세 이상", "75 and over"),
+    }
+)
+
+ReportReader = Annotated[StaffUser, requiring(*reports.REPORT_ROLES)]
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(
+    request: Request, user: ReportReader, weeks: int = reports.DEFAULT_WEEKS
+) -> Response:
+    _check_weeks(weeks)
+    found = reports.report(anbu_of(request), user, weeks=weeks, now=wall_clock())
+    word = _words(user)
+    return templates.TemplateResponse(
+        request,
+        "reports.html",
+        {
+            "user": user,
+            "section": "reports",
+            "report": found,
+            "weeks": weeks,
+            "periods": PERIODS,
+            "kinds": SUBJECT_KINDS,
+            "outcomes": OUTCOME_ORDER,
+            "groups": list(Group),
+            "outcome_key": _outcome_key,
+            "duration": lambda span: _duration(span, user.language),
+            "scope": word("reports.scope_all") if user.whole_district else ", ".join(found.centres),
+            "last_day": found.period.now.astimezone(SEOUL).date(),
+            "charts": _charts(found, word),
+            "tables": [t.value for t in ReportTable],
+        },
+    )
+
+
+@router.get("/reports.csv")
+def reports_csv(
+    request: Request,
+    user: ReportReader,
+    table: Annotated[ReportTable, Query()],
+    weeks: int = reports.DEFAULT_WEEKS,
+) -> Response:
+    """One table as CSV in UTF-8 with a byte-order mark, so that Excel reads the Hangul."""
+    _check_weeks(weeks)
+    now = wall_clock()
+    found = reports.report(
+        anbu_of(request), user, weeks=weeks, now=now, tables=(table,), exported=True
+    )
+    rows = _csv_rows(found, table, _words(user))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    day = now.astimezone(SEOUL).date().isoformat()
+    name = f"anbu-{table.value}-{weeks}w-{day}.csv"
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _check_weeks(weeks: int) -> None:
+    if weeks not in PERIODS:
+        allowed = ", ".join(map(str, PERIODS))
+        raise HTTPException(400, f"weeks must be one of {allowed}")
+
+
+Words = Callable[[str], str]
+
+
+def _words(user: StaffUser) -> Words:
+    return lambda key: i18n.translate(key, user.language)
+
+
+def _outcome_key(outcome: Outcome | None) -> str:
+    return f"reports.outcome.{outcome.value if outcome else 'open'}"
+
+
+def _duration(span: timedelta | None, language: str) -> str:
+    """`1시간 42분`, `2일 3시간`, `40초`: the two largest units, to the minute (a report of
+    response times needs the minutes that the pages' `span` leaves out past an hour)."""
+    if span is None:
+        return "—"
+    seconds = max(round(span.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds}초" if language == "ko" else f"{seconds} s"
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    units = ("일", "시간", "분") if language == "ko" else (" d", " h", " min")
+    parts = [f"{n}{unit}" for n, unit in zip((days, hours, minutes), units, strict=True) if n]
+    return " ".join(parts[:2])
+
+
+def _centre(name: str, word: Words) -> str:
+    return name or word("reports.all")
+
+
+def _week(start: date) -> str:
+    return start.strftime("%m/%d")
+
+
+# -- charts ------------------------------------------------------------------------------
+
+
+def _charts(found: Report, word: Words) -> dict[str, Markup]:
+    charts: dict[str, Markup] = {}
+    weeks = found.weeks
+    total = sum(row.total for row in weeks)
+    peak = max(weeks, key=lambda row: row.total, default=None)
+    charts["alerts"] = report_charts.columns(
+        "chart-alerts",
+        title=word("reports.alerts"),
+        description=word("reports.alerts_desc").format(
+            weeks=len(weeks),
+            total=f"{total:,}",
+            peak_week=_week(peak.week_start) if peak else "-",
+            peak=f"{peak.total:,}" if peak else "0",
+        ),
+        categories=[_week(row.week_start) for row in weeks],
+        series=[
+            report_charts.Series(word(f"kind.{kind.value}"), [row.counts[kind] for row in weeks])
+            for kind in SUBJECT_KINDS
+        ],
+    )
+    centres = [row for row in found.timings if row.centre]
+    hours = word("reports.hours")
+    charts["timings"] = report_charts.bars(
+        "chart-timings",
+        title=word("reports.timings"),
+        description=word("reports.timings_chart_desc"),
+        categories=[row.centre for row in centres],
+        series=[
+            report_charts.Series(
+                word("reports.ack_median"), [_hours(row.acknowledge.median) for row in centres]
+            ),
+            report_charts.Series(
+                word("reports.ack_p90"), [_hours(row.acknowledge.p90) for row in centres]
+            ),
+        ],
+        stacked=False,
+        unit=hours,
+        whole=False,
+    )
+    enrolled = [row for row in found.enrolment if row.centre]
+    charts["enrolment"] = report_charts.bars(
+        "chart-enrolment",
+        title=word("reports.enrolment"),
+        description=word("reports.enrolment_desc").format(
+            total=f"{sum(row.total for row in enrolled):,}"
+        ),
+        categories=[row.centre for row in enrolled],
+        series=[
+            report_charts.Series(
+                word(f"reports.group.{group.value}"), [row.counts[group] for row in enrolled]
+            )
+            for group in Group
+        ],
+    )
+    return charts
+
+
+def _hours(span: timedelta | None) -> float:
+    return 0.0 if span is None else span.total_seconds() / 3600
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+Cell = str | int
+
+
+def _csv_rows(found: Report, table: ReportTable, word: Words) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    if table is ReportTable.ALERTS_PER_WEEK:
+        kinds = [word(f"kind.{kind.value}") for kind in SUBJECT_KINDS]
+        rows.append([word("reports.week"), word("reports.centre"), *kinds, word("reports.total")])
+        for week in found.weeks_by_centre:
+            counts = [week.counts[kind] for kind in SUBJECT_KINDS]
+            rows.append([week.week_start.isoformat(), week.centre, *counts, week.total])
+    elif table is ReportTable.TIMINGS:
+        minutes = word("reports.minutes_suffix")
+        rows.append(
+            [
+                word("reports.centre"),
+                word("reports.acknowledged"),
+                f"{word('reports.ack_median')} {minutes}",
+                f"{word('reports.ack_p90')} {minutes}",
+                word("reports.contacted"),
+                f"{word('reports.contact_median')} {minutes}",
+                f"{word('reports.contact_p90')} {minutes}",
+            ]
+        )
+        for timing in found.timings:
+            rows.append(
+                [
+                    _centre(timing.centre, word),
+                    *_spread(timing.acknowledge),
+                    *_spread(timing.contact),
+                ]
+            )
+    elif table is ReportTable.OUTCOMES:
+        ends = [word(_outcome_key(outcome)) for outcome in OUTCOME_ORDER]
+        share = f"{word('reports.false_alarm_share')} (%)"
+        rows.append([word("reports.centre"), *ends, word("reports.total"), share])
+        for ended in found.outcomes:
+            counts = [ended.counts.get(outcome, 0) for outcome in OUTCOME_ORDER]
+            rows.append(
+                [
+                    _centre(ended.centre, word),
+                    *counts,
+                    ended.total,
+                    _percent(ended.false_alarm_share),
+                ]
+            )
+    else:
+        bands = [word(f"reports.group.{group.value}") for group in Group]
+        rows.append([word("reports.centre"), *bands, word("reports.total")])
+        for enrolled in found.enrolment:
+            counts = [enrolled.counts[group] for group in Group]
+            rows.append([_centre(enrolled.centre, word), *counts, enrolled.total])
+    return rows
+
+
+def _spread(spread: Spread) -> list[Cell]:
+    return [spread.count, _minutes(spread.median), _minutes(spread.p90)]
+
+
+def _minutes(span: timedelta | None) -> str:
+    return "" if span is None else f"{span.total_seconds() / 60:.1f}"
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share * 100:.1f}"
+
+
+def _cell(value: Cell) -> Cell:
+    """A text that a spreadsheet would run as a formula is quoted (centre names are typed
+    by administrators)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,359 @@
+"""Reports: how many alerts, how fast they were answered, how they ended, who is enrolled —
+for officers and leads (their centres), administrators and the duty desk (the district);
+and the operators' board of feeds, channels and the outbox. Counts only: no person appears.
+
+Periods are whole weeks, Monday to Sunday in Seoul, the last of them the current week (so far).
+An alert belongs to the week it opened in, and to the centre its person belongs to now.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from anbu.adapters.storage import monitoring
+from anbu.adapters.storage import reports as store
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import AlertKind, Carrier, Group, NotificationState, Outcome, Role
+from anbu.services import feeds
+from anbu.services.accounts import StaffUser
+from anbu.services.cases import OFFICER_OUTCOMES
+
+SEOUL = ZoneInfo("Asia/Seoul")
+PERIODS = (4, 12, 52)  # weeks a report may cover
+DEFAULT_WEEKS = 12
+SUBJECT_KINDS = (AlertKind.NO_ACTIVITY, AlertKind.PHONE_OFF)
+# How outcomes are listed; None is "not closed yet".
+OUTCOME_ORDER: tuple[Outcome | None, ...] = (
+    *OFFICER_OUTCOMES,
+    Outcome.CHECKED_IN,
+    Outcome.CONSENT_WITHDRAWN,
+    None,
+)
+REPORT_ROLES = (Role.OFFICER, Role.LEAD, Role.ADMIN, Role.DUTY)
+BOARD_ROLES = (Role.OPERATOR, Role.ADMIN)
+HOURS = 24  # the feed board's window of events per hour
+
+
+class ReportTable(StrEnum):
+    ALERTS_PER_WEEK = "alerts_per_week"
+    TIMINGS = "timings"
+    OUTCOMES = "outcomes"
+    ENROLMENT = "enrolment"
+
+
+class ReportRefusedError(PermissionError):
+    """This member of staff's role does not read this report."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    weeks: int
+    # The Mondays 00:00 Seoul that start each week, then the Monday after the last week.
+    boundaries: tuple[datetime, ...]
+    now: datetime  # the last week is counted so far
+
+    @property
+    def since(self) -> datetime:
+        return self.boundaries[0]
+
+    @property
+    def until(self) -> datetime:
+        return self.boundaries[-1]
+
+    @property
+    def week_starts(self) -> list[date]:
+        return [b.astimezone(SEOUL).date() for b in self.boundaries[:-1]]
+
+
+def period(weeks: int, now: datetime) -> Period:
+    """The `weeks` Monday-based Seoul weeks ending with the current one. Boundaries are
+    computed on the calendar, then placed in Seoul's zone, so they stay midnights even if
+    the zone's offset ever changes."""
+    if weeks not in PERIODS:
+        raise ValueError(f"a report covers {', '.join(map(str, PERIODS))} weeks, not {weeks}")
+    today = now.astimezone(SEOUL).date()
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    bounds = tuple(
+        datetime.combine(first + timedelta(weeks=i), time(0), SEOUL) for i in range(weeks + 1)
+    )
+    return Period(weeks, bounds, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Durations summarised: how many, the median and the 90th percentile (interpolated
+    between the nearest ranks, as a spreadsheet's PERCENTILE.INC)."""
+
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Spread:
+        ordered = sorted(seconds)
+        if not ordered:
+            return cls(0, None, None)
+        return cls(len(ordered), _percentile(ordered, 0.5), _percentile(ordered, 0.9))
+
+
+def _percentile(ordered: Sequence[float], fraction: float) -> timedelta:
+    rank = fraction * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    return timedelta(seconds=round(value))
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRow:
+    week_start: date
+    centre: str  # "" for the whole scope
+    counts: dict[AlertKind, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class TimingRow:
+    centre: str  # "" for the whole scope
+    acknowledge: Spread
+    contact: Spread
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    centre: str  # "" for the whole scope
+    counts: dict[Outcome | None, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def closed_by_officers(self) -> int:
+        return sum(self.counts.get(outcome, 0) for outcome in OFFICER_OUTCOMES)
+
+    @property
+    def false_alarm_share(self) -> float | None:
+        """False alarms among the cases officers closed (None when they closed none)."""
+        closed = self.closed_by_officers
+        return self.counts.get(Outcome.FALSE_ALARM, 0) / closed if closed else None
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRow:
+    centre: str  # "" for the whole scope
+    counts: dict[Group, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    period: Period
+    centres: list[str]
+    # Per week, all the centres together; then per week and centre (for the export).
+    weeks: list[WeekRow] = field(default_factory=list)
+    weeks_by_centre: list[WeekRow] = field(default_factory=list)
+    # Per centre over the period, then the whole scope last (centre "").
+    by_centre: list[WeekRow] = field(default_factory=list)
+    timings: list[TimingRow] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    enrolment: list[EnrolmentRow] = field(default_factory=list)
+
+
+def report(
+    app: Anbu,
+    user: StaffUser,
+    *,
+    weeks: int,
+    now: datetime,
+    tables: Collection[ReportTable] = tuple(ReportTable),
+    exported: bool = False,
+) -> Report:
+    """The report over the last `weeks` weeks for the user's centres (the whole district
+    for administrators and the duty desk). Raises ReportRefusedError for operators, who see
+    no casework, and ValueError for a period not offered. The view is audit-logged."""
+    if user.role not in REPORT_ROLES:
+        raise ReportRefusedError(f"reports are not for the {user.role.value} role")
+    span = period(weeks, now)
+    scope: frozenset[int] | None = None if user.whole_district else user.centre_ids
+    with app.transaction() as tx:
+        connection = tx.connection
+        store.without_jit(connection)
+        names = store.centre_names(connection, scope)
+        result = Report(span, list(names.values()))
+        if ReportTable.ALERTS_PER_WEEK in tables or ReportTable.OUTCOMES in tables:
+            counted = store.alert_counts(connection, scope, span.boundaries)
+            if ReportTable.ALERTS_PER_WEEK in tables:
+                _fill_weeks(result, counted, names)
+            if ReportTable.OUTCOMES in tables:
+                result.outcomes.extend(_outcomes(counted, names))
+        if ReportTable.TIMINGS in tables:
+            times = store.response_times(connection, scope, span.since, span.until)
+            result.timings.extend(_timings(times, names))
+        if ReportTable.ENROLMENT in tables:
+            result.enrolment.extend(_enrolment(store.enrolment(connection, scope), names))
+        detail = {
+            "weeks": weeks,
+            "tables": sorted(t.value for t in tables),
+            "format": "csv" if exported else "html",
+            "centres": "all" if scope is None else sorted(scope),
+        }
+        tx.audit(user.login, "report.viewed", now, detail=json.dumps(detail))
+    return result
+
+
+def _fill_weeks(result: Report, counted: list[store.AlertCount], names: dict[int, str]) -> None:
+    starts = result.period.week_starts
+    cells: dict[tuple[int, int], dict[AlertKind, int]] = {}
+    for row in counted:
+        if row.kind in SUBJECT_KINDS and row.centre_id in names:
+            cell = cells.setdefault((row.week, row.centre_id), {})
+            cell[row.kind] = cell.get(row.kind, 0) + row.count
+    totals: dict[int, dict[AlertKind, int]] = {}
+    for week, start in enumerate(starts):
+        week_total = {kind: 0 for kind in SUBJECT_KINDS}
+        for centre_id, name in names.items():
+            cell = cells.get((week, centre_id), {})
+            counts = {kind: cell.get(kind, 0) for kind in SUBJECT_KINDS}
+            result.weeks_by_centre.append(WeekRow(start, name, counts))
+            centre_total = totals.setdefault(centre_id, {kind: 0 for kind in SUBJECT_KINDS})
+            for kind in SUBJECT_KINDS:
+                week_total[kind] += counts[kind]
+                centre_total[kind] += counts[kind]
+        result.weeks.append(WeekRow(start, "", week_total))
+    period_start = starts[0]
+    for centre_id, name in names.items():
+        result.by_centre.append(WeekRow(period_start, name, totals.get(centre_id, {})))
+    everything = {kind: sum(row.counts[kind] for row in result.weeks) for kind in SUBJECT_KINDS}
+    result.by_centre.append(WeekRow(period_start, "", everything))
+
+
+def _timings(times: list[store.ResponseTime], names: dict[int, str]) -> list[TimingRow]:
+    acknowledge: dict[int, list[float]] = {centre_id: [] for centre_id in names}
+    contact: dict[int, list[float]] = {centre_id: [] for centre_id in names}
+    for row in times:
+        if row.centre_id not in names:
+            continue
+        acknowledge[row.centre_id].append(row.to_acknowledge)
+        if row.to_contact is not None:
+            contact[row.centre_id].append(row.to_contact)
+    rows = [
+        TimingRow(name, Spread.of(acknowledge[centre_id]), Spread.of(contact[centre_id]))
+        for centre_id, name in names.items()
+    ]
+    everyone_ack = [s for values in acknowledge.values() for s in values]
+    everyone_contact = [s for values in contact.values() for s in values]
+    rows.append(TimingRow("", Spread.of(everyone_ack), Spread.of(everyone_contact)))
+    return rows
+
+
+def _outcomes(ended: list[store.AlertCount], names: dict[int, str]) -> list[OutcomeRow]:
+    counts: dict[int, dict[Outcome | None, int]] = {centre_id: {} for centre_id in names}
+    for row in ended:
+        if row.centre_id in counts:
+            cell = counts[row.centre_id]
+            cell[row.outcome] = cell.get(row.outcome, 0) + row.count
+    rows = [OutcomeRow(name, counts[centre_id]) for centre_id, name in names.items()]
+    whole: dict[Outcome | None, int] = {}
+    for cell in counts.values():
+        for outcome, count in cell.items():
+            whole[outcome] = whole.get(outcome, 0) + count
+    rows.append(OutcomeRow("", whole))
+    return rows
+
+
+def _enrolment(found: list[store.GroupCount], names: dict[int, str]) -> list[EnrolmentRow]:
+    counts: dict[int, dict[Group, int]] = {
+        centre_id: {group: 0 for group in Group} for centre_id in names
+    }
+    for row in found:
+        if row.centre_id in counts:
+            counts[row.centre_id][row.group] += row.count
+    rows = [EnrolmentRow(name, counts[centre_id]) for centre_id, name in names.items()]
+    whole = {group: sum(cell[group] for cell in counts.values()) for group in Group}
+    rows.append(EnrolmentRow("", whole))
+    return rows
+
+
+# -- the operators' board ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    status: feeds.FeedStatus
+    open_alert: store.SystemAlert | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    medium: str
+    counts: dict[NotificationState, int]
+    oldest_queued: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedBoard:
+    now: datetime
+    feeds: list[FeedRow]
+    hours: list[datetime]  # the start of each hour counted, oldest first
+    # Per carrier, one count per hour; None when not asked for (see `feed_board`).
+    events: dict[Carrier, list[int]] | None
+    channel_alerts: list[store.SystemAlert]
+    outbox: list[OutboxRow]
+
+
+def feed_board(app: Anbu, user: StaffUser, now: datetime, *, with_events: bool = True) -> FeedBoard:
+    """Each carrier's watermark and lag, open alerts about feeds and channels, the outbox,
+    and (`with_events`) the events received per hour over the last day. Counts and carriers
+    only, for operators (and administrators). Raises ReportRefusedError for other roles.
+
+    Counting the day's events reads one index entry and one row per event (about 0.4 s per
+    million on PostgreSQL), so the page asks for them separately, after the rest is shown."""
+    if user.role not in BOARD_ROLES:
+        raise ReportRefusedError(f"the feed board is not for the {user.role.value} role")
+    statuses = feeds.statuses(app, now=now)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    bounds = [hour - timedelta(hours=HOURS - 1 - i) for i in range(HOURS + 1)]
+    with app.transaction() as tx:
+        connection = tx.connection
+        counted = store.events_per_hour(connection, bounds) if with_events else []
+        system = store.open_system_alerts(connection)
+        by_state = monitoring.notifications_by_state(connection)
+        oldest = monitoring.oldest_queued(connection)
+    feed_alerts = {a.carrier: a for a in system if a.kind is AlertKind.FEED_STALE}
+    events: dict[Carrier, list[int]] | None = None
+    if with_events:
+        carriers = sorted({s.carrier for s in statuses} | {c.carrier for c in counted})
+        events = {carrier: [0] * HOURS for carrier in carriers}
+        for row in counted:
+            events[row.carrier][row.hour] += row.count
+    media = sorted({medium for medium, _ in by_state} | set(oldest))
+    outbox = [
+        OutboxRow(
+            medium,
+            {state: by_state.get((medium, state.value), 0) for state in NotificationState},
+            oldest.get(medium),
+        )
+        for medium in media
+    ]
+    return FeedBoard(
+        now=now,
+        feeds=[FeedRow(s, feed_alerts.get(s.carrier.value)) for s in statuses],
+        hours=bounds[:-1],
+        events=events,
+        channel_alerts=[a for a in system if a.kind is AlertKind.GATEWAY_DOWN],
+        outbox=outbox,
+    )

@@ -1,0 +1,331 @@
+"""The reports page and its CSV exports: numbers as constructed, each centre's own, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from anbu.adapters.storage.tables import alerts, audit_log, subjects
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import Outcome, Role
+from anbu.entrypoints.web import report_charts
+from anbu.entrypoints.web.pages import reports as reports_page
+from anbu.services import cases, casework
+from anbu.services.accounts import StaffUser, create_user
+from anbu.services.casework import ContactKind, ContactResult
+
+from builders import at, subject_row, watermark
+from conftest import CENTRE_A, CENTRE_B, ENROLLED, OPENED, PASSWORD, District, log_in
+from flows import enrol_rows, feed, sweep_at
+
+LATER = at("2026-11-05 10:00")
+NOW = at("2026-11-20 12:00")  # a Friday: the last 4 weeks start on Monday 26 October
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    a1: int  # SD-0001, centre A: acknowledged after 10 min, visited after 1 h, false alarm
+    a3: int  # SD-0003, centre A: acknowledged after 30 min, safe
+    a4: int  # SD-0004, centre A: acknowledged after 2 h, still open
+    b2: int  # SD-0002, centre B: never acknowledged
+
+
+@pytest.fixture
+def answered(anbu: Anbu, district: District, monkeypatch: pytest.MonkeyPatch) -> Answered:
+    """Two more people in centre A (aged 46 and 31) fall silent a day later; the officer
+    answers the three alerts of centre A at known times."""
+    enrol_rows(
+        anbu,
+        subject_row(
+            external_id="SD-0003", name="이민호", phone="010-3333-4444", birth_date="1980-05-05"
+        ),
+        subject_row(
+            external_id="SD-0004", name="최영희", phone="010-4444-5555", birth_date="1995-01-01"
+        ),
+        now=ENROLLED,
+    )
+    feed(anbu, watermark("SKT", LATER), now=LATER)
+    sweep_at(anbu, LATER)
+    a3, a4 = _alert_of(anbu, "SD-0003"), _alert_of(anbu, "SD-0004")
+    kim = StaffUser(0, "kim.a", Role.OFFICER, frozenset())
+    cases.acknowledge(anbu, district.alert_a, by="kim.a", now=OPENED + timedelta(minutes=10))
+    casework.record_contact(
+        anbu,
+        district.alert_a,
+        kim,
+        kind=ContactKind.VISIT,
+        result=ContactResult.REACHED,
+        note="",
+        now=OPENED + timedelta(hours=1),
+    )
+    cases.resolve(
+        anbu,
+        district.alert_a,
+        Outcome.FALSE_ALARM,
+        by="kim.a",
+        note="휴대전화 분실",
+        now=OPENED + timedelta(hours=2),
+    )
+    cases.acknowledge(anbu, a3, by="kim.a", now=LATER + timedelta(minutes=30))
+    cases.resolve(anbu, a3, Outcome.SAFE, by="kim.a", note="", now=LATER + timedelta(hours=1))
+    cases.acknowledge(anbu, a4, by="kim.a", now=LATER + timedelta(hours=2))
+    monkeypatch.setattr(reports_page, "wall_clock", lambda: NOW)
+    return Answered(district.alert_a, a3, a4, district.alert_b)
+
+
+def test_an_officer_sees_their_centres_alerts_per_week_only(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "kim.a")
+    page = client.get("/reports?weeks=4")
+    assert page.status_code == 200
+    assert CENTRE_B not in page.text
+    assert _table(page.text, "alerts-by-centre") == [
+        [CENTRE_A, "3", "0", "3"],
+        ["전체", "3", "0", "3"],
+    ]
+
+
+def test_an_administrator_sees_every_centre(client: TestClient, answered: Answered) -> None:
+    log_in(client, "admin")
+    rows = _table(client.get("/reports?weeks=4").text, "alerts-by-centre")
+    assert rows == [
+        [CENTRE_B, "1", "0", "1"],
+        [CENTRE_A, "3", "0", "3"],
+        ["전체", "4", "0", "4"],
+    ]
+
+
+def test_the_duty_desk_sees_every_centre_and_a_lead_their_own(
+    client: TestClient, anbu: Anbu, answered: Answered
+) -> None:
+    for login, role, centres in (("duty", Role.DUTY, []), ("lee.lead", Role.LEAD, [CENTRE_B])):
+        create_user(
+            anbu, login, role=role, centres=centres, password=PASSWORD, now=ENROLLED, actor="t"
+        )
+    log_in(client, "duty")
+    duty = _table(client.get("/reports?weeks=4").text, "alerts-by-centre")
+    assert [row[0] for row in duty] == [CENTRE_B, CENTRE_A, "전체"]
+    client.cookies.clear()
+    log_in(client, "lee.lead")
+    lead = _table(client.get("/reports?weeks=4").text, "alerts-by-centre")
+    assert lead == [[CENTRE_B, "1", "0", "1"], ["전체", "1", "0", "1"]]
+
+
+def test_the_times_to_acknowledge_and_to_visit_are_as_constructed(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "kim.a")
+    rows = _table(client.get("/reports?weeks=4").text, "timings")
+    # Acknowledged after 10, 30 and 120 minutes: median 30; 90 %: 30 + 0.8 × 90 = 102.
+    # One visit, an hour after the alert opened.
+    assert rows[0] == [CENTRE_A, "3", "30분", "1시간 42분", "1", "1시간", "1시간"]
+
+
+def test_the_false_alarm_share_counts_the_cases_officers_closed(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "admin")
+    rows = {row[0]: row for row in _table(client.get("/reports?weeks=4").text, "outcomes")}
+    # safe, hospitalised, deceased, unreachable, false alarm, replied, withdrawn, open, total
+    assert rows[CENTRE_A][1:] == ["1", "0", "0", "0", "1", "0", "0", "1", "3", "50.0%"]
+    assert rows[CENTRE_B][1:] == ["0", "0", "0", "0", "0", "0", "0", "1", "1", "—"]
+    assert rows["전체"][-1] == "50.0%"
+
+
+def test_enrolment_is_counted_by_age_band_per_centre(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "admin")
+    rows = _table(client.get("/reports?weeks=4").text, "enrolment")
+    # under 40, 40–59, 60–74, 75 and over, total
+    assert rows == [
+        [CENTRE_B, "0", "0", "0", "1", "1"],
+        [CENTRE_A, "1", "1", "0", "1", "3"],
+        ["전체", "1", "1", "0", "2", "4"],
+    ]
+
+
+def test_a_longer_period_reaches_further_back(
+    client: TestClient, anbu: Anbu, answered: Answered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reports_page, "wall_clock", lambda: NOW + timedelta(weeks=6))
+    log_in(client, "kim.a")
+    short = _table(client.get("/reports?weeks=4").text, "alerts-by-centre")
+    longer = _table(client.get("/reports?weeks=12").text, "alerts-by-centre")
+    assert (short[-1][-1], longer[-1][-1]) == ("0", "3")
+
+
+def test_the_charts_are_described_for_screen_readers(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "kim.a")
+    text = client.get("/reports?weeks=4").text
+    assert text.count('role="img"') == 3
+    assert '<title id="chart-alerts-title">주별 알림</title>' in text
+    assert "4주 동안 3건. 가장 많은 주: 11/02 (3건)." in text
+    assert "<script" not in text.split("</head>")[1]
+
+
+def test_the_charts_escape_every_label() -> None:
+    svg = report_charts.columns(
+        "k<1>",
+        title="<b>주</b>",
+        description="a & b",
+        categories=["<img src=x>"],
+        series=[report_charts.Series("<script>", [3])],
+    )
+    assert "<b>" not in svg
+    assert "<script>" not in svg
+    assert "<img" not in svg
+    assert "&lt;b&gt;주&lt;/b&gt;" in svg
+    assert 'aria-labelledby="k-1--title k-1--desc"' in svg
+
+
+def test_the_alerts_export_opens_in_excel_with_every_week(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "kim.a")
+    answer = client.get("/reports.csv?table=alerts_per_week&weeks=4")
+    assert answer.status_code == 200
+    assert answer.content.startswith(b"\xef\xbb\xbf")
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    assert _csv(answer.content) == [
+        ["주 (월요일부터)", "센터", "통화 없음", "휴대전화 꺼짐", "합계"],
+        ["2026-10-26", CENTRE_A, "0", "0", "0"],
+        ["2026-11-02", CENTRE_A, "3", "0", "3"],
+        ["2026-11-09", CENTRE_A, "0", "0", "0"],
+        ["2026-11-16", CENTRE_A, "0", "0", "0"],
+    ]
+
+
+def test_the_timings_export_gives_minutes(client: TestClient, answered: Answered) -> None:
+    log_in(client, "kim.a")
+    rows = _csv(client.get("/reports.csv?table=timings&weeks=4").content)
+    assert rows[0][0] == "센터"
+    assert rows[1] == [CENTRE_A, "3", "30.0", "102.0", "1", "60.0", "60.0"]
+    assert rows[2][0] == "전체"
+
+
+def test_the_outcomes_and_enrolment_exports(client: TestClient, answered: Answered) -> None:
+    log_in(client, "admin")
+    outcomes = _csv(client.get("/reports.csv?table=outcomes&weeks=4").content)
+    assert outcomes[0][-1] == "오경보 비율 (%)"
+    assert [CENTRE_A, "1", "0", "0", "0", "1", "0", "0", "1", "3", "50.0"] in outcomes
+    enrolment = _csv(client.get("/reports.csv?table=enrolment&weeks=4").content)
+    assert enrolment[0] == ["센터", "40세 미만", "40–59세", "60–74세", "75세 이상", "합계"]
+    assert enrolment[-1] == ["전체", "1", "1", "0", "2", "4"]
+
+
+def test_an_unknown_table_or_period_is_refused(client: TestClient, answered: Answered) -> None:
+    log_in(client, "kim.a")
+    assert client.get("/reports.csv?table=names&weeks=4").status_code == 422
+    assert client.get("/reports?weeks=5").status_code == 400
+    assert client.get("/reports.csv?table=outcomes&weeks=7").status_code == 400
+
+
+def test_operators_get_no_reports(client: TestClient, answered: Answered) -> None:
+    log_in(client, "ops", page=None)
+    assert client.get("/reports").status_code == 403
+    assert client.get("/reports.csv?table=enrolment&weeks=4").status_code == 403
+
+
+def test_without_a_session_the_reports_send_to_the_login_page(client: TestClient) -> None:
+    answer = client.get("/reports")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/login?next=/reports")
+
+
+def test_every_report_view_and_export_is_audited_with_counts_only(
+    client: TestClient, anbu: Anbu, answered: Answered
+) -> None:
+    log_in(client, "kim.a")
+    client.get("/reports?weeks=4")
+    client.get("/reports?weeks=12")
+    client.get("/reports.csv?table=timings&weeks=4")
+    with anbu.transaction() as store:
+        rows = store.connection.execute(
+            select(audit_log.c.actor, audit_log.c.detail, audit_log.c.subject_id)
+            .where(audit_log.c.action == "report.viewed")
+            .order_by(audit_log.c.id)
+        ).all()
+    assert [(actor, subject_id) for actor, _, subject_id in rows] == [("kim.a", None)] * 3
+    details = [json.loads(detail) for _, detail, _ in rows]
+    assert [(d["weeks"], d["format"], d["tables"]) for d in details] == [
+        (4, "html", ["alerts_per_week", "enrolment", "outcomes", "timings"]),
+        (12, "html", ["alerts_per_week", "enrolment", "outcomes", "timings"]),
+        (4, "csv", ["timings"]),
+    ]
+    assert all("SD-" not in detail for _, detail, _ in rows)
+
+
+def test_the_report_shows_no_person(client: TestClient, answered: Answered) -> None:
+    log_in(client, "admin")
+    text = client.get("/reports?weeks=4").text
+    for personal in ("SD-0001", "김영수", "김*수", "010-1234-5678", "휴대전화 분실"):
+        assert personal not in text
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _alert_of(anbu: Anbu, external_id: str) -> int:
+    with anbu.transaction() as store:
+        return int(
+            store.connection.execute(
+                select(alerts.c.id)
+                .join(subjects, subjects.c.id == alerts.c.subject_id)
+                .where(subjects.c.external_id == external_id)
+            ).scalar_one()
+        )
+
+
+def _csv(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+class _Cells(HTMLParser):
+    """The body cells' texts of the table with the given id."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id = table_id
+        self.inside = self.in_body = False
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("id", self.table_id) in attrs:
+            self.inside = True
+        elif self.inside and tag == "tbody":
+            self.in_body = True
+        elif self.in_body and tag == "tr":
+            self.rows.append([])
+        elif self.in_body and tag == "td":
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.in_body and tag == "td" and self.cell is not None:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table" and self.inside:
+            self.inside = self.in_body = False
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _table(html: str, table_id: str) -> list[list[str]]:
+    parser = _Cells(table_id)
+    parser.feed(html)
+    assert parser.rows or f'id="{table_id}"' in html, f"no table {table_id}"
+    return parser.rows
