@@ -1,6 +1,6 @@
 """An officer's day in a real browser (Debian's Chromium through Playwright) against
 `anbu serve`: log in, an alert appears in the queue, acknowledge it, take the visit, record
-the visit and its outcome, and the case leaves the queue."""
+the visit and its outcome, the case leaves the queue and is counted in the report."""
 
 from __future__ import annotations
 
@@ -86,3 +86,8 @@ def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
         phone.get_by_role("button", name="이 결과로 종결").click()
         phone.goto(f"{base}/")
         expect(phone.get_by_text("지금 확인할 알림이 없습니다.")).to_be_visible()
+
+        phone.get_by_role("link", name="보고서").click()
+        safe = phone.locator("#outcomes td[data-label='안전 확인']").first
+        expect(safe).to_have_text("1")
+        screenshot(phone, "reports-phone")
