@@ -12,7 +12,7 @@ from enum import StrEnum
 from anbu.adapters.storage import cases as cases_store
 from anbu.adapters.storage import casework as store
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertKind, AlertState
+from anbu.domain.kinds import AlertKind, AlertState, Outcome, Role
 from anbu.domain.subjects import mask_name
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import CaseError, ensure_reach
@@ -132,3 +132,88 @@ def record_contact(
             cases_store.acknowledge(tx.connection, alert_id, user.login, now)
             cases_store.contact_recorded(tx.connection, alert_id)
         tx.audit(user.login, f"alert.{kind.value}", now, detail=str(alert_id))
+
+
+@dataclass(frozen=True, slots=True)
+class AlertListItem:
+    """An alert in a list (the JSON API's): the person by reference and masked name only;
+    None for an alert about the system."""
+
+    alert_id: int
+    kind: AlertKind
+    state: AlertState
+    carrier: str | None
+    channel: str | None
+    base_at: datetime
+    due_at: datetime
+    opened_at: datetime
+    resumed_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    claimed_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    outcome: Outcome | None
+    external_id: str | None
+    centre: str | None
+    masked_name: str | None
+
+
+def alert_list(
+    app: Anbu,
+    user: StaffUser,
+    *,
+    open_only: bool,
+    before: int | None,
+    limit: int,
+    now: datetime,
+) -> list[AlertListItem]:
+    """The alerts within the user's reach, newest first, as `cases.ensure_reach` draws it:
+    officers and leads their centres' people, the duty desk every centre's, operators the
+    system's (feeds, channels), administrators all. Audited with the alerts it showed."""
+    centre_ids: frozenset[int] | None = None
+    if user.role in (Role.OFFICER, Role.LEAD):
+        centre_ids = user.centre_ids
+    elif user.role is Role.OPERATOR:
+        centre_ids = frozenset()
+    system = user.role in (Role.ADMIN, Role.OPERATOR)
+    with app.transaction() as tx:
+        rows = store.alerts_within(
+            tx.connection,
+            centre_ids,
+            system=system,
+            open_only=open_only,
+            before=before,
+            limit=limit,
+        )
+        detail = json.dumps({"alerts": [r.alert_id for r in rows]})
+        tx.audit(user.login, "alerts.listed", now, detail=detail)
+    return [
+        AlertListItem(
+            alert_id=row.alert_id,
+            kind=row.kind,
+            state=row.state,
+            carrier=row.carrier,
+            channel=row.channel,
+            base_at=row.base_at,
+            due_at=row.due_at,
+            opened_at=row.opened_at,
+            resumed_at=row.resumed_at,
+            acknowledged_at=row.acknowledged_at,
+            acknowledged_by=row.acknowledged_by,
+            claimed_by=row.claimed_by,
+            resolved_at=row.resolved_at,
+            resolved_by=row.resolved_by,
+            outcome=Outcome(row.outcome) if row.outcome else None,
+            external_id=row.external_id,
+            centre=row.centre,
+            masked_name=(
+                None
+                if row.personal is None or row.external_id is None
+                else mask_name(
+                    str(app.vault.open(row.personal, bound_to=row.external_id).get("name", ""))
+                )
+            ),
+        )
+        for row in rows
+    ]

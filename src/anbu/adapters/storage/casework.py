@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, case, insert, or_, select, update
 
 from anbu.adapters.storage.tables import alerts, case_events, centres, subjects
 from anbu.domain.kinds import AlertKind, AlertState
@@ -121,3 +121,104 @@ def events(connection: Connection, alert_id: int) -> list[Any]:
             .order_by(case_events.c.at, case_events.c.id)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AlertLine:
+    """An alert as a list shows it; the subject's columns are None for an alert about the
+    system (a feed, a delivery channel)."""
+
+    alert_id: int
+    kind: AlertKind
+    state: AlertState
+    carrier: str | None
+    channel: str | None
+    base_at: datetime
+    due_at: datetime
+    opened_at: datetime
+    resumed_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    claimed_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    outcome: str | None
+    subject_id: int | None
+    external_id: str | None
+    centre: str | None
+    personal: bytes | None
+
+
+def alerts_within(
+    connection: Connection,
+    centre_ids: Collection[int] | None,
+    *,
+    system: bool,
+    open_only: bool,
+    before: int | None,
+    limit: int,
+) -> list[AlertLine]:
+    """Alerts about people in these centres (None: every centre), and about the system when
+    `system`; newest first, those with an id below `before` (the page before's last)."""
+    about_people: ColumnElement[bool] = alerts.c.subject_id.is_not(None)
+    if centre_ids is not None:
+        about_people = and_(about_people, subjects.c.centre_id.in_(list(centre_ids)))
+    query = (
+        select(
+            alerts.c.id,
+            alerts.c.kind,
+            alerts.c.state,
+            alerts.c.carrier,
+            alerts.c.channel,
+            alerts.c.base_at,
+            alerts.c.due_at,
+            alerts.c.opened_at,
+            alerts.c.resumed_at,
+            alerts.c.acknowledged_at,
+            alerts.c.acknowledged_by,
+            alerts.c.claimed_by,
+            alerts.c.resolved_at,
+            alerts.c.resolved_by,
+            alerts.c.outcome,
+            subjects.c.id.label("subject_id"),
+            subjects.c.external_id,
+            centres.c.name.label("centre"),
+            subjects.c.personal,
+        )
+        .select_from(
+            alerts.outerjoin(subjects, subjects.c.id == alerts.c.subject_id).outerjoin(
+                centres, centres.c.id == subjects.c.centre_id
+            )
+        )
+        .where(or_(about_people, alerts.c.subject_id.is_(None)) if system else about_people)
+        .order_by(alerts.c.id.desc())
+        .limit(limit)
+    )
+    if open_only:
+        query = query.where(alerts.c.state != AlertState.RESOLVED.value)
+    if before is not None:
+        query = query.where(alerts.c.id < before)
+    return [
+        AlertLine(
+            row.id,
+            AlertKind(row.kind),
+            AlertState(row.state),
+            row.carrier,
+            row.channel,
+            row.base_at,
+            row.due_at,
+            row.opened_at,
+            row.resumed_at,
+            row.acknowledged_at,
+            row.acknowledged_by,
+            row.claimed_by,
+            row.resolved_at,
+            row.resolved_by,
+            row.outcome,
+            row.subject_id,
+            row.external_id,
+            row.centre,
+            bytes(row.personal) if row.personal is not None else None,
+        )
+        for row in connection.execute(query)
+    ]

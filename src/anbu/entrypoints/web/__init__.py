@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from anbu.adapters.channels.configured import configured_channels
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.entrypoints.web import acknowledgement, callbacks, pages, system
+from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     web.include_router(system.router)
     web.include_router(callbacks.router)
     web.include_router(acknowledgement.router)
+    web.include_router(api.router)
     for router in pages.routers():
         web.include_router(router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

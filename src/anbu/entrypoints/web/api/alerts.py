@@ -1,0 +1,220 @@
+"""Alerts (cases): the list within the caller's reach, one case with its person and
+timeline, and taking charge of a case or closing it with its outcome.
+
+Reach is the pages': officers and leads their centres' people, the duty desk every
+centre's, operators the alerts about the system (feeds, channels), administrators all.
+A case out of reach is 404, the same answer as a missing one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from anbu.domain.kinds import AlertState, Outcome
+from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.api.access import ApiRoute, errors
+from anbu.entrypoints.web.api.schemas import (
+    AlertDetail,
+    AlertFilter,
+    AlertPage,
+    AlertSummary,
+    CaseChanged,
+    Contact,
+    Resolution,
+    SubjectRef,
+    TimelineEntry,
+)
+from anbu.entrypoints.web.auth import ApiUser, anbu_of
+from anbu.services import case_detail, cases, casework
+from anbu.services.case_detail import CaseNotFoundError, Entry, Step
+
+router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=ApiRoute)
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+_LARGEST_ID = 2**63 - 1
+
+
+@router.get(
+    "",
+    summary="List the alerts within reach",
+    description="Newest first. The person is given by reference and masked name only; "
+    "the list is written to the audit log.",
+    response_model=AlertPage,
+    responses=errors(),
+)
+def list_alerts(
+    request: Request,
+    user: ApiUser,
+    status: Annotated[
+        AlertFilter, Query(description="`open`: not yet resolved; `all`: with the closed.")
+    ] = AlertFilter.OPEN,
+    before: Annotated[
+        int | None, Query(ge=1, le=_LARGEST_ID, description="The previous page's `next_before`.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+) -> AlertPage:
+    items = casework.alert_list(
+        anbu_of(request),
+        user,
+        open_only=status is AlertFilter.OPEN,
+        before=before,
+        limit=limit,
+        now=wall_clock(),
+    )
+    return AlertPage(
+        items=[_summary(item) for item in items],
+        next_before=items[-1].alert_id if len(items) == limit else None,
+    )
+
+
+@router.get(
+    "/{alert_id}",
+    summary="One case: what happened, the person and how to reach them, the timeline",
+    description="Opening a case about a person writes `subject.viewed` to the audit log.",
+    response_model=AlertDetail,
+    responses=errors(404),
+)
+def get_alert(request: Request, alert_id: int, user: ApiUser) -> AlertDetail:
+    try:
+        found = case_detail.detail(anbu_of(request), alert_id, user, wall_clock())
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    s, person = found.situation, found.person
+    return AlertDetail(
+        id=s.alert_id,
+        kind=s.kind,
+        state=s.state,
+        subject=(
+            None
+            if person is None
+            else SubjectRef(
+                reference=person.external_id, masked_name=person.masked_name, centre=person.centre
+            )
+        ),
+        carrier=s.carrier,
+        channel=s.channel,
+        base_at=s.base_at,
+        due_at=s.due_at,
+        opened_at=s.opened_at,
+        resumed_at=s.resumed_at,
+        acknowledged_at=s.acknowledged_at,
+        acknowledged_by=s.acknowledged_by,
+        claimed_by=s.claimed_by,
+        claimed_at=s.claimed_at,
+        resolved_at=s.resolved_at,
+        resolved_by=s.resolved_by,
+        outcome=s.outcome,
+        resolution_note=s.resolution_note,
+        silent_seconds=int(s.silent_for.total_seconds()),
+        period_seconds=None if s.period is None else int(s.period.total_seconds()),
+        since_consent=s.since_consent,
+        person=(
+            None
+            if person is None
+            else Contact(
+                reference=person.external_id,
+                masked_name=person.masked_name,
+                name=person.name,
+                phone=person.phone,
+                phone_e164=person.phone_e164,
+                address=person.address,
+                birth_year=person.birth_year,
+                age=person.age,
+                guardian_phone=person.guardian_phone,
+                centre=person.centre,
+                carrier=person.carrier,
+                withdrawn=person.withdrawn,
+            )
+        ),
+        timeline=[_entry(entry) for entry in found.timeline],
+    )
+
+
+@router.post(
+    "/{alert_id}/ack",
+    summary="Acknowledge a case: take charge of it",
+    description="Escalation stops; a call or a visit is then expected within the policy's "
+    "limit. 409 when the case was already acknowledged or is resolved.",
+    response_model=CaseChanged,
+    responses=errors(404, 409),
+)
+def acknowledge(request: Request, alert_id: int, user: ApiUser) -> CaseChanged:
+    app = anbu_of(request)
+    try:
+        case_detail.visible_case(app, alert_id, user)
+        cases.acknowledge(app, alert_id, by=user.login, now=wall_clock())
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return CaseChanged(id=alert_id, state=AlertState.ACKNOWLEDGED)
+
+
+@router.post(
+    "/{alert_id}/resolve",
+    summary="Close a case about a person with its outcome",
+    description="An alert about a feed or a channel closes itself on recovery (409), as "
+    "does an attempt to close a case already resolved.",
+    response_model=CaseChanged,
+    responses=errors(404, 409),
+)
+def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUser) -> CaseChanged:
+    outcome = Outcome(resolution.outcome.value)
+    try:
+        case_detail.resolve(
+            anbu_of(request), alert_id, user, outcome, resolution.note, wall_clock()
+        )
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return CaseChanged(id=alert_id, state=AlertState.RESOLVED, outcome=outcome)
+
+
+def _summary(item: casework.AlertListItem) -> AlertSummary:
+    subject = None
+    if item.external_id is not None:
+        subject = SubjectRef(
+            reference=item.external_id,
+            masked_name=item.masked_name or "",
+            centre=item.centre or "",
+        )
+    return AlertSummary(
+        id=item.alert_id,
+        kind=item.kind,
+        state=item.state,
+        subject=subject,
+        carrier=item.carrier,
+        channel=item.channel,
+        base_at=item.base_at,
+        due_at=item.due_at,
+        opened_at=item.opened_at,
+        resumed_at=item.resumed_at,
+        acknowledged_at=item.acknowledged_at,
+        acknowledged_by=item.acknowledged_by,
+        claimed_by=item.claimed_by,
+        resolved_at=item.resolved_at,
+        resolved_by=item.resolved_by,
+        outcome=item.outcome,
+    )
+
+
+def _entry(entry: Entry) -> TimelineEntry:
+    activity = entry.step is Step.ACTIVITY
+    return TimelineEntry(
+        at=entry.at,
+        step=entry.step.value,
+        by=entry.by,
+        activity=entry.activity,
+        count=entry.count if activity else None,
+        until=entry.until,
+        life=entry.life if activity else None,
+        recipient=entry.recipient,
+        medium=entry.medium,
+        escalation_step=entry.step_of,
+        delivery=entry.state,
+        result=entry.result,
+        note=entry.note,
+        outcome=entry.outcome,
+    )

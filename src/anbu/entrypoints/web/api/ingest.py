@@ -1,0 +1,136 @@
+"""Carriers that push (SPEC §4): activity events and watermarks over HTTP, as JSON Lines,
+CSV or a JSON array, read and stored exactly as `anbu ingest` reads and stores a file.
+
+A bad line is answered with its line (for an array, the item's position, 1 for the first),
+field and reason, never silently, and never stops the rest of the batch. Only operators
+and administrators push (a carrier's token is an operator's); nothing personal is
+answered, only counts."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from anbu.adapters.formats.activity_feed import FeedFormat, read_feed
+from anbu.domain.rejections import UnreadableInputError
+from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.api.access import ApiRoute, Feeder, errors
+from anbu.entrypoints.web.api.schemas import FeedDocument, IngestResult, Rejected
+from anbu.entrypoints.web.auth import anbu_of
+from anbu.services.ingest import ingest as ingest_feed
+
+router = APIRouter(tags=["ingest"], route_class=ApiRoute)
+# A day of a large carrier's district traffic is a few megabytes; bigger batches are split.
+MAX_BODY_BYTES = 50 * 1024 * 1024
+REJECTIONS_SHOWN = 100
+JSON_LINES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+CSV = ("text/csv",)
+JSON = ("application/json",)
+
+_EXAMPLE = (
+    '{"event_id": "SKT-000123", "carrier": "SKT", "phone": "010-1234-5678", '
+    '"kind": "call_out", "occurred_at": "2026-11-24T09:15:00+09:00", "duration_s": 42}\n'
+    '{"carrier": "SKT", "kind": "watermark", "complete_until": "2026-11-24T10:00:00+09:00"}\n'
+)
+_BODY = {
+    "required": True,
+    "content": {
+        **{kind: {"schema": {"type": "string"}, "example": _EXAMPLE} for kind in JSON_LINES},
+        "text/csv": {
+            "schema": {"type": "string"},
+            "example": "event_id,carrier,phone,kind,occurred_at,duration_s,complete_until\n"
+            "SKT-000123,SKT,010-1234-5678,call_out,2026-11-24T09:15:00+09:00,42,\n",
+        },
+        "application/json": {
+            "schema": {"type": "array", "items": FeedDocument.model_json_schema()},
+        },
+    },
+}
+
+
+async def body_of(request: Request) -> bytes:
+    """The request's body, up to MAX_BODY_BYTES (413 beyond, before reading it all when the
+    length is declared)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY_BYTES:
+            raise HTTPException(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    return bytes(data)
+
+
+@router.post(
+    "/ingest",
+    summary="Push activity events and watermarks (operators, administrators)",
+    description="JSON Lines (`application/x-ndjson`), CSV (`text/csv`) or a JSON array "
+    "(`application/json`) of the documents `anbu ingest` reads, up to 50 MB. A re-sent "
+    "event is counted as a duplicate and changes nothing. 200 with the counts and the "
+    "first rejections; 422 (the same document) when every line was rejected.",
+    response_model=IngestResult,
+    responses={
+        **errors(400, 403, 413, 415),
+        422: {"model": IngestResult, "description": "Every line was rejected."},
+    },
+    openapi_extra={"requestBody": _BODY},
+)
+def ingest(
+    request: Request, user: Feeder, body: Annotated[bytes, Depends(body_of)]
+) -> IngestResult | JSONResponse:
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type in JSON_LINES:
+        lines, fmt = list(io.BytesIO(body)), FeedFormat.JSONL
+    elif content_type in CSV:
+        lines, fmt = list(io.BytesIO(body)), FeedFormat.CSV
+    elif content_type in JSON:
+        lines, fmt = _array_items(body), FeedFormat.JSONL
+    else:
+        accepted = ", ".join((*JSON_LINES, *CSV, *JSON))
+        raise HTTPException(415, f"send one of {accepted}")
+    app = anbu_of(request)
+    now = wall_clock()
+    try:
+        report = ingest_feed(
+            app, read_feed(lines, fmt, now=now, tolerance=app.future_tolerance), now=now
+        )
+    except UnreadableInputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    result = IngestResult(
+        lines=report.lines,
+        accepted=report.accepted,
+        stored=report.stored,
+        duplicates=report.duplicates,
+        unknown_numbers=report.unknown_numbers,
+        not_monitored=report.not_monitored,
+        watermarks=report.watermarks,
+        rejected_count=report.rejected_count,
+        rejected=[
+            Rejected(line=r.line, field=r.field, reason=r.reason)
+            for r in report.rejected[:REJECTIONS_SHOWN]
+        ],
+    )
+    if report.rejected_count and not report.accepted:
+        return JSONResponse(result.model_dump(mode="json"), status_code=422)
+    return result
+
+
+def _array_items(body: bytes) -> list[bytes]:
+    """A JSON array's items, each as a line of JSON Lines (so each is judged as a line of
+    a file is, and its position is its line number)."""
+    try:
+        documents = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise HTTPException(
+            400, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # not UTF-8, a number too long, too deep
+        raise HTTPException(400, "not valid JSON") from exc
+    if not isinstance(documents, list):
+        raise HTTPException(400, "expected a JSON array of events and watermarks")
+    return [json.dumps(document, ensure_ascii=False).encode() for document in documents]

@@ -1,0 +1,359 @@
+"""The JSON API's documents: what it answers (and the OpenAPI document describes) and what
+it accepts. Instants carry their offset and are given in Asia/Seoul; durations are seconds.
+
+A list never carries a person's name, only the masked one (김*수); the full name and the
+contact details come only with one person or one case, and that view is audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from anbu.domain.kinds import (
+    ActivityKind,
+    AlertKind,
+    AlertState,
+    Group,
+    NotificationState,
+    Outcome,
+    SubjectStatus,
+)
+from anbu.entrypoints.clock import SEOUL
+from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
+
+
+def _in_seoul(instant: datetime) -> datetime:
+    return instant.astimezone(SEOUL)
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_seoul)]
+
+
+class Answer(BaseModel):
+    """Every answer: what is documented is what is sent, nothing more."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Message(Answer):
+    """An error that needs only words: 401, 403, 404, 409, 413, 415."""
+
+    detail: str
+
+
+class Rejected(Answer):
+    """A line (or a record) refused, and why. A subject sent as JSON is read as the one
+    row of a subjects CSV, under its header: its line is 2. A field that does not fit the
+    endpoint at all (missing, of the wrong type) has no line."""
+
+    line: int | None
+    field: str | None
+    reason: str
+
+
+class Refused(Answer):
+    """422: what was refused. A person breaking the enrolment rules gets the same words and
+    field names as a row of the subjects CSV."""
+
+    detail: list[Rejected]
+
+
+# -- alerts -------------------------------------------------------------------------
+
+
+class OfficerOutcome(StrEnum):
+    """The outcomes an officer records (`anbu.services.cases.OFFICER_OUTCOMES`); the others
+    are recorded by anbu itself."""
+
+    SAFE = Outcome.SAFE.value
+    HOSPITALISED = Outcome.HOSPITALISED.value
+    DECEASED = Outcome.DECEASED.value
+    UNREACHABLE_VISIT_NEEDED = Outcome.UNREACHABLE_VISIT_NEEDED.value
+    FALSE_ALARM = Outcome.FALSE_ALARM.value
+
+
+class AlertFilter(StrEnum):
+    OPEN = "open"  # not yet resolved
+    ALL = "all"
+
+
+class SubjectRef(Answer):
+    reference: str = Field(description="The district's reference (external_id).")
+    masked_name: str = Field(description="First and last syllable only: 김*수.")
+    centre: str
+
+
+class AlertSummary(Answer):
+    id: int
+    kind: AlertKind
+    state: AlertState
+    subject: SubjectRef | None = Field(
+        description="The person; null for an alert about a feed or a delivery channel."
+    )
+    carrier: str | None
+    channel: str | None
+    base_at: Instant = Field(
+        description="When the silence began: the last sign of life, or the phone going off."
+    )
+    due_at: Instant
+    opened_at: Instant
+    resumed_at: Instant | None
+    acknowledged_at: Instant | None
+    acknowledged_by: str | None
+    claimed_by: str | None
+    resolved_at: Instant | None
+    resolved_by: str | None
+    outcome: Outcome | None
+
+
+class AlertPage(Answer):
+    items: list[AlertSummary]
+    next_before: int | None = Field(
+        description="Pass as `before` for the next page; null on the last."
+    )
+
+
+class Contact(Answer):
+    """The person of a case, as the officer who must phone or visit needs them."""
+
+    reference: str
+    masked_name: str
+    name: str
+    phone: str = Field(description="As dialled in Korea: 010-1234-5678.")
+    phone_e164: str
+    address: str
+    birth_year: int | None
+    age: int | None
+    guardian_phone: str | None
+    centre: str
+    carrier: str
+    withdrawn: bool = Field(description="Consent withdrawn: the personal fields are empty.")
+
+
+class TimelineEntry(Answer):
+    """One line of the case's timeline; which fields are set depends on `step`."""
+
+    at: Instant
+    step: str
+    by: str | None = None
+    activity: ActivityKind | None = None
+    count: int | None = None
+    until: Instant | None = None
+    life: bool | None = None
+    recipient: str | None = None
+    medium: str | None = None
+    escalation_step: str | None = None
+    delivery: NotificationState | None = None
+    result: str | None = None
+    note: str | None = None
+    outcome: Outcome | None = None
+
+
+class AlertDetail(AlertSummary):
+    silent_seconds: int = Field(description="Since `base_at`, up to the close or now.")
+    period_seconds: int | None = Field(description="The person's period for this kind.")
+    since_consent: bool = Field(description="No sign of life at all since consent.")
+    claimed_at: Instant | None
+    resolution_note: str | None
+    person: Contact | None
+    timeline: list[TimelineEntry]
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: OfficerOutcome
+    note: str = Field(
+        default="",
+        max_length=2000,
+        description="Kept sealed on the case, as a note (it may say how the person was found).",
+    )
+
+
+class CaseChanged(Answer):
+    id: int
+    state: AlertState
+    outcome: Outcome | None = None
+
+
+# -- subjects -----------------------------------------------------------------------
+
+
+class OpenAlert(Answer):
+    id: int
+    kind: AlertKind
+    state: AlertState
+
+
+class SubjectSummary(Answer):
+    reference: str
+    masked_name: str
+    centre: str
+    group: Group
+    status: SubjectStatus
+    paused: bool
+    last_sign_at: Instant | None = Field(description="Null: no sign of life since consent.")
+    silent_seconds: int | None
+    next_due_at: Instant | None
+    left_seconds: int | None = Field(description="Before the limit; negative once passed.")
+    open_alerts: list[OpenAlert]
+
+
+class CentreRef(Answer):
+    id: int
+    name: str
+
+
+class SubjectPage(Answer):
+    items: list[SubjectSummary]
+    next_after: str | None = Field(
+        description="Pass as `after` for the next page; null on the last."
+    )
+    centres: list[CentreRef] = Field(description="The centres within reach (for `centre_id`).")
+
+
+class PauseOut(Answer):
+    starts_at: Instant
+    ends_at: Instant | None
+    reason: str
+    created_at: Instant
+    current: bool
+
+
+class AlertBrief(Answer):
+    id: int
+    kind: AlertKind
+    state: AlertState
+    base_at: Instant
+    opened_at: Instant
+    acknowledged_at: Instant | None
+    acknowledged_by: str | None
+    resolved_at: Instant | None
+    resolved_by: str | None
+    outcome: Outcome | None
+
+
+class ActivityDayOut(Answer):
+    day: date = Field(description="A day in Asia/Seoul.")
+    events: int
+    signs_of_life: int
+
+
+class SubjectDetail(Answer):
+    reference: str
+    name: str
+    phone: str = Field(description="As dialled in Korea; empty once consent is withdrawn.")
+    birth_date: date | None
+    age: int | None
+    address: str
+    guardian_phone: str | None
+    centre: str
+    group: Group
+    carrier: str
+    consent_at: Instant
+    status: SubjectStatus
+    withdrawn_at: Instant | None
+    inactivity_hours: float
+    inactivity_custom: bool = Field(description="False: the group's default period.")
+    phone_off_hours: float
+    phone_off_custom: bool
+    last_sign_at: Instant | None
+    next_due_at: Instant | None
+    paused: bool
+    pauses: list[PauseOut]
+    alerts: list[AlertBrief]
+    activity: list[ActivityDayOut] = Field(description="The last 30 days, oldest first.")
+
+
+Hours = str | int | float
+
+
+class SubjectIn(BaseModel):
+    """One person, as a row of the subjects CSV (SPEC §4): the same columns and the same
+    rules. An existing reference is updated, as by an import."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    birth_date: str = Field(max_length=40, examples=["1948-03-02"])
+    phone: str = Field(max_length=40, examples=["010-1234-5678"])
+    carrier: str = Field(max_length=10, description="SKT, KT or LGU", examples=["SKT"])
+    centre: str = Field(max_length=200)
+    address: str = Field(max_length=500)
+    inactivity_hours: Hours | None = Field(
+        default=None, description="Null or absent: the group's default."
+    )
+    phone_off_hours: Hours | None = None
+    consent_at: str = Field(
+        max_length=60,
+        description="ISO 8601 with its offset.",
+        examples=["2026-11-01T09:00:00+09:00"],
+    )
+    guardian_phone: str | None = Field(default=None, max_length=40)
+
+
+class SubjectChanges(BaseModel):
+    """The fields to change; the others stay as stored. A period set to null goes back to
+    the group's default; `guardian_phone` null removes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    birth_date: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, max_length=40)
+    carrier: str | None = Field(default=None, max_length=10)
+    centre: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    inactivity_hours: Hours | None = None
+    phone_off_hours: Hours | None = None
+    consent_at: str | None = Field(default=None, max_length=60)
+    guardian_phone: str | None = Field(default=None, max_length=40)
+
+
+class EnrolmentResult(Answer):
+    reference: str
+    outcome: str = Field(description="created, updated or unchanged", examples=["created"])
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = Field(default=None, description="Null: until resumed.")
+    reason: PauseReason
+    note: str = Field(default="", max_length=MAX_PAUSE_NOTE)
+
+
+# -- ingest -------------------------------------------------------------------------
+
+
+class IngestResult(Answer):
+    lines: int = Field(description="Lines (or array items) read, blank lines aside.")
+    accepted: int
+    stored: int = Field(description="New events stored.")
+    duplicates: int = Field(description="Events already received (by carrier and event_id).")
+    unknown_numbers: int = Field(description="Events for numbers nobody enrolled: dropped.")
+    not_monitored: int = Field(description="Before consent, or after withdrawal: dropped.")
+    watermarks: int
+    rejected_count: int
+    rejected: list[Rejected] = Field(description="The first rejections, by line.")
+
+
+class FeedDocument(BaseModel):
+    """One activity event or watermark (SPEC §4), as in a JSON Lines feed; documented for
+    the JSON array form. Each item is judged on its own, like a line of a file."""
+
+    event_id: str | None = Field(default=None, description="Unique per carrier.")
+    carrier: str = Field(description="SKT, KT or LGU")
+    phone: str | None = None
+    kind: str = Field(
+        description="An activity kind (call_out, call_in, sms_out, sms_in, "
+        "data, power_on, power_off, checkin) or `watermark`."
+    )
+    occurred_at: str | None = Field(default=None, description="ISO 8601 with its offset.")
+    duration_s: int | None = None
+    complete_until: str | None = Field(default=None, description="For a watermark.")
