@@ -111,14 +111,10 @@ subjects = Table(
         "external_id",
         postgresql_ops={"external_id": "text_pattern_ops"},
     ),
-    # Reports count the people being watched per centre and age band.
-    Index(
-        "ix_subjects_active_centre_group",
-        "centre_id",
-        "group",
-        sqlite_where=text("status = 'active'"),
-        postgresql_where=text("status = 'active'"),
-    ),
+    # Reports count the people being watched per centre and age band (an index-only scan).
+    # Not partial on status: a partial index would compete with ix_subjects_due for the
+    # sweep's own "status = 'active'" query.
+    Index("ix_subjects_centre_group_status", "centre_id", "group", "status"),
 )
 
 pauses = Table(

@@ -7,7 +7,6 @@ Create Date: 2026-11-25
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
@@ -21,12 +20,10 @@ def upgrade() -> None:
     op.create_index("ix_alerts_opened", "alerts", ["opened_at"], unique=False)
     op.create_index("ix_alerts_subject", "alerts", ["subject_id", "opened_at"], unique=False)
     op.create_index(
-        "ix_subjects_active_centre_group",
+        "ix_subjects_centre_group_status",
         "subjects",
-        ["centre_id", "group"],
+        ["centre_id", "group", "status"],
         unique=False,
-        sqlite_where=sa.text("status = 'active'"),
-        postgresql_where=sa.text("status = 'active'"),
     )
     op.create_index(
         "ix_subjects_external_id_pattern",
@@ -45,12 +42,7 @@ def downgrade() -> None:
         table_name="subjects",
         postgresql_ops={"external_id": "text_pattern_ops"},
     )
-    op.drop_index(
-        "ix_subjects_active_centre_group",
-        table_name="subjects",
-        sqlite_where=sa.text("status = 'active'"),
-        postgresql_where=sa.text("status = 'active'"),
-    )
+    op.drop_index("ix_subjects_centre_group_status", table_name="subjects")
     op.drop_index("ix_alerts_subject", table_name="alerts")
     op.drop_index("ix_alerts_opened", table_name="alerts")
     # ### end Alembic commands ###
