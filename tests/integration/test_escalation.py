@@ -15,8 +15,9 @@ from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage import escalation as escalation_store
 from anbu.adapters.storage.outbox import OutboxStore
 from anbu.adapters.storage.staff import StaffStore
-from anbu.adapters.storage.tables import officers
+from anbu.adapters.storage.tables import alerts, notifications, officers
 from anbu.bootstrap import Anbu
+from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, AlertState, Outcome
 from anbu.services import ack_links, cases, centres, delivery_reports
 from anbu.services.dispatch import LEASE, dispatch
@@ -112,7 +113,7 @@ def test_an_acknowledgement_stops_escalation_and_expects_a_contact(anbu: Anbu) -
     sweep_at(anbu, WEDNESDAY_10 + timedelta(hours=4, minutes=30))  # ack + 4 h, no contact
     assert _told(anbu, "a0") == {KIM}
     sweep_at(anbu, WEDNESDAY_10 + timedelta(hours=8, minutes=30))  # 18:30: after hours
-    assert _told(anbu, "a1") == {DUTY}
+    assert _told(anbu, "a1") == {LEE}  # the lead, whatever the hour
     cases.resolve(anbu, alert_id, Outcome.SAFE, by=KIM, note="", now=WEDNESDAY_10 + 9 * HOUR)
     sweep_at(anbu, WEDNESDAY_10 + 20 * HOUR)
     assert _steps(anbu) == ["a0", "a1", "u0"]
@@ -328,3 +329,92 @@ def test_a_channel_down_for_a_while_raises_an_operator_alert_by_the_other(anbu: 
         (gateway,) = [a for a in store.list_alerts() if a.kind is AlertKind.GATEWAY_DOWN]
     assert gateway.outcome is Outcome.GATEWAY_RECOVERED
     assert {m.address for m in channels[Medium.SMS].sent} >= {"+821090000001", "+821090000002"}
+
+
+def test_one_sweep_gives_each_of_many_alerts_its_own_centres_first_step(anbu: Anbu) -> None:
+    # Three centres, one page: 왕십리도선동 texts the person first; 행당1동 tells its leads
+    # (not its officer) and the guardian; 사근동 has nobody on file at all.
+    self_check = {"self_check": True}
+    leads_first = {
+        "tiers": [{"audience": "leads", "wait": 30}, {"audience": "duty", "wait": 60}],
+        "guardian": True,
+    }
+    people = [
+        *(subject_row(external_id=f"WS-{i}", phone=f"010-1111-000{i}") for i in (1, 2, 3)),
+        *(
+            subject_row(
+                external_id=f"HD-{i}",
+                phone=f"010-2222-000{i}",
+                centre="행당1동",
+                guardian_phone=f"010-3333-000{i}" if i < 3 else "",
+            )
+            for i in (1, 2, 3)
+        ),
+        subject_row(external_id="SG-1", phone="010-4444-0001", centre="사근동"),
+    ]
+    enrol_rows(anbu, *people, now=ENROLLED)
+    staff = (
+        officer_row(),
+        officer_row(login=LEE, role="lead", phone="010-9000-0002", email="lee@seongdong.example"),
+        officer_row(login=DUTY, role="duty", centres="", phone="010-9000-0003", email=""),
+        officer_row(login="park", centres="행당1동", phone="010-9000-0005", email=""),
+        officer_row(login="choi", role="lead", centres="행당1동", phone="010-9000-0006"),
+    )
+    report = import_officers(anbu, read_officers(officers_csv(*staff)), now=ENROLLED, actor="t")
+    assert not report.rejected, report.rejected
+    centres.set_policy(anbu, "왕십리도선동", json.dumps(self_check), by="t", now=ENROLLED)
+    centres.set_policy(anbu, "행당1동", json.dumps(leads_first), by="t", now=ENROLLED)
+
+    feed(anbu, watermark("SKT", WEDNESDAY_10), now=WEDNESDAY_10)
+    swept = sweep_at(anbu, WEDNESDAY_10)
+
+    assert len(swept.opened) == 7
+    assert swept.unrouted == 1  # 사근동: no staff, no administrator
+    with anbu.transaction() as store:
+        logins = dict(store.connection.execute(select(officers.c.id, officers.c.login)).all())
+        choi = next(i for i, login in logins.items() if login == "choi")
+        reference = {a.id: a.subject_external_id or "" for a in store.list_alerts()}
+        opened = {
+            reference[row.id]: row
+            for row in store.connection.execute(
+                select(
+                    alerts.c.id,
+                    alerts.c.policy,
+                    alerts.c.step,
+                    alerts.c.step_due_at,
+                    alerts.c.staff_told_at,
+                )
+            )
+        }
+        told: dict[str, set[tuple[str, str, str]]] = {}
+        for row in store.connection.execute(select(notifications)):
+            who = logins[row.officer_id] if row.officer_id is not None else row.recipient
+            told.setdefault(reference[row.alert_id], set()).add((who, row.medium, row.step))
+            if row.recipient == "staff":  # the text names the person it is about
+                assert reference[row.alert_id] in row.body
+    assert told == {
+        **{f"WS-{i}": {("subject", "sms", "u0")} for i in (1, 2, 3)},
+        **{
+            f"HD-{i}": {("choi", "sms", "u0"), ("choi", "email", "u0")}
+            | ({("guardian", "sms", "u0")} if i < 3 else set())
+            for i in (1, 2, 3)
+        },
+    }
+    for ref, row in opened.items():
+        policy = {"WS": self_check, "HD": leads_first, "SG": {}}[ref[:2]]
+        assert json.loads(row.policy) == EscalationPolicy.from_json(policy).to_json()
+        wait = timedelta(minutes=30) if ref.startswith("HD") else HOUR
+        assert (row.step, row.step_due_at) == (1, WEDNESDAY_10 + wait)
+        assert row.staff_told_at == (None if ref.startswith("WS") else WEDNESDAY_10)
+
+    channels = _channels()
+    dispatch(anbu, channels, now=WEDNESDAY_10)
+    texted: dict[tuple[str, str], str] = {}
+    for message in channels[Medium.SMS].sent:  # key: alert-<id>.<step>.<recipient>.<medium>
+        alert, _, recipient, _ = message.key.split(".")
+        texted[reference[int(alert.removeprefix("alert-"))], recipient] = message.address
+    assert texted == {
+        **{(f"WS-{i}", "subject"): f"+82101111000{i}" for i in (1, 2, 3)},
+        **{(f"HD-{i}", "guardian"): f"+82103333000{i}" for i in (1, 2)},
+        **{(f"HD-{i}", f"officer-{choi}"): "+821090000006" for i in (1, 2, 3)},
+    }

@@ -254,9 +254,12 @@ def is_office_hours(instant: datetime, hours: OfficeHours, holidays: Collection[
 
 
 def route(audience: Audience, *, office_hours: bool) -> Audience:
-    """Outside office hours the centre's messages go to the duty desk: an alert never waits
-    for Monday morning. Every other audience is unchanged."""
-    if not office_hours and audience in (Audience.CENTRE, Audience.LEADS):
+    """Outside office hours the centre's officers are not at their desks: their messages go
+    to the duty desk, so an alert never waits for Monday morning. The leads are not
+    rerouted: when the duty desk has not answered within its hour, the person responsible
+    for the centre is woken — sending the duty desk the same alert again would tell nobody
+    new."""
+    if not office_hours and audience is Audience.CENTRE:
         return Audience.DUTY
     return audience
 

@@ -6,11 +6,16 @@ Every step is scheduled on the alert (`step`, `step_due_at`) and executed with a
 conditional update from the step and state it was read in, so a stale or repeated step
 (two workers, a crash and a retry, an acknowledgement that came first) does nothing. A
 step's messages are queued in the transaction that moves the step on.
+
+The first step is the exception: it is taken as the sweep inserts the alerts, a page at a
+time, with the step already written into each inserted row — nobody else can see an alert
+before its transaction commits, so there is nothing to be conditional about.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +26,7 @@ from anbu.adapters.channels import Medium
 from anbu.adapters.storage import escalation as store
 from anbu.adapters.storage.escalation import EscalatingAlert
 from anbu.adapters.storage.outbox import AlertSubject, OutboxStore
+from anbu.adapters.storage.repository import Store
 from anbu.adapters.storage.staff import Recipient, recipients_by_centre, recipients_by_role
 from anbu.bootstrap import Anbu
 from anbu.domain.escalation import (
@@ -32,7 +38,7 @@ from anbu.domain.escalation import (
     step_audiences,
     unacknowledged_plan,
 )
-from anbu.domain.kinds import AlertKind, AlertState, NotificationState, Outcome, Role
+from anbu.domain.kinds import AlertKind, AlertState, Carrier, NotificationState, Outcome, Role
 from anbu.domain.subjects import mask_name
 from anbu.services import ack_links, messages
 
@@ -41,10 +47,19 @@ UNACKNOWLEDGED = (AlertState.OPEN, AlertState.NOTIFIED)
 
 @dataclass(frozen=True, slots=True)
 class NewAlert:
-    id: int
+    """An alert about a person that the sweep found due, not yet inserted."""
+
     subject_id: int
+    carrier: Carrier
     kind: AlertKind
     base: datetime
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    ids: list[int]  # in the order the alerts were given
+    unrouted: int  # how many found nobody to tell
 
 
 @dataclass
@@ -69,27 +84,122 @@ class _Target:
         return f"officer-{self.officer_id}" if self.officer_id is not None else self.recipient
 
 
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """A step about to be taken: what it is, who it goes to, and the alert's new values."""
+
+    planned: PlannedStep
+    audiences: tuple[Audience, ...]
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _FirstStep:
+    """The first step of a new alert under one policy, at one instant: the same for every
+    alert of every centre with that policy."""
+
+    policy: EscalationPolicy
+    policy_json: str  # as copied onto the alert
+    move: _Move
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        """The new alert's escalation columns, the first step already taken: every row of
+        one insert names the same columns."""
+        return {
+            "policy": self.policy_json,
+            "step": self.move.values["step"],
+            "step_due_at": self.move.values["step_due_at"],
+            "staff_told_at": self.move.values.get("staff_told_at"),
+        }
+
+
+class _Staff:
+    """Staff looked up for a batch of alerts: each set of roles is asked for once, for
+    every centre of the batch together, however many alerts and audiences need it."""
+
+    def __init__(self, connection: Connection, centre_ids: Iterable[int]) -> None:
+        self._connection = connection
+        self._centre_ids = set(centre_ids)
+        self._by_centre: dict[tuple[Role, ...], dict[int, list[Recipient]]] = {}
+        self._by_role: dict[tuple[Role, ...], list[Recipient]] = {}
+
+    def of_centre(self, centre_id: int, roles: tuple[Role, ...]) -> list[Recipient]:
+        """Active staff of these roles at the centre (one of the batch's), by login."""
+        if roles not in self._by_centre:
+            self._by_centre[roles] = recipients_by_centre(self._connection, self._centre_ids, roles)
+        return self._by_centre[roles].get(centre_id, [])
+
+    def with_role(self, roles: tuple[Role, ...]) -> list[Recipient]:
+        """Active staff of these roles, wherever they work, by login."""
+        if roles not in self._by_role:
+            self._by_role[roles] = recipients_by_role(self._connection, roles)
+        return self._by_role[roles]
+
+
 def policy_for(raw: str | None) -> EscalationPolicy:
     return EscalationPolicy() if raw is None else EscalationPolicy.from_json(json.loads(raw))
 
 
-def open_alerts(app: Anbu, connection: Connection, new: list[NewAlert], now: datetime) -> int:
-    """For alerts the sweep has just opened, in its transaction: copy each centre's policy
-    onto the alert and take the first step now (an alert is never open without its
-    messages queued). Returns how many found nobody to tell."""
+def open_alerts(app: Anbu, db: Store, new: Sequence[NewAlert], now: datetime) -> Opened:
+    """Open the alerts the sweep found due, in its transaction: each with its centre's
+    policy copied on and its first step taken now (an alert is never open without its
+    messages queued).
+
+    A handful of statements for the whole batch, whatever its size: the people, the
+    policies, one insert of the alerts with their first step written in, the staff of
+    each audience for all the batch's centres at once, one insert of the messages. Every
+    new alert is at step 0, open, told nobody yet, so its first step depends only on its
+    centre's policy and `now` — worked out once per policy."""
     if not new:
-        return 0
+        return Opened([], 0)
+    connection = db.connection
     about = OutboxStore(connection).alert_subjects(sorted({a.subject_id for a in new}))
-    policies = store.centre_policies(connection, {s.centre_id for s in about.values()})
+    centre_ids = {about[a.subject_id].centre_id for a in new}
+    policies = store.centre_policies(connection, centre_ids)
+    raw = {centre: policies.get(centre) for centre in centre_ids}
+    by_policy = {text: _first_step(app, text, now) for text in set(raw.values())}
+    first = {centre: by_policy[raw[centre]] for centre in centre_ids}
+    ids = db.insert_alerts(
+        [
+            {
+                "subject_id": a.subject_id,
+                "carrier": a.carrier.value,
+                "kind": a.kind.value,
+                "state": AlertState.OPEN.value,
+                "base_at": a.base,
+                "due_at": a.due_at,
+                "opened_at": now,
+                **first[about[a.subject_id].centre_id].columns,
+            }
+            for a in new
+        ]
+    )
+    staff = _Staff(connection, centre_ids)
+    rows: list[dict[str, Any]] = []
     unrouted = 0
-    for alert in new:
-        subject = about[alert.subject_id]
-        policy = policy_for(policies.get(subject.centre_id))
-        store.start(connection, alert.id, json.dumps(policy.to_json()), now)
-        loaded = store.load(connection, alert.id)
-        assert loaded is not None  # inserted in this very transaction
-        unrouted += _step(app, connection, loaded, subject, now)
-    return unrouted
+    for alert_id, a in zip(ids, new, strict=True):
+        subject = about[a.subject_id]
+        step = first[subject.centre_id]
+        # The alert as the first step reads it: just inserted, before the step's values.
+        alert = EscalatingAlert(
+            alert_id,
+            a.subject_id,
+            a.kind,
+            AlertState.OPEN,
+            0,
+            step.policy_json,
+            a.base,
+            None,
+            None,
+            None,
+            None,
+        )
+        queued, found = _messages(app, staff, alert, subject, step.policy, step.move, now)
+        rows += queued
+        unrouted += int(not found)
+    OutboxStore(connection).enqueue(rows)
+    return Opened(ids, unrouted)
 
 
 def escalate(app: Anbu, *, now: datetime, limit: int = 500) -> EscalationReport:
@@ -128,10 +238,39 @@ def delivery_failed(connection: Connection, alert_id: int, step: str, now: datet
         store.escalate_now(connection, alert_id, now)
 
 
-def _plan(alert: EscalatingAlert, policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
-    if alert.state in UNACKNOWLEDGED:
-        return unacknowledged_plan(policy)
-    return acknowledged_plan(policy)
+def _first_step(app: Anbu, raw: str | None, now: datetime) -> _FirstStep:
+    policy = policy_for(raw)
+    move = _move(app, policy, AlertState.OPEN, 0, staff_told=False, now=now)
+    assert move is not None  # a plan is never empty
+    return _FirstStep(policy, json.dumps(policy.to_json()), move)
+
+
+def _move(
+    app: Anbu,
+    policy: EscalationPolicy,
+    state: AlertState,
+    step: int,
+    *,
+    staff_told: bool,
+    now: datetime,
+) -> _Move | None:
+    """The step an alert in `state` at `step` takes now; None when its plan is done."""
+    plan = unacknowledged_plan(policy) if state in UNACKNOWLEDGED else acknowledged_plan(policy)
+    if step >= len(plan):
+        return None
+    planned = plan[step]
+    office = app.calendar.is_office_hours(now, policy.office_hours)
+    first_staff_step = planned.kind is not StepKind.SELF_CHECK and not staff_told
+    audiences = step_audiences(
+        planned, policy, office_hours=office, first_staff_step=first_staff_step
+    )
+    values: dict[str, Any] = {
+        "step": step + 1,
+        "step_due_at": None if planned.last else now + planned.wait,
+    }
+    if first_staff_step:
+        values["staff_told_at"] = now
+    return _Move(planned, audiences, values)
 
 
 def _step(
@@ -139,39 +278,43 @@ def _step(
 ) -> int:
     """Take the alert's next step; returns 1 if it found nobody to tell."""
     policy = policy_for(alert.policy)
-    plan = _plan(alert, policy)
-    if alert.step >= len(plan):
+    staff_told = alert.staff_told_at is not None
+    move = _move(app, policy, alert.state, alert.step, staff_told=staff_told, now=now)
+    if move is None:
         store.advance(connection, alert, {"step_due_at": None})
         return 0
-    planned = plan[alert.step]
-    office = app.calendar.is_office_hours(now, policy.office_hours)
-    staff_step = planned.kind is not StepKind.SELF_CHECK
-    audiences = step_audiences(
-        planned,
-        policy,
-        office_hours=office,
-        first_staff_step=staff_step and alert.staff_told_at is None,
-    )
-    values: dict[str, Any] = {
-        "step": alert.step + 1,
-        "step_due_at": None if planned.last else now + planned.wait,
-    }
-    if staff_step and alert.staff_told_at is None:
-        values["staff_told_at"] = now
-    if not store.advance(connection, alert, values):
+    if not store.advance(connection, alert, move.values):
         return 0  # someone else took this step, or the case moved on
+    staff = _Staff(connection, {subject.centre_id})
+    rows, found = _messages(app, staff, alert, subject, policy, move, now)
+    OutboxStore(connection).enqueue(rows)
+    return int(not found)
+
+
+def _messages(
+    app: Anbu,
+    staff: _Staff,
+    alert: EscalatingAlert,
+    subject: AlertSubject,
+    policy: EscalationPolicy,
+    move: _Move,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], bool]:
+    """The notification rows of a step taken from `alert` as it was read, and whether it
+    found anybody to tell."""
     phase = "u" if alert.state in UNACKNOWLEDGED else "a"
     personal = app.vault.open(subject.personal, bound_to=subject.external_id)
     rows: list[dict[str, Any]] = []
     targets_found = False
-    for audience in audiences:
-        targets = _targets(connection, audience, subject, personal, alert)
+    for audience in move.audiences:
+        targets = _targets(staff, audience, subject, personal, alert)
         targets_found |= bool(targets)
         for target in targets:
-            title, text = _text(app, planned, audience, alert, subject, personal, target, now)
+            title, text = _text(
+                app, move.planned, audience, alert, subject, policy, personal, target, now
+            )
             rows += _rows(alert.id, f"{phase}{alert.step}", target, title, text, now)
-    OutboxStore(connection).enqueue(rows)
-    return int(not targets_found)
+    return rows, targets_found
 
 
 def _resumed(
@@ -208,7 +351,7 @@ def _resumed(
 
 
 def _targets(
-    connection: Connection,
+    staff: _Staff,
     audience: Audience,
     subject: AlertSubject,
     personal: dict[str, Any],
@@ -218,11 +361,11 @@ def _targets(
         return [_Target("subject", None, (Medium.SMS,))] if personal.get("phone") else []
     if audience is Audience.GUARDIAN:
         return [_Target("guardian", None, (Medium.SMS,))] if personal.get("guardian_phone") else []
-    return [_staff(person) for person in _staff_for(connection, audience, subject, alert)]
+    return [_staff(person) for person in _staff_for(staff, audience, subject, alert)]
 
 
 def _staff_for(
-    connection: Connection, audience: Audience, subject: AlertSubject, alert: EscalatingAlert
+    staff: _Staff, audience: Audience, subject: AlertSubject, alert: EscalatingAlert
 ) -> list[Recipient]:
     """Staff of an audience, falling back so that a step never goes nowhere: the
     acknowledger → the centre; the leads → the duty desk; the duty desk → the centre;
@@ -232,20 +375,18 @@ def _staff_for(
     if audience is Audience.ACKNOWLEDGER and alert.acknowledged_by:
         found = [
             r
-            for r in recipients_by_centre(connection, {centre}, list(Role)).get(centre, [])
-            + recipients_by_role(connection, (Role.DUTY, Role.ADMIN))
+            for r in staff.of_centre(centre, tuple(Role)) + staff.with_role((Role.DUTY, Role.ADMIN))
             if r.login == alert.acknowledged_by
         ][:1]
     elif audience is Audience.LEADS:
-        found = recipients_by_centre(connection, {centre}, (Role.LEAD,)).get(centre, [])
+        found = staff.of_centre(centre, (Role.LEAD,))
         if not found:
-            found = recipients_by_role(connection, (Role.DUTY,))
+            found = staff.with_role((Role.DUTY,))
     elif audience is Audience.DUTY:
-        found = recipients_by_role(connection, (Role.DUTY,))
+        found = staff.with_role((Role.DUTY,))
     if not found:
-        roles = (Role.OFFICER, Role.LEAD)
-        found = recipients_by_centre(connection, {centre}, roles).get(centre, [])
-    return found or recipients_by_role(connection, (Role.ADMIN,))
+        found = staff.of_centre(centre, (Role.OFFICER, Role.LEAD))
+    return found or staff.with_role((Role.ADMIN,))
 
 
 def _staff(person: Recipient) -> _Target:
@@ -267,6 +408,7 @@ def _text(
     audience: Audience,
     alert: EscalatingAlert,
     subject: AlertSubject,
+    policy: EscalationPolicy,
     personal: dict[str, Any],
     target: _Target,
     now: datetime,
@@ -289,7 +431,7 @@ def _text(
         since=alert.base_at,
         hours=hours,
     )
-    contact_hours = policy_for(alert.policy).contact_within.total_seconds() / 3600
+    contact_hours = policy.contact_within.total_seconds() / 3600
     if planned.kind is StepKind.CONTACT_REMINDER:
         text = messages.contact_reminder(_who(subject, personal), contact_hours)
     elif planned.kind is StepKind.CONTACT_ESCALATE:

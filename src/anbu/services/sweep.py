@@ -98,32 +98,20 @@ def _open_due(
             watch = watch.alerted(overdue)
         if watch != watches[subject_id]:
             changed[subject_id] = watch
-    alert_ids = store.insert_alerts(
-        [
-            {
-                "subject_id": subject_id,
-                "carrier": carrier.value,
-                "kind": overdue.kind.value,
-                "state": AlertState.OPEN.value,
-                "base_at": overdue.base,
-                "due_at": overdue.due_at,
-                "opened_at": now,
-            }
-            for subject_id, overdue in due
-        ]
+    # Same transaction as the watches: an alert is opened with its first step taken and
+    # its messages queued, or not at all.
+    opened = escalation.open_alerts(
+        app,
+        store,
+        [NewAlert(s, carrier, o.kind, o.base, o.due_at) for s, o in due],
+        now,
     )
-    for alert_id, (subject_id, overdue) in zip(alert_ids, due, strict=True):
+    for alert_id, (subject_id, overdue) in zip(opened.ids, due, strict=True):
         report.opened.append(
             OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
         )
+    report.unrouted += opened.unrouted
     store.save_watches(changed, now)
-    # Same transaction as the alerts: an alert is never open without its messages queued.
-    report.unrouted += escalation.open_alerts(
-        app,
-        store.connection,
-        [NewAlert(a, s, o.kind, o.base) for a, (s, o) in zip(alert_ids, due, strict=True)],
-        now,
-    )
 
 
 def _watch_feeds(app: Anbu, now: datetime, report: SweepReport) -> None:

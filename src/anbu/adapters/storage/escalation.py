@@ -51,13 +51,6 @@ def set_centre_policy(connection: Connection, centre_id: int, policy: str | None
     )
 
 
-def start(connection: Connection, alert_id: int, policy: str, now: datetime) -> None:
-    """Copy the policy in force onto a new alert and make its first step due now."""
-    connection.execute(
-        update(alerts).where(alerts.c.id == alert_id).values(policy=policy, step_due_at=now)
-    )
-
-
 def due(connection: Connection, now: datetime, limit: int) -> list[int]:
     """Alerts whose next step is due, and alerts whose person showed life again and whose
     recipients have not yet been told so."""

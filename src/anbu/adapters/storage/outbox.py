@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from anbu.adapters.storage.repository import _unnest
 from anbu.adapters.storage.tables import (
     alerts,
     centres,
@@ -80,12 +81,24 @@ class OutboxStore:
         return found
 
     def enqueue(self, rows: list[dict[str, Any]]) -> int:
-        """Queue notifications; a key already queued is left alone (idempotent)."""
+        """Queue notifications (every row naming the same columns); a key already queued
+        is left alone (idempotent). Returns how many were queued."""
         if not rows:
             return 0
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        if self._dialect == "postgresql":
+            # One statement for any number of rows, the rows as one array per column: the
+            # same text every time, where a multi-row VALUES was parsed anew for each count.
+            names = list(rows[0])
+            batch = _unnest("batch", {notifications.c[n]: [row[n] for row in rows] for n in names})
+            statement = (
+                postgresql.insert(notifications)
+                .from_select(names, select(*batch.c))
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(notifications.c.id)
+            )
+            return len(self.connection.execute(statement).all())
         statement = (
-            dialect_insert(notifications)
+            sqlite.insert(notifications)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(notifications.c.id)
         )
