@@ -84,6 +84,8 @@ def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
         screenshot(phone, "alert-detail-phone")
         phone.get_by_label("안전 확인").check()
         phone.get_by_role("button", name="이 결과로 종결").click()
+        # Wait for the answer before leaving: navigating away could abort the POST.
+        expect(phone.get_by_role("status")).to_contain_text("종결했습니다.")
         phone.goto(f"{base}/")
         expect(phone.get_by_text("지금 확인할 알림이 없습니다.")).to_be_visible()
 
