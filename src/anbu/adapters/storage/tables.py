@@ -114,7 +114,8 @@ subjects = Table(
     # Reports count the people being watched per centre and age band (an index-only scan).
     # Not partial on status: a partial index would compete with ix_subjects_due for the
     # sweep's own "status = 'active'" query.
-    Index("ix_subjects_centre_group_status", "centre_id", "group", "status"),
+    # With `id` last, a report joins a centre's alerts to their people from this index alone.
+    Index("ix_subjects_centre_group_status", "centre_id", "group", "status", "id"),
 )
 
 pauses = Table(

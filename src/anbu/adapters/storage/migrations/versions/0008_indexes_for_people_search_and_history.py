@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_subjects_centre_group_status",
         "subjects",
-        ["centre_id", "group", "status"],
+        ["centre_id", "group", "status", "id"],
         unique=False,
     )
     op.create_index(
