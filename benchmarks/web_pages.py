@@ -140,7 +140,7 @@ RESOLVED_SQL = f"""
 INSERT INTO alerts (
     subject_id, carrier, kind, state, base_at, due_at, opened_at, resumed_at,
     acknowledged_at, acknowledged_by, resolved_at, outcome, resolved_by, policy, step,
-    step_due_at, staff_told_at, followed_up_at, claimed_by, claimed_at)
+    step_due_at, staff_told_at, followed_up_at, claimed_by, claimed_at, centre_id)
 SELECT
     subject_id, carrier, kind, 'resolved', opened_at - lag - period, opened_at - lag, opened_at,
     resumed_at, acknowledged_at,
@@ -156,7 +156,8 @@ SELECT
     CASE WHEN resumed_at IS NOT NULL AND outcome <> 'checked_in'
          THEN resumed_at + interval '1 minute' END,
     CASE WHEN visited THEN officer END,
-    CASE WHEN visited THEN acknowledged_at + interval '5 minutes' END
+    CASE WHEN visited THEN acknowledged_at + interval '5 minutes' END,
+    centre_id
 FROM (
     SELECT *,
         CASE WHEN outcome IN ('checked_in', 'consent_withdrawn') THEN NULL
@@ -166,7 +167,7 @@ FROM (
         outcome IN ('hospitalised', 'unreachable_visit_needed', 'deceased')
             OR (outcome = 'safe' AND r_resumed > 0.8) AS visited
     FROM (
-        SELECT s.id AS subject_id, s.carrier, g.kind,
+        SELECT s.id AS subject_id, s.centre_id, s.carrier, g.kind,
             make_interval(mins => CASE WHEN g.kind = 'no_activity' THEN s.inactivity_minutes
                                        ELSE s.phone_off_minutes END) AS period,
             %(now)s::timestamptz - interval '4 days' - g.r_t * interval '361 days' AS opened_at,
@@ -195,7 +196,8 @@ FROM (
 OPEN_SQL = f"""
 INSERT INTO alerts (
     subject_id, carrier, kind, state, base_at, due_at, opened_at, acknowledged_at,
-    acknowledged_by, policy, step, step_due_at, staff_told_at, claimed_by, claimed_at)
+    acknowledged_by, policy, step, step_due_at, staff_told_at, claimed_by, claimed_at,
+    centre_id)
 SELECT subject_id, carrier, kind, state, due_at - period, due_at, opened_at,
     CASE WHEN state = 'acknowledged' THEN acknowledged_at END,
     CASE WHEN state = 'acknowledged' THEN officer END,
@@ -205,13 +207,14 @@ SELECT subject_id, carrier, kind, state, due_at - period, due_at, opened_at,
     CASE WHEN state <> 'open' THEN opened_at END,
     CASE WHEN state = 'acknowledged' AND r_claim < 0.3 THEN officer END,
     CASE WHEN state = 'acknowledged' AND r_claim < 0.3
-         THEN acknowledged_at + interval '5 minutes' END
+         THEN acknowledged_at + interval '5 minutes' END,
+    centre_id
 FROM (
     SELECT *, opened_at - r_lag * interval '30 minutes' AS due_at,
         LEAST(%(now)s::timestamptz - interval '1 minute',
               opened_at + ack_minutes * interval '1 minute') AS acknowledged_at
     FROM (
-        SELECT s.id AS subject_id, s.carrier,
+        SELECT s.id AS subject_id, s.centre_id, s.carrier,
             CASE WHEN random() < 0.88 THEN 'no_activity' ELSE 'phone_off' END AS kind,
             %(now)s::timestamptz - random() * interval '72 hours' AS opened_at,
             random() AS r_lag, random() AS r_claim,
@@ -266,6 +269,14 @@ SELECT id, claimed_at + (20 + random() * 160) * interval '1 minute', claimed_by,
     CASE WHEN outcome = 'unreachable_visit_needed' THEN 'not_reached'
          WHEN random() < 0.2 THEN 'other' ELSE 'reached' END
 FROM alerts WHERE state = 'resolved' AND claimed_at IS NOT NULL
+"""
+
+# What `casework.add_event` writes on the alert with each call or visit: the first one.
+FIRST_CONTACT_SQL = """
+UPDATE alerts a SET first_contact_at = f.at
+FROM (SELECT e.alert_id, min(e.at) AS at FROM case_events e JOIN alerts o ON o.id = e.alert_id
+      WHERE e.kind IN ('call', 'visit') AND e.at >= o.opened_at GROUP BY e.alert_id) AS f
+WHERE a.id = f.alert_id
 """
 
 # Each alert staff were told of: an SMS and an e-mail to its centre's first officer, sent
@@ -398,6 +409,10 @@ def main() -> int:
     print("# web_pages (PostgreSQL, `anbu serve --no-background`)")
     print(f"machine: {machine(args.admin_url)}; load average {_load()}")
     print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
+    # The server reads it from the environment; 0 measures every report counted afresh.
+    print(
+        f"ANBU_REPORT_CACHE_SECONDS={os.environ.get('ANBU_REPORT_CACHE_SECONDS', '60 (default)')}"
+    )
     print(f"commit: {_commit()}; anbu imported from {Path(anbu.__file__).parent}")
     name = args.reuse or create_database(args.admin_url, "web")
     url = database_url(args.admin_url, name)
@@ -481,6 +496,7 @@ def _fill(app: Anbu, args: argparse.Namespace) -> None:
         run("their people's state", OPEN_SUBJECTS_SQL)
         run("case events (closed cases)", CASE_EVENTS_SQL)
         _open_case_events(app, now, rng)
+        run("first contacts", FIRST_CONTACT_SQL)
         run("notifications", NOTIFICATIONS_SQL, {"romans": romans})
         run("delivery attempts", ATTEMPTS_SQL)
         run("pauses", PAUSES_SQL, {"now": now})

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     dispatch_every_seconds: float = Field(default=5.0, gt=0)
     # Raw events are kept only this long: detection needs just each person's latest times.
     event_retention_days: int = Field(default=90, ge=1)
+    # A report once counted is shown again for this long (0: count every time). A year of a
+    # district's alerts takes a few hundred milliseconds to count; nothing in a management
+    # report needs the last second, and the page says when it was counted.
+    report_cache_seconds: int = Field(default=60, ge=0, le=3600)
 
     @property
     def sqlalchemy_url(self) -> str:

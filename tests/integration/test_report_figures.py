@@ -5,24 +5,25 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.tables import alerts, audit_log, subjects
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertKind, Carrier, Group, Outcome, Role
+from anbu.domain.spread import Spread
 from anbu.services import audit_log as audit_reading
 from anbu.services import cases, casework, reports
 from anbu.services import subjects as subject_admin
 from anbu.services.accounts import StaffUser
 from anbu.services.casework import ContactKind, ContactResult
 from anbu.services.officers import import_officers
-from anbu.services.reports import ReportTable, Spread, TimingRow
+from anbu.services.reports import ReportTable, TimingRow
 
 from builders import at, event, officer_row, officers_csv, subject_row, watermark
 from flows import enrol_rows, feed, sweep_at
@@ -32,6 +33,7 @@ ENROLLED = at("2026-11-01 10:00")
 SUNDAY_NIGHT = at("2026-11-08 23:30")  # 14:30 UTC on Sunday
 MONDAY_EARLY = at("2026-11-09 00:10")  # 15:10 UTC, still Sunday in UTC
 KIM = StaffUser(1, "kim.a", Role.OFFICER, frozenset())
+PARK = StaffUser(2, "park.b", Role.OFFICER, frozenset())
 
 
 def _staff(anbu: Anbu) -> None:
@@ -151,6 +153,69 @@ def test_it_times_the_first_call_or_visit_not_notes_or_claims(
     assert whole == TimingRow("", centre.acknowledge, centre.contact)
 
 
+def test_the_database_spreads_agree_with_the_percentiles_by_rank(
+    anbu: Anbu, around_midnight: None
+) -> None:
+    """PostgreSQL computes the medians and 90th percentiles itself, SQLite in Python: both
+    give what PERCENTILE.INC gives, per centre and for the whole district."""
+    enrol_rows(
+        anbu,
+        *(
+            subject_row(
+                external_id=f"M{n}",
+                phone=f"010-7100-{n:04d}",
+                centre=A if n % 3 else B,
+                inactivity_hours=12,
+            )
+            for n in range(7)
+        ),
+        now=ENROLLED,
+    )
+    later = MONDAY_EARLY + timedelta(hours=1)
+    feed(anbu, watermark("SKT", later), now=later)
+    assert len(sweep_at(anbu, later).opened) == 7
+    waits = {f"M{n}": 60 * (n + 1) ** 2 + 7 for n in range(7)}  # 67 s … 49 min 7 s
+    for ref, seconds in waits.items():
+        alert = _alert_of(anbu, ref)
+        staff = KIM if int(ref[1:]) % 3 else PARK
+        if ref == "M6":  # acknowledged, nobody called yet
+            cases.acknowledge(anbu, alert, by=staff.login, now=later + timedelta(seconds=seconds))
+            continue
+        casework.record_contact(
+            anbu,
+            alert,
+            staff,
+            kind=ContactKind.CALL,
+            result=ContactResult.REACHED,
+            note="",
+            now=later + timedelta(seconds=seconds),
+        )
+    admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
+    found = reports.report(anbu, admin, weeks=4, now=at("2026-11-12 09:00"))
+    by_centre = {row.centre: row for row in found.timings}
+    in_a = [s for ref, s in waits.items() if int(ref[1:]) % 3]
+    in_b = [s for ref, s in waits.items() if not int(ref[1:]) % 3]
+    assert by_centre[A].acknowledge == Spread.of(in_a)
+    assert by_centre[B].acknowledge == Spread.of(in_b)
+    assert by_centre[""].acknowledge == Spread.of(list(waits.values()))
+    assert by_centre[""].acknowledge.p90 == timedelta(seconds=2167 + 0.4 * (2947 - 2167))
+    called = [s for ref, s in waits.items() if ref != "M6"]
+    assert by_centre[""].contact == Spread.of(called)
+    assert by_centre[B].contact == Spread.of([s for s in in_b if s != waits["M6"]])
+
+
+def test_an_alert_counts_for_the_centre_its_person_moved_to(
+    anbu: Anbu, around_midnight: None
+) -> None:
+    enrol_rows(anbu, subject_row(external_id="X", inactivity_hours=12, centre=B), now=MONDAY_EARLY)
+    admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
+    found = reports.report(anbu, admin, weeks=4, now=at("2026-11-12 09:00"))
+    assert [(row.centre, row.total) for row in found.by_centre] == [(B, 2), (A, 1), ("", 3)]
+    park = _user(anbu, "park.b", Role.OFFICER, B)
+    mine = reports.report(anbu, park, weeks=4, now=at("2026-11-12 09:00"))
+    assert mine.by_centre[-1].total == 2
+
+
 def test_it_counts_outcomes_and_the_false_alarm_share(anbu: Anbu, around_midnight: None) -> None:
     x, y = _alert_of(anbu, "X"), _alert_of(anbu, "Y")
     cases.resolve(anbu, x, Outcome.FALSE_ALARM, by="kim.a", note="", now=MONDAY_EARLY)
@@ -224,6 +289,50 @@ def test_each_report_is_audited_without_people(anbu: Anbu, around_midnight: None
     assert json.loads(row.detail)["centres"] == sorted(kim.centre_ids)
 
 
+def test_a_cached_report_is_shown_for_a_minute_and_audited_every_time(
+    anbu: Anbu, around_midnight: None
+) -> None:
+    cache = reports.ReportCache(seconds=60)
+    admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
+    kim = _user(anbu, "kim.a", Role.OFFICER, A)
+    first_view = at("2026-11-12 09:00")
+
+    def closed_by_officers(user: StaffUser, now: datetime) -> int:
+        found = reports.report(anbu, user, weeks=4, now=now, cache=cache)
+        return found.outcomes[-1].closed_by_officers
+
+    assert closed_by_officers(admin, first_view) == 0
+    assert closed_by_officers(kim, first_view) == 0
+    cases.resolve(anbu, _alert_of(anbu, "X"), Outcome.SAFE, by="kim.a", note="", now=first_view)
+    # Within the minute both scopes see what was counted; each view is still audited.
+    assert closed_by_officers(admin, first_view + timedelta(seconds=59)) == 0
+    assert closed_by_officers(kim, first_view + timedelta(seconds=59)) == 0
+    cached = reports.report(anbu, kim, weeks=4, now=first_view + timedelta(seconds=59), cache=cache)
+    assert cached.period.now == first_view  # the page says when it was counted
+    # Another period or table is counted afresh, and after the minute everything is.
+    timings = reports.report(
+        anbu, admin, weeks=4, now=first_view, tables=(ReportTable.OUTCOMES,), cache=cache
+    )
+    assert timings.outcomes[-1].closed_by_officers == 1
+    assert closed_by_officers(admin, first_view + timedelta(seconds=60)) == 1
+    assert closed_by_officers(kim, first_view + timedelta(seconds=60)) == 1
+    with anbu.transaction() as store:
+        views = store.connection.scalar(
+            select(func.count()).where(audit_log.c.action == "report.viewed")
+        )
+    assert views == 8
+
+
+def test_without_a_cache_lifetime_every_view_is_counted(anbu: Anbu, around_midnight: None) -> None:
+    cache = reports.ReportCache(seconds=0)
+    admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
+    now = at("2026-11-12 09:00")
+    assert reports.report(anbu, admin, weeks=4, now=now, cache=cache).by_centre[-1].total == 3
+    subject_admin.withdraw(anbu, "Z", now=now, actor="admin")
+    found = reports.report(anbu, admin, weeks=4, now=now, cache=cache)
+    assert found.outcomes[-1].counts[Outcome.CONSENT_WITHDRAWN] == 1
+
+
 def test_operators_and_unknown_periods_get_no_report(anbu: Anbu, around_midnight: None) -> None:
     ops = StaffUser(0, "ops", Role.OPERATOR, frozenset())
     with pytest.raises(reports.ReportRefusedError):
@@ -245,7 +354,8 @@ def test_the_percentiles_interpolate_between_ranks() -> None:
 
 def test_the_board_counts_events_per_hour_of_receipt(anbu: Anbu, around_midnight: None) -> None:
     received = at("2026-11-09 08:59")
-    feed(anbu, event("010-1234-5678", "call_out", at("2026-11-09 08:00")), now=received)
+    first = event("010-1234-5678", "call_out", at("2026-11-09 08:00"))
+    feed(anbu, first, now=received)
     feed(
         anbu,
         event("010-2222-3333", "call_out", at("2026-11-09 08:30")),
@@ -259,6 +369,10 @@ def test_the_board_counts_events_per_hour_of_receipt(anbu: Anbu, around_midnight
     assert board.hours[-1] == at("2026-11-09 09:00")
     assert board.events[Carrier.SKT][-2:] == [1, 2]
     assert sum(board.events[Carrier.SKT]) == 3
+    # A file sent again stores nothing new, so it counts nothing either.
+    feed(anbu, first, now=received)
+    again = reports.feed_board(anbu, ops, at("2026-11-09 09:30"))
+    assert again.events[Carrier.SKT][-2:] == [1, 2]
     (skt,) = board.feeds
     assert (skt.status.carrier, skt.status.stale, skt.open_alert) == (Carrier.SKT, False, None)
 

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, inspect, select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.sealing import SealError, Vault
 from anbu.adapters.storage import engine as storage
-from anbu.adapters.storage.tables import metadata
+from anbu.adapters.storage.tables import alerts, case_events, metadata, subjects
 from anbu.bootstrap import Anbu, bootstrap
+from anbu.domain.kinds import Carrier, Role
+from anbu.services.accounts import StaffUser
 from anbu.services.enrolment import enrol
+from anbu.services.reports import feed_board
 from anbu.settings import Settings
 
-from builders import at, subject_row, subjects_csv
+from builders import at, event, subject_row, subjects_csv, watermark
+from flows import enrol_rows, feed, sweep_at
 
 NOW = at("2026-11-20 09:00")
+PHONE = "010-1234-5678"
 
 
 def _import(anbu: Anbu, data: bytes) -> None:
@@ -40,6 +47,55 @@ def test_it_upgrades_only_once(anbu: Anbu) -> None:
 
 def test_it_knows_the_newest_migration_without_asking_alembic(anbu: Anbu) -> None:
     assert storage.head_revision(anbu.engine) == storage.SCHEMA_HEAD
+
+
+def test_upgrading_fills_the_centre_and_first_contact_of_alerts_opened_before(
+    anbu: Anbu,
+) -> None:
+    """Revision 0009 copies each alert's centre and first call or visit onto the alert; an
+    alert opened before it must be counted the same afterwards."""
+    from alembic import command
+
+    enrol_rows(anbu, subject_row(external_id="X", inactivity_hours=12), now=NOW)
+    later = NOW + timedelta(hours=13)
+    feed(anbu, watermark("SKT", later), now=later)
+    (opened,) = sweep_at(anbu, later).opened
+    alert_id = opened.id
+    with anbu.transaction() as store:
+        for minutes, kind in ((-5, "visit"), (10, "note"), (30, "call"), (50, "visit")):
+            # The visit before the alert opened is an earlier case's, not this one's.
+            store.connection.execute(
+                insert(case_events).values(
+                    alert_id=alert_id, at=later + timedelta(minutes=minutes), by="k", kind=kind
+                )
+            )
+        centre_id = store.connection.scalar(select(subjects.c.centre_id))
+    command.downgrade(storage.alembic_config(anbu.engine), "0008")
+    assert "centre_id" not in {c["name"] for c in inspect(anbu.engine).get_columns("alerts")}
+    assert storage.upgrade(anbu.engine) is True
+    with anbu.engine.connect() as connection:
+        row = connection.execute(
+            select(alerts.c.centre_id, alerts.c.first_contact_at).where(alerts.c.id == alert_id)
+        ).one()
+    assert row.centre_id == centre_id
+    assert row.first_contact_at == later + timedelta(minutes=30)
+
+
+def test_upgrading_counts_the_last_days_events_per_hour(anbu: Anbu) -> None:
+    """Revision 0010 keeps events per hour for the operators' board; the hours before it
+    are counted from the stored events, in the format the board reads back."""
+    from alembic import command
+
+    enrol_rows(anbu, subject_row(external_id="X"), now=NOW)
+    received = datetime.now(UTC).replace(minute=20)
+    feed(anbu, event(PHONE, "call_out", received - timedelta(hours=2)), now=received)
+    feed(anbu, event(PHONE, "sms_out", received - timedelta(hours=1)), now=received)
+    command.downgrade(storage.alembic_config(anbu.engine), "0009")
+    assert storage.upgrade(anbu.engine) is True
+    ops = StaffUser(0, "ops", Role.OPERATOR, frozenset())
+    board = feed_board(anbu, ops, received + timedelta(minutes=5))
+    assert board.events[Carrier.SKT][-1] == 2
+    assert sum(board.events[Carrier.SKT]) == 2
 
 
 def test_it_keeps_no_name_phone_address_or_birth_date_in_the_sqlite_file(tmp_path: Path) -> None:

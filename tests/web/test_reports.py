@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -92,6 +93,8 @@ def test_an_officer_sees_their_centres_alerts_per_week_only(
         [CENTRE_A, "3", "0", "3"],
         ["전체", "3", "0", "3"],
     ]
+    # Figures may be a minute old (ANBU_REPORT_CACHE_SECONDS): the page says when counted.
+    assert re.search(r"집계 시각 \d\d:\d\d", page.text)
 
 
 def test_an_administrator_sees_every_centre(client: TestClient, answered: Answered) -> None:

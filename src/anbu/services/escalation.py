@@ -170,6 +170,7 @@ def open_alerts(app: Anbu, db: Store, new: Sequence[NewAlert], now: datetime) ->
                 "base_at": a.base,
                 "due_at": a.due_at,
                 "opened_at": now,
+                "centre_id": about[a.subject_id].centre_id,
                 **first[about[a.subject_id].centre_id].columns,
             }
             for a in new

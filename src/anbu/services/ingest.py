@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from anbu.adapters.formats.activity_feed import EventLine, FeedLine, WatermarkLine
@@ -149,6 +150,8 @@ def _store_events(
             }
         )
     added = store.insert_events(rows)
+    # Every event of a batch is received at `now`: one hour's count per carrier.
+    store.count_received(_hour_of(now), Counter(carrier for carrier, _ in added))
     report.stored += len(added)
     report.duplicates += len(rows) - len(added)
     by_subject: dict[int, list[ActivityEvent]] = {}
@@ -156,6 +159,10 @@ def _store_events(
         if key in added:
             by_subject.setdefault(subject_id, []).append(event)
     _advance(app.rules, store, by_subject, now)
+
+
+def _hour_of(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _advance(

@@ -9,17 +9,20 @@ An alert belongs to the week it opened in, and to the centre its person belongs 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Collection, Sequence
+import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from anbu.adapters.storage import monitoring
 from anbu.adapters.storage import reports as store
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertKind, Carrier, Group, NotificationState, Outcome, Role
+from anbu.domain.spread import Spread
 from anbu.services import feeds
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import OFFICER_OUTCOMES
@@ -87,31 +90,6 @@ def period(weeks: int, now: datetime) -> Period:
 
 
 @dataclass(frozen=True, slots=True)
-class Spread:
-    """Durations summarised: how many, the median and the 90th percentile (interpolated
-    between the nearest ranks, as a spreadsheet's PERCENTILE.INC)."""
-
-    count: int
-    median: timedelta | None
-    p90: timedelta | None
-
-    @classmethod
-    def of(cls, seconds: Sequence[float]) -> Spread:
-        ordered = sorted(seconds)
-        if not ordered:
-            return cls(0, None, None)
-        return cls(len(ordered), _percentile(ordered, 0.5), _percentile(ordered, 0.9))
-
-
-def _percentile(ordered: Sequence[float], fraction: float) -> timedelta:
-    rank = fraction * (len(ordered) - 1)
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    value = ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-    return timedelta(seconds=round(value))
-
-
-@dataclass(frozen=True, slots=True)
 class WeekRow:
     week_start: date
     centre: str  # "" for the whole scope
@@ -173,6 +151,37 @@ class Report:
     enrolment: list[EnrolmentRow] = field(default_factory=list)
 
 
+_CacheKey = tuple[frozenset[int] | None, int, frozenset[ReportTable], datetime]
+
+
+class ReportCache:
+    """Reports counted in the last `seconds`, by scope, period and tables, so that a
+    year's figures for the district are counted once a minute rather than at every view.
+    Thread-safe; holds at most `size` reports (the oldest counted is dropped first)."""
+
+    def __init__(self, seconds: float, size: int = 64) -> None:
+        self.fresh_for = timedelta(seconds=seconds)
+        self._size = size
+        self._reports: dict[_CacheKey, Report] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: _CacheKey, now: datetime) -> Report | None:
+        with self._lock:
+            found = self._reports.get(key)
+        if found is None or not timedelta(0) <= now - found.period.now < self.fresh_for:
+            return None
+        return found
+
+    def put(self, key: _CacheKey, counted: Report) -> None:
+        if not self.fresh_for:
+            return
+        with self._lock:
+            self._reports[key] = counted
+            while len(self._reports) > self._size:
+                oldest = min(self._reports, key=lambda k: self._reports[k].period.now)
+                del self._reports[oldest]
+
+
 def report(
     app: Anbu,
     user: StaffUser,
@@ -181,30 +190,23 @@ def report(
     now: datetime,
     tables: Collection[ReportTable] = tuple(ReportTable),
     exported: bool = False,
+    cache: ReportCache | None = None,
 ) -> Report:
     """The report over the last `weeks` weeks for the user's centres (the whole district
     for administrators and the duty desk). Raises ReportRefusedError for operators, who see
-    no casework, and ValueError for a period not offered. The view is audit-logged."""
+    no casework, and ValueError for a period not offered. The view is audit-logged, also
+    when the figures come from the `cache` (then `period.now` says when they were counted)."""
     if user.role not in REPORT_ROLES:
         raise ReportRefusedError(f"reports are not for the {user.role.value} role")
     span = period(weeks, now)
     scope: frozenset[int] | None = None if user.whole_district else user.centre_ids
+    key: _CacheKey = (scope, weeks, frozenset(tables), span.since)
+    result = cache.get(key, now) if cache else None
     with app.transaction() as tx:
-        connection = tx.connection
-        store.without_jit(connection)
-        names = store.centre_names(connection, scope)
-        result = Report(span, list(names.values()))
-        if ReportTable.ALERTS_PER_WEEK in tables or ReportTable.OUTCOMES in tables:
-            counted = store.alert_counts(connection, scope, span.boundaries)
-            if ReportTable.ALERTS_PER_WEEK in tables:
-                _fill_weeks(result, counted, names)
-            if ReportTable.OUTCOMES in tables:
-                result.outcomes.extend(_outcomes(counted, names))
-        if ReportTable.TIMINGS in tables:
-            times = store.response_times(connection, scope, span.since, span.until)
-            result.timings.extend(_timings(times, names))
-        if ReportTable.ENROLMENT in tables:
-            result.enrolment.extend(_enrolment(store.enrolment(connection, scope), names))
+        if result is None:
+            result = _count(tx.connection, span, scope, tables)
+            if cache:
+                cache.put(key, result)
         detail = {
             "weeks": weeks,
             "tables": sorted(t.value for t in tables),
@@ -212,6 +214,29 @@ def report(
             "centres": "all" if scope is None else sorted(scope),
         }
         tx.audit(user.login, "report.viewed", now, detail=json.dumps(detail))
+    return result
+
+
+def _count(
+    connection: Connection,
+    span: Period,
+    scope: frozenset[int] | None,
+    tables: Collection[ReportTable],
+) -> Report:
+    store.without_jit(connection)
+    names = store.centre_names(connection, scope)
+    result = Report(span, list(names.values()))
+    if ReportTable.ALERTS_PER_WEEK in tables or ReportTable.OUTCOMES in tables:
+        counted = store.alert_counts(connection, scope, span.boundaries)
+        if ReportTable.ALERTS_PER_WEEK in tables:
+            _fill_weeks(result, counted, names)
+        if ReportTable.OUTCOMES in tables:
+            result.outcomes.extend(_outcomes(counted, names))
+    if ReportTable.TIMINGS in tables:
+        times = store.response_times(connection, scope, span.since, span.until)
+        result.timings.extend(_timings(times, names))
+    if ReportTable.ENROLMENT in tables:
+        result.enrolment.extend(_enrolment(store.enrolment(connection, scope), names))
     return result
 
 
@@ -241,22 +266,18 @@ def _fill_weeks(result: Report, counted: list[store.AlertCount], names: dict[int
     result.by_centre.append(WeekRow(period_start, "", everything))
 
 
-def _timings(times: list[store.ResponseTime], names: dict[int, str]) -> list[TimingRow]:
-    acknowledge: dict[int, list[float]] = {centre_id: [] for centre_id in names}
-    contact: dict[int, list[float]] = {centre_id: [] for centre_id in names}
-    for row in times:
-        if row.centre_id not in names:
-            continue
-        acknowledge[row.centre_id].append(row.to_acknowledge)
-        if row.to_contact is not None:
-            contact[row.centre_id].append(row.to_contact)
-    rows = [
-        TimingRow(name, Spread.of(acknowledge[centre_id]), Spread.of(contact[centre_id]))
-        for centre_id, name in names.items()
-    ]
-    everyone_ack = [s for values in acknowledge.values() for s in values]
-    everyone_contact = [s for values in contact.values() for s in values]
-    rows.append(TimingRow("", Spread.of(everyone_ack), Spread.of(everyone_contact)))
+def _timings(spreads: list[store.ResponseSpreads], names: dict[int, str]) -> list[TimingRow]:
+    """A row per centre in scope (empty when it had no acknowledged alert), then the whole."""
+    found = {row.centre_id: row for row in spreads}
+    nothing = Spread(0, None, None)
+    rows = []
+    for key, name in [*names.items(), (None, "")]:
+        row = found.get(key)
+        rows.append(
+            TimingRow(name, row.acknowledge, row.contact)
+            if row
+            else TimingRow(name, nothing, nothing)
+        )
     return rows
 
 
@@ -309,37 +330,33 @@ class FeedBoard:
     now: datetime
     feeds: list[FeedRow]
     hours: list[datetime]  # the start of each hour counted, oldest first
-    # Per carrier, one count per hour; None when not asked for (see `feed_board`).
-    events: dict[Carrier, list[int]] | None
+    # Per carrier, one count per hour.
+    events: dict[Carrier, list[int]]
     channel_alerts: list[store.SystemAlert]
     outbox: list[OutboxRow]
 
 
-def feed_board(app: Anbu, user: StaffUser, now: datetime, *, with_events: bool = True) -> FeedBoard:
+def feed_board(app: Anbu, user: StaffUser, now: datetime) -> FeedBoard:
     """Each carrier's watermark and lag, open alerts about feeds and channels, the outbox,
-    and (`with_events`) the events received per hour over the last day. Counts and carriers
-    only, for operators (and administrators). Raises ReportRefusedError for other roles.
-
-    Counting the day's events reads one index entry and one row per event (about 0.4 s per
-    million on PostgreSQL), so the page asks for them separately, after the rest is shown."""
+    and the events received per hour over the last day (from the counts ingest keeps: a
+    row per carrier and hour, however many events). Counts and carriers only, for operators
+    (and administrators). Raises ReportRefusedError for other roles."""
     if user.role not in BOARD_ROLES:
         raise ReportRefusedError(f"the feed board is not for the {user.role.value} role")
     statuses = feeds.statuses(app, now=now)
-    hour = now.replace(minute=0, second=0, microsecond=0)
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     bounds = [hour - timedelta(hours=HOURS - 1 - i) for i in range(HOURS + 1)]
     with app.transaction() as tx:
         connection = tx.connection
-        counted = store.events_per_hour(connection, bounds) if with_events else []
+        counted = store.events_per_hour(connection, bounds)
         system = store.open_system_alerts(connection)
         by_state = monitoring.notifications_by_state(connection)
         oldest = monitoring.oldest_queued(connection)
     feed_alerts = {a.carrier: a for a in system if a.kind is AlertKind.FEED_STALE}
-    events: dict[Carrier, list[int]] | None = None
-    if with_events:
-        carriers = sorted({s.carrier for s in statuses} | {c.carrier for c in counted})
-        events = {carrier: [0] * HOURS for carrier in carriers}
-        for row in counted:
-            events[row.carrier][row.hour] += row.count
+    carriers = sorted({s.carrier for s in statuses} | {c.carrier for c in counted})
+    events = {carrier: [0] * HOURS for carrier in carriers}
+    for row in counted:
+        events[row.carrier][row.hour] += row.count
     media = sorted({medium for medium, _ in by_state} | set(oldest))
     outbox = [
         OutboxRow(

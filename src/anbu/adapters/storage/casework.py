@@ -109,8 +109,25 @@ def release(connection: Connection, alert_id: int, login: str) -> bool:
     return bool(changed)
 
 
+# The case events that are someone reaching out to the person.
+CONTACT_KINDS = ("call", "visit")
+
+
 def add_event(connection: Connection, values: dict[str, Any]) -> None:
+    """Record a case event; a call or a visit is also the case's first contact if none came
+    before it (reports time it from the alert row)."""
     connection.execute(insert(case_events).values(**values))
+    if values["kind"] in CONTACT_KINDS:
+        at = values["at"]
+        connection.execute(
+            update(alerts)
+            .where(
+                alerts.c.id == values["alert_id"],
+                alerts.c.opened_at <= at,
+                or_(alerts.c.first_contact_at.is_(None), alerts.c.first_contact_at > at),
+            )
+            .values(first_contact_at=at)
+        )
 
 
 def events(connection: Connection, alert_id: int) -> list[Any]:

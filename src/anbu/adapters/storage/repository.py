@@ -3,7 +3,7 @@ service that opened the transaction does (see `Anbu.transaction` in `anbu.bootst
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from anbu.adapters.storage.tables import (
     audit_log,
     case_events,
     centres,
+    event_hours,
     feeds,
     meta,
     pauses,
@@ -130,6 +131,16 @@ class Store:
         self.connection.execute(
             update(subjects).where(subjects.c.id == subject_id).values(**values)
         )
+        if "centre_id" in values:
+            # A person's alerts count for the centre they belong to now.
+            self.connection.execute(
+                update(alerts)
+                .where(
+                    alerts.c.subject_id == subject_id,
+                    alerts.c.centre_id.is_distinct_from(values["centre_id"]),
+                )
+                .values(centre_id=values["centre_id"])
+            )
 
     def subjects_by_phone_keys(self, keys: Iterable[bytes]) -> dict[bytes, SubjectRef]:
         found: dict[bytes, SubjectRef] = {}
@@ -194,6 +205,7 @@ class Store:
         result = self.connection.execute(
             delete(activity_events).where(activity_events.c.received_at < received_before)
         )
+        self.connection.execute(delete(event_hours).where(event_hours.c.hour < received_before))
         return int(result.rowcount)
 
     def count_subjects(self) -> int:
@@ -369,6 +381,30 @@ class Store:
         return {
             (carrier, event_id) for carrier, event_id in self.connection.execute(statement).all()
         }
+
+    def count_received(self, hour: datetime, counts: Mapping[str, int]) -> None:
+        """Add `counts` (events stored, by carrier) to what was received in `hour`."""
+        if not counts:
+            return
+        rows = [{"carrier": c, "hour": hour, "events": n} for c, n in sorted(counts.items())]
+        if self._dialect == "postgresql":
+            on_postgresql = postgresql.insert(event_hours)
+            self.connection.execute(
+                on_postgresql.on_conflict_do_update(
+                    index_elements=["carrier", "hour"],
+                    set_={"events": event_hours.c.events + on_postgresql.excluded.events},
+                ),
+                rows,
+            )
+            return
+        on_sqlite = sqlite.insert(event_hours)
+        self.connection.execute(
+            on_sqlite.on_conflict_do_update(
+                index_elements=["carrier", "hour"],
+                set_={"events": event_hours.c.events + on_sqlite.excluded.events},
+            ),
+            rows,
+        )
 
     def mark_resumed(
         self, subject_id: int, kind: AlertKind, base_at: datetime, resumed_at: datetime

@@ -146,6 +146,16 @@ activity_events = Table(
     Index("ix_activity_events_received", "received_at"),
 )
 
+# Events received per carrier and clock hour (UTC), counted by ingest as it stores them, so
+# that the operators' board need not count a day of a country's events at every look.
+event_hours = Table(
+    "event_hours",
+    metadata,
+    Column("carrier", String(8), primary_key=True),
+    Column("hour", Instant(), primary_key=True),
+    Column("events", BigInteger(), nullable=False),
+)
+
 feeds = Table(
     "feeds",
     metadata,
@@ -192,6 +202,13 @@ alerts = Table(
     # Who is on their way (so that two officers do not visit the same door), and since when.
     Column("claimed_by", String(64)),
     Column("claimed_at", Instant()),
+    # The person's centre, copied when the alert opens and kept current when they move
+    # (an alert counts for the centre its person belongs to now), so that reports read
+    # `alerts` alone; NULL for alerts about the system.
+    Column("centre_id", Id),
+    # The case's first call or visit at or after opening: what "time to first contact"
+    # measures, written with that case event.
+    Column("first_contact_at", Instant()),
     # Never two open alerts of one kind for one subject (or one feed), even with
     # several workers sweeping at once: the database itself refuses the second.
     Index(
@@ -222,8 +239,21 @@ alerts = Table(
     Index("ix_alerts_step_due", "step_due_at"),
     # A person's alert history (their page, the API).
     Index("ix_alerts_subject", "subject_id", "opened_at"),
-    # Reports read alerts by the week they opened.
-    Index("ix_alerts_opened", "opened_at"),
+    # Reports read alerts by the week they opened. On PostgreSQL the index carries every
+    # column they count, so a year's alerts are read from it alone, not from the wide rows.
+    Index(
+        "ix_alerts_opened",
+        "opened_at",
+        postgresql_include=[
+            "centre_id",
+            "kind",
+            "outcome",
+            "acknowledged_at",
+            "first_contact_at",
+        ],
+    ),
+    # A centre's reports.
+    Index("ix_alerts_centre_opened", "centre_id", "opened_at"),
 )
 
 officers = Table(

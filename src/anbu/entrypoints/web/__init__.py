@@ -19,6 +19,7 @@ from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
+from anbu.services.reports import ReportCache
 from anbu.settings import Settings
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         anbu: Anbu = bootstrap(settings)
         web.state.anbu = anbu
         web.state.monitoring = Monitoring(anbu)
+        web.state.report_cache = ReportCache(settings.report_cache_seconds)
         loops = Loops(anbu, channels, web.state.monitoring)
         if background:
             loops.start()

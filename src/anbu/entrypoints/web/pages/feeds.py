@@ -45,7 +45,6 @@ i18n.add(
             "Totals: {totals}.",
         ),
         "feeds.events_table": ("숫자로 보기", "Show the numbers"),
-        "feeds.events_load": ("시간대별 수신 건수 보기", "Show events per hour"),
         "feeds.hour": ("시각", "Hour"),
         "feeds.channels": ("발송 채널 장애", "Channels down"),
         "feeds.channels_none": ("장애 중인 채널이 없습니다.", "All channels are working."),
@@ -70,11 +69,9 @@ BoardReader = Annotated[StaffUser, requiring(*reports.BOARD_ROLES)]
 
 
 @router.get("/feeds", response_class=HTMLResponse)
-def feeds_page(request: Request, user: BoardReader, events: bool = False) -> Response:
-    """The board; the day's events per hour (the costly count) only with `?events=1`,
-    which the page itself asks for once it is shown."""
+def feeds_page(request: Request, user: BoardReader) -> Response:
     now = wall_clock()
-    board = reports.feed_board(anbu_of(request), user, now, with_events=events)
+    board = reports.feed_board(anbu_of(request), user, now)
     return templates.TemplateResponse(
         request,
         "feeds.html",
@@ -83,7 +80,7 @@ def feeds_page(request: Request, user: BoardReader, events: bool = False) -> Res
             "section": "feeds",
             "board": board,
             "hour_labels": _hour_labels(board),
-            "chart": _events_chart(board, user.language) if board.events is not None else None,
+            "chart": _events_chart(board, user.language),
         },
     )
 
@@ -93,7 +90,7 @@ def _hour_labels(board: FeedBoard) -> list[str]:
 
 
 def _events_chart(board: FeedBoard, language: str) -> Markup:
-    events = board.events or {}
+    events = board.events
     totals = ", ".join(f"{carrier.value} {sum(counts):,}" for carrier, counts in events.items())
     return report_charts.lines(
         "chart-events",

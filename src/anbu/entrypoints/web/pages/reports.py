@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from anbu.domain.kinds import Group, Outcome
+from anbu.domain.spread import Spread
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n, report_charts
 from anbu.entrypoints.web.auth import anbu_of, requiring
@@ -28,7 +29,6 @@ from anbu.services.reports import (
     SUBJECT_KINDS,
     Report,
     ReportTable,
-    Spread,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +39,7 @@ i18n.add(
         "reports.period": ("기간", "Period"),
         "reports.last_weeks": ("최근 {n}주", "Last {n} weeks"),
         "reports.scope_all": ("구 전체", "Whole district"),
+        "reports.counted_at": ("집계 시각", "Counted at"),
         "reports.counts_only": (
             "건수만 보여 줍니다. 개인 정보는 없습니다.",
             "Counts only; no personal data.",
@@ -114,7 +115,9 @@ def reports_page(
     request: Request, user: ReportReader, weeks: int = reports.DEFAULT_WEEKS
 ) -> Response:
     _check_weeks(weeks)
-    found = reports.report(anbu_of(request), user, weeks=weeks, now=wall_clock())
+    found = reports.report(
+        anbu_of(request), user, weeks=weeks, now=wall_clock(), cache=report_cache(request)
+    )
     word = _words(user)
     return templates.TemplateResponse(
         request,
@@ -149,7 +152,13 @@ def reports_csv(
     _check_weeks(weeks)
     now = wall_clock()
     found = reports.report(
-        anbu_of(request), user, weeks=weeks, now=now, tables=(table,), exported=True
+        anbu_of(request),
+        user,
+        weeks=weeks,
+        now=now,
+        tables=(table,),
+        exported=True,
+        cache=report_cache(request),
     )
     rows = _csv_rows(found, table, _words(user))
     buffer = io.StringIO()
@@ -162,6 +171,11 @@ def reports_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def report_cache(request: Request) -> reports.ReportCache:
+    cache: reports.ReportCache = request.app.state.report_cache
+    return cache
 
 
 def _check_weeks(weeks: int) -> None:
