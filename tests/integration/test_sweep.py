@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from anbu.adapters.storage import cases as case_store
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import AlertKind, AlertState, Outcome
 from anbu.settings import Settings
@@ -51,28 +52,51 @@ def test_it_changes_nothing_when_a_sweep_runs_again(anbu: Anbu) -> None:
     assert _open(anbu) == [("SD-0001", AlertKind.NO_ACTIVITY)]
 
 
-def test_it_never_opens_a_second_alert_of_a_kind_while_one_is_open(anbu: Anbu) -> None:
+def test_it_never_opens_a_second_alert_of_a_kind_for_the_same_episode(anbu: Anbu) -> None:
     enrol_rows(anbu, subject_row(), now=ENROLLED)
     feed(anbu, watermark("SKT", at("2026-11-04 00:00")), now=at("2026-11-04 00:00"))
     sweep_at(anbu, at("2026-11-04 00:00"))
+    # The same silence goes on for days: still the one case.
+    feed(anbu, watermark("SKT", at("2026-11-09 00:00")), now=at("2026-11-09 00:00"))
+    later = sweep_at(anbu, at("2026-11-09 00:00"))
+    assert (later.opened, later.superseded) == ([], [])
+    assert _open(anbu) == [("SD-0001", AlertKind.NO_ACTIVITY)]
+
+
+def test_a_new_silence_after_the_person_showed_life_replaces_the_unclosed_case(
+    anbu: Anbu,
+) -> None:
+    """An acknowledged case nobody closed must not hold back the next alert: once the
+    person has shown life and then fallen silent for a whole period again, the old case
+    closes as superseded and a new alert opens for the new silence."""
+    enrol_rows(anbu, subject_row(), now=ENROLLED)
+    feed(anbu, watermark("SKT", at("2026-11-04 00:00")), now=at("2026-11-04 00:00"))
+    (first,) = sweep_at(anbu, at("2026-11-04 00:00")).opened
+    with anbu.transaction() as store:
+        assert case_store.acknowledge(store.connection, first.id, "kim.a", at("2026-11-04 00:10"))
     # The person calls once, then falls silent again for another whole period.
     feed(
         anbu,
         event(PHONE, "call_out", at("2026-11-04 09:00")),
-        watermark("SKT", at("2026-11-07 00:00")),
-        now=at("2026-11-07 00:00"),
+        watermark("SKT", at("2026-11-06 08:00")),
+        now=at("2026-11-06 08:00"),
     )
+    assert sweep_at(anbu, at("2026-11-06 08:00")).opened == []  # not yet a whole period
+    feed(anbu, watermark("SKT", at("2026-11-07 00:00")), now=at("2026-11-07 00:00"))
     report = sweep_at(anbu, at("2026-11-07 00:00"))
-    assert report.opened == []
-    assert report.still_open == 1
-    # Once the officer closes the first case, the silence that followed is raised.
-    with anbu.transaction() as store:
-        (first,) = store.list_alerts()
-        store.resolve_alert(first.id, Outcome.SAFE, "officer", at("2026-11-07 01:00"))
-    reopened = sweep_at(anbu, at("2026-11-07 02:00"))
-    assert [(o.kind, o.due_at) for o in reopened.opened] == [
+    assert [(o.kind, o.due_at) for o in report.opened] == [
         (AlertKind.NO_ACTIVITY, at("2026-11-06 09:00"))
     ]
+    assert report.superseded == [first.id]
+    with anbu.transaction() as store:
+        old, new = sorted(store.list_alerts(), key=lambda a: a.id)
+    assert (old.state, old.outcome, old.resolved_by) == (
+        AlertState.RESOLVED,
+        Outcome.SUPERSEDED,
+        "anbu",
+    )
+    assert (new.state, new.base_at) == (AlertState.OPEN, at("2026-11-04 09:00"))
+    assert sweep_at(anbu, at("2026-11-07 06:00")).opened == []  # and only once
 
 
 def test_it_judges_silence_by_the_watermark_not_the_clock(anbu: Anbu) -> None:

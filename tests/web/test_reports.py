@@ -138,9 +138,10 @@ def test_the_false_alarm_share_counts_the_cases_officers_closed(
 ) -> None:
     log_in(client, "admin")
     rows = {row[0]: row for row in _table(client.get("/reports?weeks=4").text, "outcomes")}
-    # safe, hospitalised, deceased, unreachable, false alarm, replied, withdrawn, open, total
-    assert rows[CENTRE_A][1:] == ["1", "0", "0", "0", "1", "0", "0", "1", "3", "50.0%"]
-    assert rows[CENTRE_B][1:] == ["0", "0", "0", "0", "0", "0", "0", "1", "1", "—"]
+    # safe, hospitalised, deceased, unreachable, false alarm, replied, superseded, withdrawn,
+    # open, total
+    assert rows[CENTRE_A][1:] == ["1", "0", "0", "0", "1", "0", "0", "0", "1", "3", "50.0%"]
+    assert rows[CENTRE_B][1:] == ["0", "0", "0", "0", "0", "0", "0", "0", "1", "1", "—"]
     assert rows["전체"][-1] == "50.0%"
 
 
@@ -223,7 +224,7 @@ def test_the_outcomes_and_enrolment_exports(client: TestClient, answered: Answer
     log_in(client, "admin")
     outcomes = _csv(client.get("/reports.csv?table=outcomes&weeks=4").content)
     assert outcomes[0][-1] == "오경보 비율 (%)"
-    assert [CENTRE_A, "1", "0", "0", "0", "1", "0", "0", "1", "3", "50.0"] in outcomes
+    assert [CENTRE_A, "1", "0", "0", "0", "1", "0", "0", "0", "1", "3", "50.0"] in outcomes
     enrolment = _csv(client.get("/reports.csv?table=enrolment&weeks=4").content)
     assert enrolment[0] == ["센터", "40세 미만", "40–59세", "60–74세", "75세 이상", "합계"]
     assert enrolment[-1] == ["전체", "1", "1", "0", "2", "4"]

@@ -27,6 +27,12 @@ class Overdue:
     base: datetime
 
 
+def supersedes(overdue: Overdue, resumed_at: datetime | None) -> bool:
+    """Whether `overdue` is a new episode that replaces an open case of its kind: the case
+    saw the person show life again (`resumed_at`) and this episode began after that."""
+    return resumed_at is not None and overdue.base >= resumed_at
+
+
 @dataclass(frozen=True, slots=True)
 class Watch:
     """What detection knows of one subject."""

@@ -49,6 +49,10 @@ class Outcome(StrEnum):
     CHECKED_IN = "checked_in"
     # The delivery channel works again.
     GATEWAY_RECOVERED = "gateway_recovered"
+    # The person showed life after the alert, then fell silent (or switched off) again for a
+    # whole period: the new episode's alert replaces this case, so that an acknowledged case
+    # nobody closed never holds back the next alert.
+    SUPERSEDED = "superseded"
 
 
 class SubjectStatus(StrEnum):

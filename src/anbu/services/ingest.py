@@ -179,12 +179,11 @@ def _advance(
         if new != old:
             changed[subject_id] = new
     store.save_watches(changed, now)
-    open_bases = store.open_alert_bases(list(changed))
-    for subject_id, bases in open_bases.items():
-        for kind, base_at in bases:
-            first = _first_after(rules, kind, base_at, by_subject[subject_id])
+    for subject_id, episodes in store.open_episodes(list(changed)).items():
+        for episode in episodes:
+            first = _first_after(rules, episode.kind, episode.base_at, by_subject[subject_id])
             if first is not None:
-                store.mark_resumed(subject_id, kind, base_at, first)
+                store.mark_resumed(subject_id, episode.kind, episode.base_at, first)
 
 
 def _first_after(

@@ -35,6 +35,7 @@ SUBJECT_KINDS = (AlertKind.NO_ACTIVITY, AlertKind.PHONE_OFF)
 OUTCOME_ORDER: tuple[Outcome | None, ...] = (
     *OFFICER_OUTCOMES,
     Outcome.CHECKED_IN,
+    Outcome.SUPERSEDED,
     Outcome.CONSENT_WITHDRAWN,
     None,
 )

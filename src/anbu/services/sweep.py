@@ -7,12 +7,15 @@ from datetime import datetime
 
 from anbu.adapters.storage.repository import Store
 from anbu.bootstrap import Anbu
-from anbu.domain.detection import Overdue
+from anbu.domain.detection import Overdue, supersedes
 from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
 from anbu.domain.watermarks import Feed
 from anbu.services import escalation
 from anbu.services.escalation import EscalationReport, NewAlert
 from anbu.services.outbox import queue_feed_alert
+
+# Who closes the cases the system closes itself.
+SYSTEM_ACTOR = "anbu"
 
 _CHUNK = 500
 
@@ -30,8 +33,10 @@ class OpenedAlert:
 class SweepReport:
     opened: list[OpenedAlert] = field(default_factory=list)
     recovered_feeds: list[Carrier] = field(default_factory=list)
-    # Due, but an alert of that kind is still open from an earlier episode.
+    # Due, but an alert of that kind is still open for the same episode.
     still_open: int = 0
+    # Open cases closed because their person showed life and then a new episode began.
+    superseded: list[int] = field(default_factory=list)
     # Alerts opened with nobody on file to tell (no staff for the centre, no admin).
     unrouted: int = 0
     # The escalation steps taken after opening (reminders, next tiers, follow-ups).
@@ -83,21 +88,28 @@ def _open_due(
     report: SweepReport,
 ) -> None:
     watches = store.watches(subject_ids, lock=False)  # rows already held by due_subjects
-    open_now = store.open_alert_bases(subject_ids)
+    open_now = store.open_episodes(subject_ids)
     due: list[tuple[int, Overdue]] = []
+    superseded: list[tuple[int, int]] = []  # (open alert, subject)
     changed = {}
     for subject_id in subject_ids:
         watch = watches[subject_id]
-        open_kinds = {kind for kind, _ in open_now.get(subject_id, ())}
+        open_by_kind = {episode.kind: episode for episode in open_now.get(subject_id, ())}
         for overdue in watch.overdue(until):
-            if overdue.kind in open_kinds:
-                # One open alert per kind: the officer's open case still stands for this.
-                report.still_open += 1
-                continue
+            episode = open_by_kind.get(overdue.kind)
+            if episode is not None:
+                if not supersedes(overdue, episode.resumed_at):
+                    # One open alert per kind: the officer's open case still stands for this.
+                    report.still_open += 1
+                    continue
+                superseded.append((episode.alert_id, subject_id))
             due.append((subject_id, overdue))
             watch = watch.alerted(overdue)
         if watch != watches[subject_id]:
             changed[subject_id] = watch
+    for alert_id, _ in superseded:
+        # Closed first: the database allows one open alert per person and kind.
+        store.resolve_alert(alert_id, Outcome.SUPERSEDED, SYSTEM_ACTOR, now)
     # Same transaction as the watches: an alert is opened with its first step taken and
     # its messages queued, or not at all.
     opened = escalation.open_alerts(
@@ -110,6 +122,7 @@ def _open_due(
         report.opened.append(
             OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
         )
+    report.superseded += [old for old, _ in superseded]
     report.unrouted += opened.unrouted
     store.save_watches(changed, now)
 
@@ -146,5 +159,5 @@ def _judge_feed(app: Anbu, store: Store, feed: Feed, now: datetime, report: Swee
             )
     elif open_id is not None:
         # The feed caught up: the operator's case closes itself, with the reason recorded.
-        store.resolve_alert(open_id, Outcome.FEED_RECOVERED, "anbu", now)
+        store.resolve_alert(open_id, Outcome.FEED_RECOVERED, SYSTEM_ACTOR, now)
         report.recovered_feeds.append(feed.carrier)

@@ -89,6 +89,17 @@ _WATCH_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class OpenEpisode:
+    """An open alert about a person: the episode it is about, and whether they showed life
+    again since."""
+
+    alert_id: int
+    kind: AlertKind
+    base_at: datetime
+    resumed_at: datetime | None
+
+
 class Store:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -422,19 +433,26 @@ class Store:
             .values(resumed_at=resumed_at)
         )
 
-    def open_alert_bases(
-        self, subject_ids: Sequence[int]
-    ) -> dict[int, list[tuple[AlertKind, datetime]]]:
-        found: dict[int, list[tuple[AlertKind, datetime]]] = {}
+    def open_episodes(self, subject_ids: Sequence[int]) -> dict[int, list[OpenEpisode]]:
+        """The open alerts of these subjects, by subject."""
+        found: dict[int, list[OpenEpisode]] = {}
         for chunk in self._per_statement(subject_ids):
             rows = self.connection.execute(
-                select(alerts.c.subject_id, alerts.c.kind, alerts.c.base_at).where(
+                select(
+                    alerts.c.id,
+                    alerts.c.subject_id,
+                    alerts.c.kind,
+                    alerts.c.base_at,
+                    alerts.c.resumed_at,
+                ).where(
                     self._among(alerts.c.subject_id, chunk),
                     alerts.c.state != AlertState.RESOLVED.value,
                 )
             )
-            for subject_id, kind, base_at in rows:
-                found.setdefault(subject_id, []).append((AlertKind(kind), base_at))
+            for alert_id, subject_id, kind, base_at, resumed_at in rows:
+                found.setdefault(subject_id, []).append(
+                    OpenEpisode(alert_id, AlertKind(kind), base_at, resumed_at)
+                )
         return found
 
     # -- feeds -------------------------------------------------------------------

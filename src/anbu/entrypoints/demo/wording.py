@@ -42,6 +42,7 @@ OUTCOMES = {
     Outcome.FEED_RECOVERED: "자료 따라잡음·자동 종료",
     Outcome.CONSENT_WITHDRAWN: "동의 철회",
     Outcome.CHECKED_IN: "본인 회신",
+    Outcome.SUPERSEDED: "새 알림으로 이어짐",
     Outcome.GATEWAY_RECOVERED: "발송 복구",
 }
 

@@ -96,6 +96,7 @@ i18n.add(
         "detail.outcome.feed_recovered": ("자료 회복", "Feed recovered"),
         "detail.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
         "detail.outcome.checked_in": ("본인 응답", "The person answered"),
+        "detail.outcome.superseded": ("새 알림으로 이어짐", "Continued in a new alert"),
         "detail.outcome.gateway_recovered": ("발송 회복", "Channel recovered"),
         "detail.timeline": ("경과", "Timeline"),
         "detail.activity_scope": (

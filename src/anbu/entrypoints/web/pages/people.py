@@ -128,6 +128,7 @@ i18n.add(
         "people.outcome.feed_recovered": ("자료 복구", "Feed recovered"),
         "people.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
         "people.outcome.checked_in": ("본인 응답", "Answered the check"),
+        "people.outcome.superseded": ("새 알림으로 이어짐", "Continued in a new alert"),
         "people.outcome.gateway_recovered": ("발송 복구", "Channel recovered"),
         "people.back": ("대상자 목록", "All people"),
     }

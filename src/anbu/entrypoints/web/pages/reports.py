@@ -98,6 +98,7 @@ i18n.add(
         "reports.outcome.unreachable_visit_needed": ("연락 안 됨·방문 필요", "Unreachable"),
         "reports.outcome.false_alarm": ("오경보", "False alarm"),
         "reports.outcome.checked_in": ("본인 응답", "Person replied"),
+        "reports.outcome.superseded": ("새 알림으로 이어짐", "Continued in a new alert"),
         "reports.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
         "reports.outcome.open": ("진행 중", "Still open"),
         "reports.group.under_40": ("40세 미만", "Under 40"),
