@@ -309,6 +309,13 @@ SELECT id, delivered_at, 'delivered', 'DLR 1', provider_ref FROM notifications
 WHERE delivered_at IS NOT NULL
 """
 
+# What ingest counts as it stores events: per carrier and hour received (the feed board).
+EVENT_HOURS_SQL = """
+INSERT INTO event_hours (carrier, hour, events)
+SELECT carrier, date_trunc('hour', received_at, 'UTC'), count(*) FROM activity_events
+GROUP BY 1, 2
+"""
+
 # Activity over the last 30 days for the people in the sample, up to each one's last sign
 # of life: ~8 a day, between 120 and 360 each (a person's count from their id, so that the
 # LATERAL is evaluated per person).
@@ -517,6 +524,7 @@ def _fill(app: Anbu, args: argparse.Namespace) -> None:
                     "every": every,
                 },
             )
+        run("events per hour", EVENT_HOURS_SQL)
     finally:
         raw.close()
     for name in (
@@ -740,6 +748,7 @@ def _pages(app: Anbu, args: argparse.Namespace) -> list[Page]:
         ),
         Page("closest `/people?view=closest`", officer, ["/people?view=closest"] * n, "<table"),
         Page("queue `/` (district)", "district-admin", ["/"] * n, 'id="queue"'),
+        Page("feed board `/feeds`", "district-admin", ["/feeds"] * n, 'id="events-per-hour"'),
     ]
     return pages
 

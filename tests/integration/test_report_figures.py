@@ -323,6 +323,24 @@ def test_a_cached_report_is_shown_for_a_minute_and_audited_every_time(
     assert views == 8
 
 
+def test_reports_being_read_are_recounted_ahead_of_expiry(
+    anbu: Anbu, around_midnight: None
+) -> None:
+    cache = reports.ReportCache(seconds=60, keep_warm=timedelta(minutes=15))
+    admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
+    seen = at("2026-11-12 09:00")
+    assert reports.report(anbu, admin, weeks=4, now=seen, cache=cache).outcomes[-1].total == 3
+    cases.resolve(anbu, _alert_of(anbu, "X"), Outcome.SAFE, by="kim.a", note="", now=seen)
+    assert reports.refresh(anbu, cache, seen + timedelta(seconds=20)) == 0  # still fresh
+    assert reports.refresh(anbu, cache, seen + timedelta(seconds=31)) == 1
+    found = reports.report(anbu, admin, weeks=4, now=seen + timedelta(seconds=45), cache=cache)
+    assert found.period.now == seen + timedelta(seconds=31)  # from the cache, recounted
+    assert found.outcomes[-1].closed_by_officers == 1
+    # Nobody has looked for a quarter of an hour: it is let go, not recounted forever.
+    assert reports.refresh(anbu, cache, seen + timedelta(minutes=16)) == 0
+    assert cache.to_refresh(seen + timedelta(minutes=16)) == []
+
+
 def test_without_a_cache_lifetime_every_view_is_counted(anbu: Anbu, around_midnight: None) -> None:
     cache = reports.ReportCache(seconds=0)
     admin = StaffUser(0, "admin", Role.ADMIN, frozenset())

@@ -158,16 +158,23 @@ _CacheKey = tuple[frozenset[int] | None, int, frozenset[ReportTable], datetime]
 class ReportCache:
     """Reports counted in the last `seconds`, by scope, period and tables, so that a
     year's figures for the district are counted once a minute rather than at every view.
+    The reports viewed in the last `keep_warm` are recounted ahead of expiry (`refresh`, in
+    `anbu serve`'s background), so that those views never wait for the count.
     Thread-safe; holds at most `size` reports (the oldest counted is dropped first)."""
 
-    def __init__(self, seconds: float, size: int = 64) -> None:
+    def __init__(
+        self, seconds: float, size: int = 64, keep_warm: timedelta = timedelta(minutes=15)
+    ) -> None:
         self.fresh_for = timedelta(seconds=seconds)
+        self.keep_warm = keep_warm
         self._size = size
         self._reports: dict[_CacheKey, Report] = {}
+        self._viewed: dict[_CacheKey, datetime] = {}
         self._lock = threading.Lock()
 
     def get(self, key: _CacheKey, now: datetime) -> Report | None:
         with self._lock:
+            self._viewed[key] = now
             found = self._reports.get(key)
         if found is None or not timedelta(0) <= now - found.period.now < self.fresh_for:
             return None
@@ -181,6 +188,36 @@ class ReportCache:
             while len(self._reports) > self._size:
                 oldest = min(self._reports, key=lambda k: self._reports[k].period.now)
                 del self._reports[oldest]
+
+    def to_refresh(self, now: datetime) -> list[_CacheKey]:
+        """Reports viewed within `keep_warm` whose figures are past half their freshness;
+        the others are forgotten."""
+        with self._lock:
+            for key in [k for k, seen in self._viewed.items() if now - seen > self.keep_warm]:
+                del self._viewed[key]
+                self._reports.pop(key, None)
+            return [
+                key
+                for key in self._viewed
+                if key in self._reports
+                and now - self._reports[key].period.now >= self.fresh_for / 2
+            ]
+
+
+def refresh(app: Anbu, cache: ReportCache, now: datetime) -> int:
+    """Recount the reports people are looking at before their figures expire; returns how
+    many. Not a view: nothing is audited. A report whose period has moved on (a new week
+    began) is left to be counted at its next view."""
+    recounted = 0
+    for key in cache.to_refresh(now):
+        scope, weeks, tables, since = key
+        span = period(weeks, now)
+        if span.since != since:
+            continue
+        with app.transaction() as tx:
+            cache.put(key, _count(tx.connection, span, scope, tables))
+        recounted += 1
+    return recounted
 
 
 def report(

@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         web.state.anbu = anbu
         web.state.monitoring = Monitoring(anbu)
         web.state.report_cache = ReportCache(settings.report_cache_seconds)
-        loops = Loops(anbu, channels, web.state.monitoring)
+        loops = Loops(anbu, channels, web.state.monitoring, web.state.report_cache)
         if background:
             loops.start()
         try:
