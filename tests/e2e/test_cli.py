@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from anbu.bootstrap import Anbu
+from anbu.services.accounts import token_user
+
 from builders import (
     at,
     event,
@@ -253,3 +256,46 @@ def test_it_lists_who_acknowledged_and_resolved_a_case_and_when_in_seoul_time(
         "resolved_by": "lee.lead",
         "outcome": "safe",
     }
+
+
+def test_a_revoked_api_token_stops_working_and_stays_on_record(
+    cli_env: dict[str, str], anbu: Anbu
+) -> None:
+    created = _anbu(
+        cli_env,
+        "users",
+        "create",
+        "ops.lee",
+        "--role",
+        "operator",
+        "--password-stdin",
+        stdin=b"a long enough password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    token = _anbu(cli_env, "tokens", "create", "ops.lee", "--label", "KT feed").stdout.strip()
+    assert token_user(anbu, token, at("2026-11-20 09:00")) is not None
+    (listed,) = [
+        json.loads(line) for line in _anbu(cli_env, "tokens", "list", "--json").stdout.splitlines()
+    ]
+    assert (listed["login"], listed["label"], listed["revoked_at"]) == ("ops.lee", "KT feed", None)
+    assert listed["last_used_at"] is not None
+    assert token not in json.dumps(listed)  # neither the token nor its hash is shown
+
+    revoked = _anbu(cli_env, "tokens", "revoke", str(listed["id"]))
+    assert revoked.returncode == 0
+    assert "ops.lee" in revoked.stdout
+    assert token_user(anbu, token, at("2026-11-20 09:05")) is None
+    again = _anbu(cli_env, "tokens", "revoke", str(listed["id"]))
+    assert again.returncode == 1
+    assert f"no token {listed['id']} in use" in again.stderr
+    (kept,) = [
+        json.loads(line) for line in _anbu(cli_env, "tokens", "list", "--json").stdout.splitlines()
+    ]
+    assert kept["revoked_at"] is not None
+    table = _anbu(cli_env, "tokens", "list", "--login", "ops.lee").stdout
+    assert "KT feed" in table
+
+
+def _tokens(env: dict[str, str]) -> list[dict[str, object]]:
+    listing = _anbu(env, "tokens", "list", "--json").stdout
+    return [json.loads(line) for line in listing.splitlines()]

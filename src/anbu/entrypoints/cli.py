@@ -596,6 +596,55 @@ def tokens_create(
     sys.stdout.write(token + "\n")
 
 
+@tokens_app.command("list")
+def tokens_list(
+    login: Annotated[str | None, typer.Option(help="Only this member of staff's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """API tokens: their number, owner, label, when made, last used and revoked."""
+    with _anbu() as anbu:
+        rows = accounts.list_tokens(anbu, login.strip().lower() if login else None)
+    if as_json:
+        for row in rows:
+            document = {
+                "id": row.id,
+                "login": row.login,
+                "label": row.label,
+                "created_at": row.created_at.isoformat(),
+                "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
+                "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+            }
+            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"API tokens ({len(rows)}) · Asia/Seoul", box=None, header_style="bold")
+    for column in ("id", "login", "label", "created", "last used", "revoked"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.login,
+            row.label,
+            seoul(row.created_at),
+            seoul(row.last_used_at) if row.last_used_at else "",
+            seoul(row.revoked_at) if row.revoked_at else "",
+        )
+    out.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The number `tokens list` shows.")],
+) -> None:
+    """Stop an API token working at once (the record of it is kept)."""
+    with _anbu() as anbu:
+        try:
+            row = accounts.revoke_token(anbu, token_id, now=wall_clock(), actor=_actor())
+        except accounts.AccountError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(1) from exc
+    out.print(f"revoked token {row.id} of {row.login}", highlight=False)
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

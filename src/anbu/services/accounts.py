@@ -233,6 +233,23 @@ def create_token(app: Anbu, login: str, *, label: str, now: datetime, actor: str
     return token
 
 
+def list_tokens(app: Anbu, login: str | None = None) -> list[store.TokenRow]:
+    with app.transaction() as tx:
+        return store.tokens(tx.connection, login)
+
+
+def revoke_token(app: Anbu, token_id: int, *, now: datetime, actor: str) -> store.TokenRow:
+    """Stop a token working from now on (a lost laptop, a finished integration); the row is
+    kept for the record. Raises AccountError for an unknown or already revoked token."""
+    with app.transaction() as tx:
+        if not store.revoke_token(tx.connection, token_id, now):
+            raise AccountError(f"no token {token_id} in use")
+        (revoked,) = [row for row in store.tokens(tx.connection, None) if row.id == token_id]
+        detail = {"token": token_id, "login": revoked.login, "label": revoked.label}
+        tx.audit(actor, "token.revoked", now, detail=json.dumps(detail))
+    return revoked
+
+
 def token_user(app: Anbu, token: str, now: datetime) -> StaffUser | None:
     digest = _digest(token)
     with app.transaction() as tx:

@@ -149,6 +149,45 @@ def token_owner(connection: Connection, token_hash: bytes) -> int | None:
     return None if row is None else int(row.officer_id)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    id: int
+    login: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def tokens(connection: Connection, login: str | None) -> list[TokenRow]:
+    """API tokens (never their hashes), oldest first; `login` narrows to one member of staff."""
+    query = (
+        select(
+            api_tokens.c.id,
+            officers.c.login,
+            api_tokens.c.label,
+            api_tokens.c.created_at,
+            api_tokens.c.last_used_at,
+            api_tokens.c.revoked_at,
+        )
+        .join(officers, officers.c.id == api_tokens.c.officer_id)
+        .order_by(api_tokens.c.id)
+    )
+    if login is not None:
+        query = query.where(officers.c.login == login)
+    return [TokenRow(*row) for row in connection.execute(query)]
+
+
+def revoke_token(connection: Connection, token_id: int, now: datetime) -> bool:
+    """False if there is no such token or it was revoked already."""
+    changed = connection.execute(
+        update(api_tokens)
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    return bool(changed)
+
+
 def mark_token_used(connection: Connection, token_hash: bytes, now: datetime) -> None:
     connection.execute(
         update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
