@@ -46,13 +46,19 @@ class Anbu:
 def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Anbu:
     settings = settings or Settings()
     engine = storage.make_engine(settings.sqlalchemy_url)
-    if migrate:
-        storage.upgrade(engine)
+    upgraded = storage.upgrade(engine) if migrate else False
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     key_file = settings.secret_key_file or settings.data_dir / "secret.key"
-    return Anbu(
+    app = Anbu(
         settings=settings,
         engine=engine,
         vault=Vault(load_master_key(secret, key_file)),
         rules=LifeRules(data_counts=settings.data_counts_as_life),
     )
+    if upgraded:
+        # What a migration cannot do without the key. Imported here: services build on
+        # this module.
+        from anbu.services.enrolment import fill_missing_name_keys
+
+        fill_missing_name_keys(app)
+    return app

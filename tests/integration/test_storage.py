@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select, update
 
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.sealing import SealError, Vault
@@ -98,6 +98,29 @@ def test_upgrading_counts_the_last_days_events_per_hour(anbu: Anbu) -> None:
     assert sum(board.events[Carrier.SKT]) == 2
 
 
+def test_upgrading_gives_people_enrolled_before_name_search_their_name_key(
+    anbu: Anbu, settings: Settings
+) -> None:
+    """Schema 0006 added whole-name search by a keyed hash the migration could not compute
+    (it needs the vault): the first start after the upgrade fills it in."""
+    from alembic import command
+
+    enrol_rows(anbu, subject_row(external_id="X", name="김영수"), now=NOW)
+    enrol_rows(anbu, subject_row(external_id="Y", name="이순자", phone="010-2222-3333"), now=NOW)
+    with anbu.transaction() as store:
+        keys = _name_keys(store.connection)
+        store.connection.execute(update(subjects).values(name_key=None))
+    command.downgrade(storage.alembic_config(anbu.engine), "0009")
+    restarted = bootstrap(settings)
+    try:
+        with restarted.transaction() as store:
+            after = _name_keys(store.connection)
+        assert after == keys
+        assert None not in after.values()
+    finally:
+        restarted.close()
+
+
 def test_it_keeps_no_name_phone_address_or_birth_date_in_the_sqlite_file(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     anbu = bootstrap(settings)
@@ -141,3 +164,8 @@ def test_it_refuses_to_open_sealed_data_with_another_key_or_row() -> None:
         vault.open(sealed, bound_to="SD-0002")
     with pytest.raises(SealError):
         Vault(b"x" * 32).open(sealed, bound_to="SD-0001")
+
+
+def _name_keys(connection: Connection) -> dict[str, bytes | None]:
+    rows = connection.execute(select(subjects.c.external_id, subjects.c.name_key)).all()
+    return {str(ref): key for ref, key in rows}

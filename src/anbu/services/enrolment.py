@@ -181,3 +181,23 @@ def _canonical(enrolment: Enrolment) -> str:
         ensure_ascii=False,
         sort_keys=True,
     )
+
+
+def fill_missing_name_keys(app: Anbu, *, chunk: int = 1000) -> int:
+    """Give people enrolled before whole-name search existed (schema 0006) their name key,
+    so that a search by name finds them too; returns how many. Runs after an upgrade: the
+    key needs the vault, which a migration does not have. Chunk by chunk, each committed,
+    so a restart picks up where it stopped (the rows still without a key)."""
+    filled = 0
+    after = 0
+    while True:
+        with app.transaction() as store:
+            rows = store.subjects_without_name_key(after, chunk)
+            if not rows:
+                return filled
+            for subject_id, external_id, personal in rows:
+                name = str(app.vault.open(personal, bound_to=external_id)["name"])
+                key = app.vault.lookup_key(name_key_for(name))
+                store.update_subject(subject_id, {"name_key": key})
+            filled += len(rows)
+            after = rows[-1][0]

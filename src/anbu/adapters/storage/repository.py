@@ -138,6 +138,21 @@ class Store:
         result = self.connection.execute(insert(subjects).values(**values).returning(subjects.c.id))
         return int(result.scalar_one())
 
+    def subjects_without_name_key(self, after: int, limit: int) -> list[tuple[int, str, bytes]]:
+        """(id, reference, sealed data) of people still monitored who have no name key
+        (enrolled before schema 0006), by id after `after`."""
+        rows = self.connection.execute(
+            select(subjects.c.id, subjects.c.external_id, subjects.c.personal)
+            .where(
+                subjects.c.id > after,
+                subjects.c.name_key.is_(None),
+                subjects.c.status != SubjectStatus.WITHDRAWN.value,
+            )
+            .order_by(subjects.c.id)
+            .limit(limit)
+        )
+        return [(int(row.id), str(row.external_id), bytes(row.personal)) for row in rows]
+
     def update_subject(self, subject_id: int, values: dict[str, Any]) -> None:
         self.connection.execute(
             update(subjects).where(subjects.c.id == subject_id).values(**values)
