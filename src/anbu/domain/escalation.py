@@ -42,7 +42,7 @@ MAX_TIERS = 10
 
 
 class Audience(StrEnum):
-    CENTRE = "centre"  # the centre's officers and leads
+    CENTRE = "centre"  # the centre's officers (its leads if it has none)
     LEADS = "leads"  # the centre's leads only
     DUTY = "duty"  # the district duty desk / night & holiday control centre
     SUBJECT = "subject"  # the person themself (self-check text)

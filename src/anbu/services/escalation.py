@@ -368,12 +368,15 @@ def _targets(
 def _staff_for(
     staff: _Staff, audience: Audience, subject: AlertSubject, alert: EscalatingAlert
 ) -> list[Recipient]:
-    """Staff of an audience, falling back so that a step never goes nowhere: the
-    acknowledger → the centre; the leads → the duty desk; the duty desk → the centre;
-    the centre → the district's administrators."""
+    """Staff of an audience, falling back so that a step never goes nowhere: the centre's
+    officers → its leads; the acknowledger → the centre; the leads → the duty desk; the
+    duty desk → the centre; the centre → the district's administrators."""
     centre = subject.centre_id
     found: list[Recipient] = []
-    if audience is Audience.ACKNOWLEDGER and alert.acknowledged_by:
+    if audience is Audience.CENTRE:
+        # Officers first; their lead hears at the next tier, told it is an escalation.
+        found = staff.of_centre(centre, (Role.OFFICER,))
+    elif audience is Audience.ACKNOWLEDGER and alert.acknowledged_by:
         found = [
             r
             for r in staff.of_centre(centre, tuple(Role)) + staff.with_role((Role.DUTY, Role.ADMIN))
@@ -441,6 +444,10 @@ def _text(
         )
     elif planned.kind is StepKind.REMIND:
         title, text = messages.reminder(title), messages.reminder(text)
+    elif alert.staff_told_at is not None:
+        # A later tier: say that those told before have not answered, and for how long.
+        unanswered = now - alert.staff_told_at
+        title, text = messages.escalated(title, unanswered), messages.escalated(text, unanswered)
     base = app.settings.public_url
     if base and target.officer_id is not None and alert.state in UNACKNOWLEDGED:
         token = ack_links.token_for(app.vault, alert.id, target.officer_id, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from anbu.domain.kinds import AlertKind, Carrier
@@ -76,6 +76,13 @@ def self_check(centre: str) -> str:
 
 def reminder(text: str) -> str:
     return f"[다시 알림] {text}"
+
+
+def escalated(text: str, unanswered: timedelta) -> str:
+    """A later tier's message: nobody told before has acknowledged for `unanswered`."""
+    minutes = max(int(unanswered.total_seconds() // 60), 1)
+    span = f"{minutes // 60}시간" if minutes % 60 == 0 else f"{minutes}분"
+    return f"[상향 알림·{span} 미접수] {text}"
 
 
 def guardian(masked_name: str, centre: str, hours: float) -> str:
