@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 
-from anbu.adapters.storage.tables import activity_events, audit_log, subjects
+from anbu.adapters.storage.tables import activity_events, audit_log, case_events, subjects
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.entrypoints.web.api import alerts as alerts_api
@@ -25,7 +25,7 @@ from anbu.services.accounts import create_token, create_user
 from anbu.services.cases import OFFICER_OUTCOMES
 
 from builders import at, event, jsonl, watermark
-from conftest import ENROLLED, OPENED, PASSWORD, District, log_in
+from conftest import CENTRE_A, ENROLLED, OPENED, PASSWORD, District, log_in
 from flows import sweep_at
 
 NOW = at("2026-11-25 12:00")
@@ -554,6 +554,75 @@ def test_a_pause_that_makes_no_sense_is_refused(as_user: Any, district: District
     assert ok(officer.get("/subjects/SD-0001"))["pauses"] == []
 
 
+def test_ending_a_pause_now_through_the_api(as_user: Any, anbu: Anbu, district: District) -> None:
+    officer = as_user("kim.a")
+    pause = {"starts_at": "2026-11-24T09:00:00+09:00", "reason": "hospital"}
+    added = ok(officer.post("/subjects/SD-0001/pauses", pause), 201)
+    (listed,) = ok(officer.get("/subjects/SD-0001"))["pauses"]
+    assert listed["id"] == added["id"]
+
+    ended = ok(officer.post(f"/subjects/SD-0001/pauses/{added['id']}/end"))
+
+    assert ended == {
+        **added,
+        "ends_at": "2026-11-25T12:00:00+09:00",
+        "current": False,
+        "removed": False,
+    }
+    person = ok(officer.get("/subjects/SD-0001"))
+    assert person["paused"] is False
+    assert person["pauses"] == [{k: v for k, v in ended.items() if k != "removed"}]
+    assert audited(anbu, "subject.pause_ended") == [("kim.a", subject_id(anbu, "SD-0001"))]
+    again = officer.post(f"/subjects/SD-0001/pauses/{added['id']}/end")
+    assert again.status_code == 409
+    assert again.json() == {"detail": "이미 끝난 일시 중지입니다."}
+
+
+def test_a_pause_not_begun_is_cancelled_through_the_api(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    officer = as_user("kim.a")
+    trip = {"starts_at": "2026-12-01T09:00:00+09:00", "reason": "travel"}
+    added = ok(officer.post("/subjects/SD-0001/pauses", trip), 201)
+
+    cancelled = ok(officer.post(f"/subjects/SD-0001/pauses/{added['id']}/end"))
+
+    assert cancelled == {**added, "removed": True}
+    assert ok(officer.get("/subjects/SD-0001"))["pauses"] == []
+    assert audited(anbu, "subject.pause_removed") == [("kim.a", subject_id(anbu, "SD-0001"))]
+    # The planned dates stay on record; why (a trip, a hospital) does not.
+    with anbu.engine.connect() as connection:
+        detail = json.loads(
+            connection.scalar(
+                select(audit_log.c.detail).where(audit_log.c.action == "subject.pause_removed")
+            )
+        )
+    assert detail == {"pause": added["id"], "starts_at": "2026-12-01T00:00:00+00:00", "ends_at": ""}
+
+
+def test_another_centres_pause_cannot_be_ended_and_reads_as_unknown(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    pause = {"starts_at": "2026-11-25T09:00:00+09:00", "reason": "hospital"}
+    theirs = ok(as_user("park.b").post("/subjects/SD-0002/pauses", pause), 201)["id"]
+    officer = as_user("kim.a")
+    unknown = officer.get("/subjects/SD-9999")
+
+    for path in (
+        f"/subjects/SD-0002/pauses/{theirs}/end",
+        f"/subjects/SD-0001/pauses/{theirs}/end",  # one's own person, another's pause
+        "/subjects/SD-0002/pauses/999999/end",
+    ):
+        answer = officer.post(path)
+        assert answer.status_code == 404, path
+        assert answer.json() == unknown.json()
+    assert as_user("ops").post(f"/subjects/SD-0002/pauses/{theirs}/end").status_code == 404
+    assert audited(anbu, "subject.pause_ended") == []
+
+    assert ok(as_user("park.b").post(f"/subjects/SD-0002/pauses/{theirs}/end"))["removed"] is False
+    assert audited(anbu, "subject.pause_ended") == [("park.b", subject_id(anbu, "SD-0002"))]
+
+
 # -- ingest ---------------------------------------------------------------------------
 
 
@@ -665,11 +734,15 @@ ENDPOINTS = {
     ("get", "/api/v1/alerts/{alert_id}"),
     ("post", "/api/v1/alerts/{alert_id}/ack"),
     ("post", "/api/v1/alerts/{alert_id}/resolve"),
+    ("post", "/api/v1/alerts/{alert_id}/claim"),
+    ("post", "/api/v1/alerts/{alert_id}/release"),
+    ("post", "/api/v1/alerts/{alert_id}/contacts"),
     ("get", "/api/v1/subjects"),
     ("post", "/api/v1/subjects"),
     ("get", "/api/v1/subjects/{reference}"),
     ("patch", "/api/v1/subjects/{reference}"),
     ("post", "/api/v1/subjects/{reference}/pauses"),
+    ("post", "/api/v1/subjects/{reference}/pauses/{pause_id}/end"),
     ("post", "/api/v1/ingest"),
 }
 
@@ -703,3 +776,286 @@ def test_the_openapi_document_describes_every_endpoint_with_its_bearer_token(
     assert {"application/x-ndjson", "text/csv", "application/json"} <= set(ingest_body)
     # The pages are not part of the API.
     assert not {"/", "/people", "/login", "/enrol"} & set(document["paths"])
+
+
+# -- taking the visit, recording calls, visits and notes -------------------------------
+
+
+@pytest.fixture
+def second_officer(client: TestClient, anbu: Anbu, district: District) -> Api:
+    """Another officer of kim.a's centre, who could go to the same door."""
+    create_user(
+        anbu,
+        "lee.a",
+        role=Role.OFFICER,
+        centres=[CENTRE_A],
+        password=PASSWORD,
+        now=ENROLLED,
+        actor="t",
+    )
+    return Api(client, create_token(anbu, "lee.a", label="test", now=ENROLLED, actor="t"))
+
+
+def case_events_of(anbu: Anbu, alert_id: int) -> list[tuple[str, str, str | None, bytes | None]]:
+    with anbu.engine.connect() as connection:
+        return [
+            (
+                row.kind,
+                row.by,
+                row.result,
+                None if row.sealed_note is None else bytes(row.sealed_note),
+            )
+            for row in connection.execute(
+                select(case_events)
+                .where(case_events.c.alert_id == alert_id)
+                .order_by(case_events.c.id)
+            )
+        ]
+
+
+def staff_steps(case: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    staff = ("claim", "release", "call", "visit", "note")
+    return [(e["step"], e["by"], e["result"]) for e in case["timeline"] if e["step"] in staff]
+
+
+CALL = {"kind": "call", "result": "not_reached", "note": "세 번 걸었으나 받지 않음"}
+
+
+def test_taking_the_visit_shows_who_has_it_and_a_second_officer_is_refused(
+    as_user: Any, anbu: Anbu, district: District, second_officer: Api
+) -> None:
+    path = f"/alerts/{district.alert_a}"
+    case = ok(as_user("kim.a").post(f"{path}/claim"))
+
+    assert case["id"] == district.alert_a
+    assert (case["claimed_by"], case["claimed_at"]) == ("kim.a", "2026-11-25T12:00:00+09:00")
+    assert case["person"]["address"] == "서울 성동구 왕십리로 1"  # where to go
+    assert staff_steps(case) == [("claim", "kim.a", None)]
+    again = second_officer.post(f"{path}/claim")
+    assert again.status_code == 409
+    assert again.json()["detail"]
+    assert ok(second_officer.get(path))["claimed_by"] == "kim.a"
+    assert audited(anbu, "alert.claimed") == [("kim.a", None)]
+    listed = ok(second_officer.get("/alerts"))["items"]
+    assert [(i["id"], i["claimed_by"]) for i in listed] == [(district.alert_a, "kim.a")]
+
+
+def test_a_closed_case_is_not_taken(as_user: Any, district: District) -> None:
+    officer = as_user("kim.a")
+    path = f"/alerts/{district.alert_a}"
+    ok(officer.post(f"{path}/resolve", {"outcome": "safe"}))
+
+    assert officer.post(f"{path}/claim").status_code == 409
+    assert ok(officer.get(path))["claimed_by"] is None
+
+
+def test_only_the_officer_who_took_the_visit_gives_it_back(
+    as_user: Any, anbu: Anbu, district: District, second_officer: Api
+) -> None:
+    officer = as_user("kim.a")
+    path = f"/alerts/{district.alert_a}"
+    assert officer.post(f"{path}/release").status_code == 409  # nobody has it
+    ok(officer.post(f"{path}/claim"))
+
+    refused = second_officer.post(f"{path}/release")
+    assert refused.status_code == 409
+    assert ok(officer.get(path))["claimed_by"] == "kim.a"
+    case = ok(officer.post(f"{path}/release"))
+    assert (case["claimed_by"], case["claimed_at"]) == (None, None)
+    assert officer.post(f"{path}/release").status_code == 409
+    assert ok(second_officer.post(f"{path}/claim"))["claimed_by"] == "lee.a"
+    assert audited(anbu, "alert.released") == [("kim.a", None)]
+    # All at one (frozen) instant: the timeline orders them by step, the store as done.
+    assert [e[:2] for e in case_events_of(anbu, district.alert_a)] == [
+        ("claim", "kim.a"),
+        ("release", "kim.a"),
+        ("claim", "lee.a"),
+    ]
+    assert sorted(staff_steps(ok(officer.get(path)))) == [
+        ("claim", "kim.a", None),
+        ("claim", "lee.a", None),
+        ("release", "kim.a", None),
+    ]
+
+
+def test_a_call_is_on_the_timeline_and_acknowledges_the_case(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    officer = as_user("kim.a")
+    path = f"/alerts/{district.alert_a}"
+    assert ok(officer.get(path))["state"] in ("open", "notified")
+
+    answer = officer.post(f"{path}/contacts", CALL)
+    assert ok(answer, 201) == {
+        "alert_id": district.alert_a,
+        "kind": "call",
+        "result": "not_reached",
+        "at": "2026-11-25T12:00:00+09:00",
+        "by": "kim.a",
+        "noted": True,
+    }
+    assert CALL["note"] not in answer.text
+    case = ok(officer.get(path))
+    assert (case["state"], case["acknowledged_by"]) == ("acknowledged", "kim.a")
+    (call,) = [e for e in case["timeline"] if e["step"] == "call"]
+    assert (call["by"], call["result"], call["note"]) == ("kim.a", "not_reached", CALL["note"])
+    assert audited(anbu, "alert.call") == [("kim.a", None)]
+    # The second acknowledgement is refused: the call took charge of the case.
+    assert officer.post(f"{path}/ack").status_code == 409
+
+
+def test_a_visit_by_another_officer_leaves_the_acknowledgement_as_it_was(
+    as_user: Any, district: District, second_officer: Api
+) -> None:
+    path = f"/alerts/{district.alert_a}"
+    ok(as_user("kim.a").post(f"{path}/ack"))
+
+    visit = {"kind": "visit", "result": "reached"}
+    recorded = ok(second_officer.post(f"{path}/contacts", visit), 201)
+    assert (recorded["kind"], recorded["result"], recorded["noted"]) == ("visit", "reached", False)
+    case = ok(second_officer.get(path))
+    assert case["acknowledged_by"] == "kim.a"
+    assert staff_steps(case) == [("visit", "lee.a", "reached")]
+
+
+def test_a_note_is_kept_sealed_and_takes_no_charge_of_the_case(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    officer = as_user("kim.a")
+    path = f"/alerts/{district.alert_a}"
+    words = "이웃 말로는 딸 집에 갔다고 함"
+
+    answer = officer.post(f"{path}/contacts", {"kind": "note", "note": words})
+    recorded = ok(answer, 201)
+    assert (recorded["kind"], recorded["result"], recorded["noted"]) == ("note", None, True)
+    assert words not in answer.text
+    ((kind, by, result, sealed),) = case_events_of(anbu, district.alert_a)
+    assert (kind, by, result) == ("note", "kim.a", None)
+    assert sealed is not None
+    assert words.encode() not in sealed
+    case = ok(officer.get(path))
+    assert case["state"] in ("open", "notified")
+    assert [e["note"] for e in case["timeline"] if e["step"] == "note"] == [words]
+    assert audited(anbu, "alert.note") == [("kim.a", None)]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "kind"),
+        ({"kind": "letter", "result": "reached"}, "kind"),
+        ({"kind": "call"}, "result"),
+        ({"kind": "visit", "result": None}, "result"),
+        ({"kind": "call", "result": "maybe"}, "result"),
+        ({"kind": "note", "result": "reached", "note": "메모"}, "result"),
+        ({"kind": "note"}, "note"),
+        ({"kind": "note", "note": "   "}, "note"),
+        ({"kind": "call", "result": "reached", "note": "가" * 2001}, "note"),
+        ({"kind": "call", "result": "reached", "by": "park.b"}, "by"),
+    ],
+)
+def test_a_contact_that_does_not_fit_is_refused_naming_the_field(
+    as_user: Any, anbu: Anbu, district: District, body: dict[str, Any], field: str
+) -> None:
+    answer = as_user("kim.a").post(f"/alerts/{district.alert_a}/contacts", body)
+
+    assert answer.status_code == 422
+    (rejected,) = answer.json()["detail"]
+    assert (rejected["line"], rejected["field"]) == (None, field)
+    assert rejected["reason"]
+    assert "메모" not in answer.text  # what was sent is not echoed
+    assert case_events_of(anbu, district.alert_a) == []
+
+
+def test_another_centres_case_reads_as_a_missing_one_for_casework(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    officer = as_user("kim.a")
+    missing = officer.post("/alerts/999999/claim")
+    assert missing.status_code == 404
+
+    for alert_id in (district.alert_b, 999999, 2**70):
+        for answer in (
+            officer.post(f"/alerts/{alert_id}/claim"),
+            officer.post(f"/alerts/{alert_id}/release"),
+            officer.post(f"/alerts/{alert_id}/contacts", CALL),
+        ):
+            assert answer.status_code == 404, (alert_id, answer.request.url)
+            assert answer.json() == missing.json()
+    case = ok(as_user("park.b").get(f"/alerts/{district.alert_b}"))
+    assert case["claimed_by"] is None
+    assert case["state"] in ("open", "notified")
+    assert case_events_of(anbu, district.alert_b) == []
+    assert audited(anbu, "subject.viewed") == [("park.b", subject_id(anbu, "SD-0002"))]
+
+
+def test_the_duty_desk_and_an_administrator_take_any_centres_visit(
+    as_user: Any, district: District
+) -> None:
+    assert ok(as_user("duty").post(f"/alerts/{district.alert_b}/claim"))["claimed_by"] == "duty"
+    assert ok(as_user("admin").post(f"/alerts/{district.alert_a}/claim"))["claimed_by"] == "admin"
+    ok(as_user("admin").post(f"/alerts/{district.alert_b}/contacts", CALL), 201)
+
+
+def test_an_operator_takes_no_visit_and_reaches_nobodys_case(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    ops = as_user("ops")
+    path = f"/alerts/{district.alert_a}"
+
+    assert ops.post(f"{path}/claim").status_code == 403
+    assert ops.post(f"{path}/release").status_code == 403
+    assert ops.post(f"{path}/contacts", CALL).status_code == 404
+    assert ops.post(f"{path}/contacts", {"kind": "note", "note": "확인"}).status_code == 404
+    assert case_events_of(anbu, district.alert_a) == []
+
+
+def test_an_alert_about_a_feed_takes_notes_only(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    (stale,) = sweep_at(anbu, OPENED + timedelta(hours=7)).opened
+    ops, path = as_user("ops"), f"/alerts/{stale.id}"
+
+    assert ops.post(f"{path}/contacts", CALL).status_code == 409
+    note = {"kind": "note", "note": "SKT에 문의함"}
+    assert ok(ops.post(f"{path}/contacts", note), 201)["by"] == "ops"
+    assert as_user("admin").post(f"{path}/claim").status_code == 409  # nobody to visit
+    case = ok(ops.get(path))
+    assert case["claimed_by"] is None
+    assert staff_steps(case) == [("note", "ops", None)]
+
+
+def test_casework_without_a_bearer_token_is_refused(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    path = f"/api/v1/alerts/{district.alert_a}"
+    for answer in (
+        client.post(f"{path}/claim"),
+        client.post(f"{path}/release"),
+        client.post(f"{path}/contacts", json=CALL),
+        client.post(f"{path}/contacts", json=CALL, headers={"Authorization": "Bearer anbu_x"}),
+    ):
+        assert answer.status_code == 401
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+    assert case_events_of(anbu, district.alert_a) == []
+
+
+def test_the_openapi_document_describes_casework(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
+
+    def answers(path: str) -> dict[str, Any]:
+        return dict(paths[f"/api/v1/alerts/{{alert_id}}/{path}"]["post"]["responses"])
+
+    for path in ("claim", "release"):
+        assert {"200", "401", "403", "404", "409", "422"} <= set(answers(path))
+        schema = answers(path)["200"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/AlertDetail"}
+    contacts = answers("contacts")
+    assert {"201", "401", "404", "409", "422"} <= set(contacts)
+    assert "200" not in contacts
+    recorded = contacts["201"]["content"]["application/json"]["schema"]["$ref"]
+    fields = document["components"]["schemas"][recorded.rsplit("/", 1)[-1]]["properties"]
+    assert set(fields) == {"alert_id", "kind", "result", "at", "by", "noted"}
+    alert = document["components"]["schemas"]["AlertDetail"]["properties"]
+    assert {"claimed_by", "claimed_at"} <= set(alert)

@@ -14,7 +14,9 @@ from sqlalchemy import select, update
 
 from anbu.adapters.storage.tables import audit_log, centres, pauses, subjects
 from anbu.bootstrap import Anbu
+from anbu.domain.pauses import Pause
 from anbu.entrypoints.web.pages import people as people_page
+from anbu.services import subjects as subjects_service
 from anbu.services.people import name_key_for
 
 from builders import at, event, subject_row
@@ -510,6 +512,112 @@ def test_a_pause_that_makes_no_sense_is_refused_with_a_reason(
     assert answer.status_code == 422
     assert says in answer.text
     assert pauses_of(anbu, "SD-0001") == []
+
+
+def pause_ids(page: str) -> list[int]:
+    """The pauses the page offers to end, in the order shown."""
+    return [int(found) for found in re.findall(r'action="/people/[^"]+/pauses/(\d+)/end"', page)]
+
+
+def add_pause_for(client: TestClient, token: str, external_id: str, **fields: str) -> int:
+    """Add a pause through the form; returns its number, read from the page."""
+    before = set(pause_ids(client.get(f"/people/{external_id}").text))
+    data = {"csrf_token": token, "reason": "hospital", **fields}
+    assert client.post(f"/people/{external_id}/pauses", data=data).status_code == 303
+    (added,) = set(pause_ids(client.get(f"/people/{external_id}").text)) - before
+    return added
+
+
+def test_ending_a_pause_in_force_ends_it_now_and_is_audited(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    pause_id = add_pause_for(
+        client, token, "SD-0001", starts="2026-11-24T09:00", ends="2026-12-02T18:00"
+    )
+    assert "끝내기" in client.get("/people/SD-0001").text
+
+    answer = client.post(f"/people/SD-0001/pauses/{pause_id}/end", data={"csrf_token": token})
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/people/SD-0001?pause=ended#pauses"
+    assert pauses_of(anbu, "SD-0001") == [(at("2026-11-24 09:00"), NOW, "병원 입원")]
+    assert audited(anbu, "subject.pause_ended") == [("kim.a", subject_id(anbu, "SD-0001"))]
+    page = client.get(answer.headers["location"]).text
+    assert "일시 중지를 끝냈습니다." in page
+    assert "지금 적용 중" not in page
+    assert pause_ids(page) == []  # over: nothing left to end
+
+
+def test_a_pause_not_yet_begun_is_cancelled(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    pause_id = add_pause_for(
+        client, token, "SD-0001", starts="2026-12-01T09:00", ends="2026-12-03T18:00"
+    )
+
+    answer = client.post(f"/people/SD-0001/pauses/{pause_id}/end", data={"csrf_token": token})
+
+    assert answer.headers["location"] == "/people/SD-0001?pause=removed#pauses"
+    assert pauses_of(anbu, "SD-0001") == []
+    assert audited(anbu, "subject.pause_removed") == [("kim.a", subject_id(anbu, "SD-0001"))]
+    assert "시작 전이던 일시 중지를 취소했습니다." in client.get(answer.headers["location"]).text
+
+
+def test_ending_a_pause_already_over_is_refused_with_a_reason(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    ends = add_pause_for(client, token, "SD-0001", starts="2026-11-25T09:00")
+    client.post(f"/people/SD-0001/pauses/{ends}/end", data={"csrf_token": token})
+
+    answer = client.post(f"/people/SD-0001/pauses/{ends}/end", data={"csrf_token": token})
+
+    assert answer.status_code == 409
+    assert "이미 끝난 일시 중지입니다." in answer.text
+    assert pauses_of(anbu, "SD-0001") == [(at("2026-11-25 09:00"), NOW, "병원 입원")]
+    assert len(audited(anbu, "subject.pause_ended")) == 1
+
+
+def test_ending_a_pause_without_the_csrf_token_is_refused(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    pause_id = add_pause_for(client, token, "SD-0001", starts="2026-11-25T09:00")
+
+    answer = client.post(f"/people/SD-0001/pauses/{pause_id}/end", data={"csrf_token": "x"})
+    assert answer.status_code == 403
+    assert client.post(f"/people/SD-0001/pauses/{pause_id}/end").status_code == 403
+
+    assert pauses_of(anbu, "SD-0001") == [(at("2026-11-25 09:00"), None, "병원 입원")]
+    assert audited(anbu, "subject.pause_ended") == []
+
+
+def test_ending_another_centres_pause_is_not_found(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    travel = Pause(at("2026-11-25 09:00"))
+    theirs = subjects_service.pause(anbu, "SD-0002", travel, "여행", now=NOW, actor="park.b")
+    assert theirs is not None
+    token = log_in(client, "kim.a")
+    unknown = client.get("/people/SD-9999")
+
+    other_person = client.post(f"/people/SD-0002/pauses/{theirs}/end", data={"csrf_token": token})
+    own_person = client.post(f"/people/SD-0001/pauses/{theirs}/end", data={"csrf_token": token})
+
+    assert (other_person.status_code, own_person.status_code) == (404, 404)
+    assert other_person.content == own_person.content == unknown.content
+    assert pauses_of(anbu, "SD-0002") == [(at("2026-11-25 09:00"), None, "여행")]
+    assert audited(anbu, "subject.pause_ended") == []
+
+
+def test_the_end_button_speaks_english_too(client: TestClient, district: District) -> None:
+    token = log_in(client, "kim.a")
+    add_pause_for(client, token, "SD-0001", starts="2026-11-25T09:00")
+    client.post("/language", data={"csrf_token": token, "language": "en"})
+
+    assert ">End now</button>" in client.get("/people/SD-0001").text
 
 
 # -- the activity chart ------------------------------------------------------------------

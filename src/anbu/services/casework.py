@@ -94,6 +94,7 @@ def release(app: Anbu, alert_id: int, user: StaffUser, now: datetime) -> None:
         store.add_event(
             tx.connection, {"alert_id": alert_id, "at": now, "by": user.login, "kind": "release"}
         )
+        tx.audit(user.login, "alert.released", now, detail=str(alert_id))
 
 
 def record_contact(

@@ -1,5 +1,6 @@
 """Finding and looking after enrolled people: the search an officer runs over their
-centres, who is closest to their limit, one person's whole record, and pausing monitoring.
+centres, who is closest to their limit, one person's whole record, and pausing monitoring
+(and ending a pause early).
 
 Reach: administrators and the duty desk see every centre, officers and leads their own,
 operators nobody. A person out of reach is answered exactly as an unknown reference is, so
@@ -73,6 +74,14 @@ class PauseError(ValueError):
     """The pause cannot be added; the message says why, in words for the officer."""
 
 
+class PauseNotFoundError(PersonNotFoundError):
+    """The person has no such pause, or is out of reach: answered as an unknown person."""
+
+
+class PauseOverError(ValueError):
+    """The pause is over already: there is nothing left to end."""
+
+
 @dataclass(frozen=True, slots=True)
 class PeopleQuery:
     """What the list is asked for. `after` is the cursor of the page before."""
@@ -111,11 +120,22 @@ class PeoplePage:
 
 @dataclass(frozen=True, slots=True)
 class PauseItem:
+    pause_id: int
     starts_at: datetime
     ends_at: datetime | None
     reason: str
     created_at: datetime
     current: bool
+    over: bool  # ended by `now`: nothing left to end
+
+
+@dataclass(frozen=True, slots=True)
+class EndedPause:
+    """What ending a pause did: `pause` as it stands now, or, when it had not begun and was
+    removed (`removed`), as it was."""
+
+    pause: PauseItem
+    removed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +250,7 @@ def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> Perso
     personal = app.vault.open(row.personal, bound_to=row.external_id)
     birth = date.fromisoformat(personal["birth_date"]) if personal.get("birth_date") else None
     pause_items = [
-        PauseItem(
-            p.starts_at,
-            p.ends_at,
-            p.reason,
-            p.created_at,
-            Pause(p.starts_at, p.ends_at).covers(now),
-        )
+        _pause_item(p.id, Pause(p.starts_at, p.ends_at), p.reason, p.created_at, now)
         for p in pause_rows
     ]
     return PersonDetail(
@@ -276,9 +290,10 @@ def add_pause(
     reason: PauseReason,
     note: str,
     now: datetime,
-) -> None:
-    """Pause the person's monitoring (a hospital stay, a trip). Raises PersonNotFoundError
-    when the person is out of reach, PauseError for a pause that makes no sense."""
+) -> int:
+    """Pause the person's monitoring (a hospital stay, a trip); returns the pause's number.
+    Raises PersonNotFoundError when the person is out of reach, PauseError for a pause that
+    makes no sense."""
     note = " ".join(note.split())
     if len(note) > MAX_PAUSE_NOTE:
         raise PauseError(f"사유는 {MAX_PAUSE_NOTE}자까지 쓸 수 있습니다.")
@@ -296,10 +311,52 @@ def add_pause(
             raise PauseError("동의를 철회한 분은 일시 중지할 수 없습니다.")
     words = PAUSE_REASON_WORDS[reason]
     written = f"{words} · {note}" if note else words
-    if not subjects.pause(
+    pause_id = subjects.pause(
         app, external_id, Pause(starts_at, ends_at), written, now=now, actor=user.login
-    ):
+    )
+    if pause_id is None:
         raise PersonNotFoundError(external_id)
+    return pause_id
+
+
+def end_pause(
+    app: Anbu, user: StaffUser, external_id: str, pause_id: int, *, now: datetime
+) -> EndedPause:
+    """End one of the person's pauses at `now` (they came home sooner), and move their due
+    instant back to what the shorter pause leaves: if their silence has outrun their period
+    once the pause is gone, the next sweep opens the alert the pause was holding back.
+
+    A pause in force ends at `now`. A pause that has not begun (or begins at `now`) is
+    removed rather than ended at its start: it never suspended anything, an empty pause
+    cannot be written (it must end after it starts), and the audit entry keeps what had
+    been planned. Raises PersonNotFoundError (or PauseNotFoundError) when the person or the
+    pause is out of reach or unknown, PauseOverError when the pause ended by `now`."""
+    with app.transaction() as tx:
+        row = store.person(tx.connection, external_id)
+        if row is None or not _reaches(user, row.centre_id):
+            raise PersonNotFoundError(external_id)
+        found = tx.pause_of(row.id, pause_id)
+        if found is None:
+            raise PauseNotFoundError(external_id)
+        planned = Pause(found.starts_at, found.ends_at)
+        if planned.ends_at is not None and planned.ends_at <= now:
+            raise PauseOverError("이미 끝난 일시 중지입니다.")
+        removed = planned.starts_at >= now
+        if removed:
+            tx.remove_pause(pause_id)
+            now_stands = planned
+        else:
+            tx.end_pause(pause_id, now)
+            now_stands = Pause(planned.starts_at, now)
+        # The due instant is kept in the indexed column the sweep reads: recompute it from
+        # the pauses as they stand now, as adding a pause does.
+        watch = tx.watches([row.id], lock=True)[row.id]
+        tx.save_watches({row.id: watch}, now)
+        action = "subject.pause_removed" if removed else "subject.pause_ended"
+        tx.audit(user.login, action, now, subject_id=row.id, detail=_pause_detail(found))
+    return EndedPause(
+        _pause_item(pause_id, now_stands, found.reason, found.created_at, now), removed
+    )
 
 
 def national_form(e164: object) -> str:
@@ -401,6 +458,28 @@ def _item(
         left=line.next_due_at - now if line.next_due_at and active else None,
         open_alerts=tuple(alerts),
     )
+
+
+def _pause_item(
+    pause_id: int, pause: Pause, reason: str, created_at: datetime, now: datetime
+) -> PauseItem:
+    return PauseItem(
+        pause_id=pause_id,
+        starts_at=pause.starts_at,
+        ends_at=pause.ends_at,
+        reason=reason,
+        created_at=created_at,
+        current=pause.covers(now),
+        over=pause.ends_at is not None and pause.ends_at <= now,
+    )
+
+
+def _pause_detail(row: Row[Any]) -> str:
+    """The pause's dates before it was ended or removed: a removed one is gone from the
+    pauses table, so the audit log is where its planned dates stay. Not its reason, which
+    may say why someone is in hospital: the audit log keeps no more than it must."""
+    until = row.ends_at.isoformat() if row.ends_at else ""
+    return json.dumps({"pause": row.id, "starts_at": row.starts_at.isoformat(), "ends_at": until})
 
 
 def _alert(row: Row[Any]) -> AlertItem:

@@ -196,7 +196,13 @@ def pauses_of(connection: Connection, subject_id: int) -> list[Row[Any]]:
     """The person's pauses, latest start first."""
     return list(
         connection.execute(
-            select(pauses.c.starts_at, pauses.c.ends_at, pauses.c.reason, pauses.c.created_at)
+            select(
+                pauses.c.id,
+                pauses.c.starts_at,
+                pauses.c.ends_at,
+                pauses.c.reason,
+                pauses.c.created_at,
+            )
             .where(pauses.c.subject_id == subject_id)
             .order_by(pauses.c.starts_at.desc(), pauses.c.id.desc())
         )

@@ -339,16 +339,36 @@ class Store:
             )
         )
 
-    def add_pause(self, subject_id: int, pause: Pause, reason: str, now: datetime) -> None:
-        self.connection.execute(
-            insert(pauses).values(
+    def add_pause(self, subject_id: int, pause: Pause, reason: str, now: datetime) -> int:
+        result = self.connection.execute(
+            insert(pauses)
+            .values(
                 subject_id=subject_id,
                 starts_at=pause.starts_at,
                 ends_at=pause.ends_at,
                 reason=reason,
                 created_at=now,
             )
+            .returning(pauses.c.id)
         )
+        return int(result.scalar_one())
+
+    def pause_of(self, subject_id: int, pause_id: int) -> Row[Any] | None:
+        """One of the person's pauses, its row locked until the transaction ends (so that
+        two officers ending it at once are told apart); None if the person has no such
+        pause."""
+        query = select(
+            pauses.c.id, pauses.c.starts_at, pauses.c.ends_at, pauses.c.reason, pauses.c.created_at
+        ).where(pauses.c.id == pause_id, pauses.c.subject_id == subject_id)
+        return self.connection.execute(query.with_for_update()).first()
+
+    def end_pause(self, pause_id: int, ends_at: datetime) -> None:
+        self.connection.execute(
+            update(pauses).where(pauses.c.id == pause_id).values(ends_at=ends_at)
+        )
+
+    def remove_pause(self, pause_id: int) -> None:
+        self.connection.execute(delete(pauses).where(pauses.c.id == pause_id))
 
     def due_subjects(
         self,

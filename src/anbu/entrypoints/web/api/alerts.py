@@ -1,9 +1,11 @@
 """Alerts (cases): the list within the caller's reach, one case with its person and
-timeline, and taking charge of a case or closing it with its outcome.
+timeline, taking charge of a case, taking the visit (and giving it back), recording a call,
+a visit or a note, and closing a case with its outcome.
 
 Reach is the pages': officers and leads their centres' people, the duty desk every
 centre's, operators the alerts about the system (feeds, channels), administrators all.
-A case out of reach is 404, the same answer as a missing one."""
+A case out of reach is 404, the same answer as a missing one. Taking a visit is personal
+casework: not for operators (403)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertState, Outcome
 from anbu.entrypoints.clock import wall_clock
-from anbu.entrypoints.web.api.access import ApiRoute, errors
+from anbu.entrypoints.web.api.access import ApiRoute, Caseworker, errors
 from anbu.entrypoints.web.api.schemas import (
     AlertDetail,
     AlertFilter,
@@ -21,12 +24,15 @@ from anbu.entrypoints.web.api.schemas import (
     AlertSummary,
     CaseChanged,
     Contact,
+    ContactIn,
+    ContactRecorded,
     Resolution,
     SubjectRef,
     TimelineEntry,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
 from anbu.services import case_detail, cases, casework
+from anbu.services.accounts import StaffUser
 from anbu.services.case_detail import CaseNotFoundError, Entry, Step
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=ApiRoute)
@@ -76,8 +82,140 @@ def list_alerts(
     responses=errors(404),
 )
 def get_alert(request: Request, alert_id: int, user: ApiUser) -> AlertDetail:
+    return _case(anbu_of(request), alert_id, user)
+
+
+@router.post(
+    "/{alert_id}/ack",
+    summary="Acknowledge a case: take charge of it",
+    description="Escalation stops; a call or a visit is then expected within the policy's "
+    "limit. 409 when the case was already acknowledged or is resolved.",
+    response_model=CaseChanged,
+    responses=errors(404, 409),
+)
+def acknowledge(request: Request, alert_id: int, user: ApiUser) -> CaseChanged:
+    app = anbu_of(request)
     try:
-        found = case_detail.detail(anbu_of(request), alert_id, user, wall_clock())
+        case_detail.visible_case(app, alert_id, user)
+        cases.acknowledge(app, alert_id, by=user.login, now=wall_clock())
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return CaseChanged(id=alert_id, state=AlertState.ACKNOWLEDGED)
+
+
+@router.post(
+    "/{alert_id}/resolve",
+    summary="Close a case about a person with its outcome",
+    description="An alert about a feed or a channel closes itself on recovery (409), as "
+    "does an attempt to close a case already resolved.",
+    response_model=CaseChanged,
+    responses=errors(404, 409),
+)
+def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUser) -> CaseChanged:
+    outcome = Outcome(resolution.outcome.value)
+    try:
+        case_detail.resolve(
+            anbu_of(request), alert_id, user, outcome, resolution.note, wall_clock()
+        )
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return CaseChanged(id=alert_id, state=AlertState.RESOLVED, outcome=outcome)
+
+
+@router.post(
+    "/{alert_id}/claim",
+    summary="Take the visit, so that two officers do not go to the same door",
+    description="Answers the case as `GET /alerts/{alert_id}` does (and is audited as that "
+    "view is), with `claimed_by` and `claimed_at` set. 409 when someone else has taken "
+    "it (or the caller already has), when the case is resolved, or for an alert about a "
+    "feed or a channel (nobody to visit). Not for operators (403).",
+    response_model=AlertDetail,
+    responses=errors(403, 404, 409),
+)
+def claim(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
+    app = anbu_of(request)
+    try:
+        case = case_detail.visible_case(app, alert_id, user)
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    if case.centre_id is None:
+        raise HTTPException(409, "an alert about a feed or a channel has nobody to visit")
+    try:
+        casework.claim(app, alert_id, user, wall_clock())
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return _case(app, alert_id, user)
+
+
+@router.post(
+    "/{alert_id}/release",
+    summary="Give back a visit one has taken",
+    description="Answers the case as `GET /alerts/{alert_id}` does (and is audited as that "
+    "view is), with `claimed_by` null. 409 when the caller does not hold the visit. Not "
+    "for operators (403).",
+    response_model=AlertDetail,
+    responses=errors(403, 404, 409),
+)
+def release(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
+    app = anbu_of(request)
+    try:
+        case_detail.visible_case(app, alert_id, user)
+        casework.release(app, alert_id, user, wall_clock())
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return _case(app, alert_id, user)
+
+
+@router.post(
+    "/{alert_id}/contacts",
+    status_code=201,
+    summary="Record a call, a visit or a note on a case",
+    description="A call or a visit acknowledges a case nobody had acknowledged, and is the "
+    "contact an acknowledged case was waiting for. The note is kept sealed and is not sent "
+    "back; it shows on the case's timeline. An alert about a feed or a channel takes notes "
+    "only (409).",
+    response_model=ContactRecorded,
+    responses=errors(404, 409),
+)
+def record_contact(
+    request: Request, alert_id: int, contact: ContactIn, user: ApiUser
+) -> ContactRecorded:
+    now = wall_clock()
+    try:
+        case_detail.record_contact(
+            anbu_of(request),
+            alert_id,
+            user,
+            kind=contact.kind,
+            result=contact.result,
+            note=contact.note,
+            now=now,
+        )
+    except CaseNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except cases.CaseError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return ContactRecorded(
+        alert_id=alert_id,
+        kind=contact.kind,
+        result=contact.result,
+        at=now,
+        by=user.login,
+        noted=bool(contact.note),
+    )
+
+
+def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
+    """The case as `GET /alerts/{alert_id}` answers it (the view is audited); 404 when it is
+    missing or out of reach."""
+    try:
+        found = case_detail.detail(app, alert_id, user, wall_clock())
     except CaseNotFoundError as exc:
         raise HTTPException(404, "not found") from exc
     s, person = found.situation, found.person
@@ -129,47 +267,6 @@ def get_alert(request: Request, alert_id: int, user: ApiUser) -> AlertDetail:
         ),
         timeline=[_entry(entry) for entry in found.timeline],
     )
-
-
-@router.post(
-    "/{alert_id}/ack",
-    summary="Acknowledge a case: take charge of it",
-    description="Escalation stops; a call or a visit is then expected within the policy's "
-    "limit. 409 when the case was already acknowledged or is resolved.",
-    response_model=CaseChanged,
-    responses=errors(404, 409),
-)
-def acknowledge(request: Request, alert_id: int, user: ApiUser) -> CaseChanged:
-    app = anbu_of(request)
-    try:
-        case_detail.visible_case(app, alert_id, user)
-        cases.acknowledge(app, alert_id, by=user.login, now=wall_clock())
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    return CaseChanged(id=alert_id, state=AlertState.ACKNOWLEDGED)
-
-
-@router.post(
-    "/{alert_id}/resolve",
-    summary="Close a case about a person with its outcome",
-    description="An alert about a feed or a channel closes itself on recovery (409), as "
-    "does an attempt to close a case already resolved.",
-    response_model=CaseChanged,
-    responses=errors(404, 409),
-)
-def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUser) -> CaseChanged:
-    outcome = Outcome(resolution.outcome.value)
-    try:
-        case_detail.resolve(
-            anbu_of(request), alert_id, user, outcome, resolution.note, wall_clock()
-        )
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    return CaseChanged(id=alert_id, state=AlertState.RESOLVED, outcome=outcome)
 
 
 def _summary(item: casework.AlertListItem) -> AlertSummary:

@@ -10,7 +10,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from anbu.domain.kinds import (
     ActivityKind,
@@ -22,6 +31,7 @@ from anbu.domain.kinds import (
     SubjectStatus,
 )
 from anbu.entrypoints.clock import SEOUL
+from anbu.services.casework import ContactKind, ContactResult
 from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
 
 
@@ -179,6 +189,58 @@ class CaseChanged(Answer):
     outcome: Outcome | None = None
 
 
+class ContactIn(BaseModel):
+    """A call, a visit or a note on a case (`anbu.services.casework.record_contact`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ContactKind
+    result: ContactResult | None = Field(
+        default=None,
+        validate_default=True,
+        description="Required for a call or a visit; absent (or null) for a note.",
+    )
+    note: str = Field(
+        default="",
+        max_length=2000,
+        validate_default=True,
+        description="Kept sealed on the case (it may say how the person was found); "
+        "required for a note.",
+    )
+
+    @field_validator("result")
+    @classmethod
+    def _result_fits_kind(
+        cls, result: ContactResult | None, info: ValidationInfo
+    ) -> ContactResult | None:
+        kind = info.data.get("kind")
+        if kind in (ContactKind.CALL, ContactKind.VISIT) and result is None:
+            raise PydanticCustomError("result_missing", "a call or a visit needs its result")
+        if kind is ContactKind.NOTE and result is not None:
+            raise PydanticCustomError("result_unexpected", "a note has no result")
+        return result
+
+    @field_validator("note")
+    @classmethod
+    def _note_has_words(cls, note: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") is ContactKind.NOTE and not note.strip():
+            raise PydanticCustomError("note_missing", "a note needs its text")
+        return note
+
+
+class ContactRecorded(Answer):
+    """A call, a visit or a note as it now stands on the case's timeline. The note's text
+    is not sent back: it is kept sealed, and read only with the case (`GET
+    /alerts/{alert_id}`), a view that is written to the audit log."""
+
+    alert_id: int
+    kind: ContactKind
+    result: ContactResult | None
+    at: Instant
+    by: str
+    noted: bool = Field(description="A note was kept with it.")
+
+
 # -- subjects -----------------------------------------------------------------------
 
 
@@ -216,11 +278,19 @@ class SubjectPage(Answer):
 
 
 class PauseOut(Answer):
+    id: int = Field(description="Names the pause in `/pauses/{pause_id}/end`.")
     starts_at: Instant
     ends_at: Instant | None
     reason: str
     created_at: Instant
     current: bool
+
+
+class PauseEnded(PauseOut):
+    removed: bool = Field(
+        description="True: the pause had not begun, so it was cancelled (taken away) "
+        "rather than ended, and the fields are what it was; false: it ends at `ends_at`."
+    )
 
 
 class AlertBrief(Answer):

@@ -1,5 +1,5 @@
 """Enrolled people: the search over one's centres, one person's record, enrolling and
-changing a person (administrators), and pausing monitoring.
+changing a person (administrators), and pausing monitoring (and ending a pause early).
 
 A person is created or changed the way the command line imports them: as one row of the
 subjects CSV (`read_subjects`), then `enrol`, so the rules, the words and the field names
@@ -27,6 +27,7 @@ from anbu.entrypoints.web.api.schemas import (
     EnrolmentResult,
     Hours,
     OpenAlert,
+    PauseEnded,
     PauseIn,
     PauseOut,
     Refused,
@@ -43,6 +44,8 @@ from anbu.services.accounts import StaffUser
 from anbu.services.imports import ImportReport
 
 router = APIRouter(prefix="/subjects", tags=["subjects"], route_class=ApiRoute)
+
+
 _REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"model": Refused, "description": "Refused by the enrolment rules."}
 }
@@ -183,7 +186,7 @@ def add_pause(
 ) -> PauseOut | JSONResponse:
     now = wall_clock()
     try:
-        people.add_pause(
+        pause_id = people.add_pause(
             anbu_of(request),
             user,
             reference,
@@ -201,11 +204,51 @@ def add_pause(
     words = people.PAUSE_REASON_WORDS[pause.reason]
     note = " ".join(pause.note.split())
     return PauseOut(
+        id=pause_id,
         starts_at=pause.starts_at,
         ends_at=pause.ends_at,
         reason=f"{words} · {note}" if note else words,
         created_at=now,
         current=Pause(pause.starts_at, pause.ends_at).covers(now),
+    )
+
+
+@router.post(
+    "/{reference}/pauses/{pause_id}/end",
+    summary="End a pause now (the person came home sooner)",
+    description="A pause in force ends now, and the time since counts again towards the "
+    "person's limits; one that has not begun is cancelled (`removed`). Written to the "
+    "audit log. 409 for a pause that is over already.",
+    response_model=PauseEnded,
+    responses=errors(404, 409),
+)
+def end_pause(request: Request, reference: str, pause_id: int, user: ApiUser) -> PauseEnded:
+    try:
+        ended = people.end_pause(anbu_of(request), user, reference, pause_id, now=wall_clock())
+    except people.PersonNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except people.PauseOverError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    p = ended.pause
+    return PauseEnded(
+        id=p.pause_id,
+        starts_at=p.starts_at,
+        ends_at=p.ends_at,
+        reason=p.reason,
+        created_at=p.created_at,
+        current=p.current,
+        removed=ended.removed,
+    )
+
+
+def _pause(p: people.PauseItem) -> PauseOut:
+    return PauseOut(
+        id=p.pause_id,
+        starts_at=p.starts_at,
+        ends_at=p.ends_at,
+        reason=p.reason,
+        created_at=p.created_at,
+        current=p.current,
     )
 
 
@@ -289,16 +332,7 @@ def _detail(p: people.PersonDetail) -> SubjectDetail:
         last_sign_at=p.last_sign,
         next_due_at=p.next_due_at,
         paused=p.paused,
-        pauses=[
-            PauseOut(
-                starts_at=x.starts_at,
-                ends_at=x.ends_at,
-                reason=x.reason,
-                created_at=x.created_at,
-                current=x.current,
-            )
-            for x in p.pauses
-        ],
+        pauses=[_pause(x) for x in p.pauses],
         alerts=[
             AlertBrief(
                 id=a.alert_id,

@@ -1,6 +1,6 @@
 """The people an officer looks after: search and filters over their centres, who is closest
 to their limit, one person's record with their activity, alerts and pauses, and pausing
-monitoring for a hospital stay or a trip.
+monitoring for a hospital stay or a trip (and ending the pause when they come home sooner).
 
 Operators see no personal data: the list refuses them and a person's page is "not found",
 as is another centre's person (the same answer as for an unknown reference).
@@ -30,6 +30,8 @@ router = APIRouter(include_in_schema=False)
 E = TypeVar("E", bound=StrEnum)
 
 PeopleUser = Annotated[StaffUser, requiring(Role.OFFICER, Role.LEAD, Role.ADMIN, Role.DUTY)]
+# What ending a pause did, told on the person's page after the redirect.
+_DONE = frozenset({"ended", "removed"})
 
 i18n.add(
     {
@@ -110,6 +112,15 @@ i18n.add(
         "people.pause.reason.hospital": ("병원 입원", "Hospital stay"),
         "people.pause.reason.travel": ("여행", "Travel"),
         "people.pause.reason.other": ("기타", "Other"),
+        "people.pause.end": ("끝내기", "End now"),
+        "people.pause.done.ended": (
+            "일시 중지를 끝냈습니다. 지금부터 다시 관찰합니다.",
+            "The pause has ended: monitoring resumes from now.",
+        ),
+        "people.pause.done.removed": (
+            "시작 전이던 일시 중지를 취소했습니다.",
+            "The pause had not begun: it has been cancelled.",
+        ),
         "people.pause.bad_time": (
             "시작과 끝을 날짜와 시각으로 입력해 주세요.",
             "Please give the start and end as a date and time.",
@@ -190,8 +201,14 @@ def people_page(
 
 
 @router.get("/people/{external_id}", response_class=HTMLResponse)
-def person_page(request: Request, external_id: str, user: PageUser) -> Response:
-    return _person_page(request, external_id, user)
+def person_page(
+    request: Request,
+    external_id: str,
+    user: PageUser,
+    pause: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """`pause` says what a form just did (`ended`, `removed`), for the notice."""
+    return _person_page(request, external_id, user, done=pause if pause in _DONE else "")
 
 
 @router.post("/people/{external_id}/pauses")
@@ -224,12 +241,32 @@ def add_pause(request: Request, external_id: str, user: PageUser, form: Form) ->
     return RedirectResponse(f"/people/{quote(external_id, safe='')}#pauses", status_code=303)
 
 
+@router.post("/people/{external_id}/pauses/{pause_id}/end")
+def end_pause(
+    request: Request, external_id: str, pause_id: int, user: PageUser, form: Form
+) -> Response:
+    """End the pause now (or cancel it if it has not begun); `form` carries only the CSRF
+    token. A pause already over is answered on the page with the reason (409)."""
+    try:
+        ended = people.end_pause(anbu_of(request), user, external_id, pause_id, now=wall_clock())
+    except people.PersonNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except people.PauseOverError as exc:
+        return _person_page(request, external_id, user, end_error=str(exc))
+    done = "removed" if ended.removed else "ended"
+    return RedirectResponse(
+        f"/people/{quote(external_id, safe='')}?pause={done}#pauses", status_code=303
+    )
+
+
 def _person_page(
     request: Request,
     external_id: str,
     user: StaffUser,
     *,
     pause_error: str = "",
+    end_error: str = "",
+    done: str = "",
     entered: dict[str, str] | None = None,
 ) -> Response:
     now = wall_clock()
@@ -248,9 +285,12 @@ def _person_page(
             "chart": _activity_chart(person, user.language),
             "reasons": list(people.PauseReason),
             "pause_error": pause_error,
+            "end_error": end_error,
+            "done": done,
             "entered": entered,
         },
-        status_code=422 if pause_error else 200,
+        # A pause already over: the record has moved on (409, as for a case closed already).
+        status_code=422 if pause_error else 409 if end_error else 200,
     )
 
 
