@@ -11,8 +11,9 @@ from enum import StrEnum
 
 from anbu.adapters.storage import cases as cases_store
 from anbu.adapters.storage import casework as store
+from anbu.adapters.storage.alert_rows import AlertLine, AlertRecord
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertKind, AlertState, Outcome, Role
+from anbu.domain.kinds import AlertKind, AlertState, Role
 from anbu.domain.subjects import mask_name
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import CaseError, ensure_reach
@@ -54,24 +55,27 @@ def queue(app: Anbu, user: StaffUser, now: datetime) -> list[QueueItem]:
     scope = None if user.whole_district else user.centre_ids
     with app.transaction() as tx:
         rows = store.open_cases(tx.connection, scope, QUEUE_LENGTH)
-        detail = json.dumps({"alerts": [r.alert_id for r in rows]})
+        detail = json.dumps({"alerts": [r.alert.alert_id for r in rows]})
         tx.audit(user.login, "queue.viewed", now, detail=detail)
     return [
         QueueItem(
-            row.alert_id,
-            row.kind,
-            row.state,
-            row.subject_id,
-            row.external_id,
-            row.centre,
-            mask_name(app.vault.open(row.personal, bound_to=row.external_id).get("name", "")),
-            row.base_at,
-            now - row.base_at,
-            row.acknowledged_by,
-            row.claimed_by,
-            row.resumed_at,
+            row.alert.alert_id,
+            row.alert.kind,
+            row.alert.state,
+            row.person.subject_id,
+            row.person.external_id,
+            row.person.centre,
+            mask_name(
+                app.vault.open(row.person.personal, bound_to=row.person.external_id).get("name", "")
+            ),
+            row.alert.base_at,
+            now - row.alert.base_at,
+            row.alert.acknowledged_by,
+            row.alert.claimed_by,
+            row.alert.resumed_at,
         )
         for row in rows
+        if row.person is not None  # always: the queue is of people's cases
     ]
 
 
@@ -137,24 +141,10 @@ def record_contact(
 
 @dataclass(frozen=True, slots=True)
 class AlertListItem:
-    """An alert in a list (the JSON API's): the person by reference and masked name only;
-    None for an alert about the system."""
+    """An alert in a list (the JSON API's): the person by reference, centre and masked name
+    only; None for an alert about the system."""
 
-    alert_id: int
-    kind: AlertKind
-    state: AlertState
-    carrier: str | None
-    channel: str | None
-    base_at: datetime
-    due_at: datetime
-    opened_at: datetime
-    resumed_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    claimed_by: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    outcome: Outcome | None
+    alert: AlertRecord
     external_id: str | None
     centre: str | None
     masked_name: str | None
@@ -187,34 +177,14 @@ def alert_list(
             before=before,
             limit=limit,
         )
-        detail = json.dumps({"alerts": [r.alert_id for r in rows]})
+        detail = json.dumps({"alerts": [r.alert.alert_id for r in rows]})
         tx.audit(user.login, "alerts.listed", now, detail=detail)
-    return [
-        AlertListItem(
-            alert_id=row.alert_id,
-            kind=row.kind,
-            state=row.state,
-            carrier=row.carrier,
-            channel=row.channel,
-            base_at=row.base_at,
-            due_at=row.due_at,
-            opened_at=row.opened_at,
-            resumed_at=row.resumed_at,
-            acknowledged_at=row.acknowledged_at,
-            acknowledged_by=row.acknowledged_by,
-            claimed_by=row.claimed_by,
-            resolved_at=row.resolved_at,
-            resolved_by=row.resolved_by,
-            outcome=Outcome(row.outcome) if row.outcome else None,
-            external_id=row.external_id,
-            centre=row.centre,
-            masked_name=(
-                None
-                if row.personal is None or row.external_id is None
-                else mask_name(
-                    str(app.vault.open(row.personal, bound_to=row.external_id).get("name", ""))
-                )
-            ),
-        )
-        for row in rows
-    ]
+    return [_listed(app, row) for row in rows]
+
+
+def _listed(app: Anbu, row: AlertLine) -> AlertListItem:
+    person = row.person
+    if person is None:
+        return AlertListItem(row.alert, None, None, None)
+    name = str(app.vault.open(person.personal, bound_to=person.external_id).get("name", ""))
+    return AlertListItem(row.alert, person.external_id, person.centre, mask_name(name))

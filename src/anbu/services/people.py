@@ -21,8 +21,9 @@ import phonenumbers
 from sqlalchemy import Row
 
 from anbu.adapters.storage import people as store
+from anbu.adapters.storage.alert_rows import AlertRecord
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, Outcome, SubjectStatus
+from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, SubjectStatus
 from anbu.domain.pauses import Pause
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.subjects import age_on, mask_name, name_key_for
@@ -139,22 +140,6 @@ class EndedPause:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertItem:
-    alert_id: int
-    kind: AlertKind
-    state: AlertState
-    base_at: datetime
-    opened_at: datetime
-    resumed_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    outcome: Outcome | None
-    claimed_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class ActivityDay:
     day: date
     events: int
@@ -184,7 +169,7 @@ class PersonDetail:
     next_due_at: datetime | None
     paused: bool
     pauses: list[PauseItem]
-    alerts: list[AlertItem]
+    alerts: list[AlertRecord]
     activity: list[ActivityDay]  # CHART_DAYS Seoul days, oldest first, ending today
 
 
@@ -244,7 +229,7 @@ def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> Perso
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         pause_rows = store.pauses_of(tx.connection, row.id)
-        alert_rows = store.alerts_of(tx.connection, row.id, ALERT_HISTORY)
+        history = store.alerts_of(tx.connection, row.id, ALERT_HISTORY)
         counts = store.daily_activity(tx.connection, row.id, since, until)
         tx.audit(user.login, "subject.viewed", now, subject_id=row.id)
     personal = app.vault.open(row.personal, bound_to=row.external_id)
@@ -275,7 +260,7 @@ def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> Perso
         next_due_at=row.next_due_at,
         paused=any(p.current for p in pause_items),
         pauses=pause_items,
-        alerts=[_alert(a) for a in alert_rows],
+        alerts=history,
         activity=_days(app, counts, first_day),
     )
 
@@ -480,23 +465,6 @@ def _pause_detail(row: Row[Any]) -> str:
     may say why someone is in hospital: the audit log keeps no more than it must."""
     until = row.ends_at.isoformat() if row.ends_at else ""
     return json.dumps({"pause": row.id, "starts_at": row.starts_at.isoformat(), "ends_at": until})
-
-
-def _alert(row: Row[Any]) -> AlertItem:
-    return AlertItem(
-        alert_id=row.id,
-        kind=AlertKind(row.kind),
-        state=AlertState(row.state),
-        base_at=row.base_at,
-        opened_at=row.opened_at,
-        resumed_at=row.resumed_at,
-        acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        outcome=Outcome(row.outcome) if row.outcome else None,
-        claimed_by=row.claimed_by,
-    )
 
 
 def _days(

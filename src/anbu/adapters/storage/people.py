@@ -31,6 +31,8 @@ from sqlalchemy import (
     union_all,
 )
 
+from anbu.adapters.storage import alert_rows
+from anbu.adapters.storage.alert_rows import AlertRecord
 from anbu.adapters.storage.tables import (
     Instant,
     activity_events,
@@ -209,29 +211,15 @@ def pauses_of(connection: Connection, subject_id: int) -> list[Row[Any]]:
     )
 
 
-def alerts_of(connection: Connection, subject_id: int, limit: int) -> list[Row[Any]]:
+def alerts_of(connection: Connection, subject_id: int, limit: int) -> list[AlertRecord]:
     """The person's alerts, latest first."""
-    return list(
-        connection.execute(
-            select(
-                alerts.c.id,
-                alerts.c.kind,
-                alerts.c.state,
-                alerts.c.base_at,
-                alerts.c.opened_at,
-                alerts.c.resumed_at,
-                alerts.c.acknowledged_at,
-                alerts.c.acknowledged_by,
-                alerts.c.resolved_at,
-                alerts.c.resolved_by,
-                alerts.c.outcome,
-                alerts.c.claimed_by,
-            )
-            .where(alerts.c.subject_id == subject_id)
-            .order_by(alerts.c.opened_at.desc(), alerts.c.id.desc())
-            .limit(limit)
-        )
+    query = (
+        select(*alert_rows.COLUMNS)
+        .where(alerts.c.subject_id == subject_id)
+        .order_by(alerts.c.opened_at.desc(), alerts.c.id.desc())
+        .limit(limit)
     )
+    return [alert_rows.record(row) for row in connection.execute(query)]
 
 
 def daily_activity(

@@ -70,7 +70,7 @@ def list_alerts(
     )
     return AlertPage(
         items=[_summary(item) for item in items],
-        next_before=items[-1].alert_id if len(items) == limit else None,
+        next_before=items[-1].alert.alert_id if len(items) == limit else None,
     )
 
 
@@ -277,23 +277,24 @@ def _summary(item: casework.AlertListItem) -> AlertSummary:
             masked_name=item.masked_name or "",
             centre=item.centre or "",
         )
+    a = item.alert
     return AlertSummary(
-        id=item.alert_id,
-        kind=item.kind,
-        state=item.state,
+        id=a.alert_id,
+        kind=a.kind,
+        state=a.state,
         subject=subject,
-        carrier=item.carrier,
-        channel=item.channel,
-        base_at=item.base_at,
-        due_at=item.due_at,
-        opened_at=item.opened_at,
-        resumed_at=item.resumed_at,
-        acknowledged_at=item.acknowledged_at,
-        acknowledged_by=item.acknowledged_by,
-        claimed_by=item.claimed_by,
-        resolved_at=item.resolved_at,
-        resolved_by=item.resolved_by,
-        outcome=item.outcome,
+        carrier=a.carrier,
+        channel=a.channel,
+        base_at=a.base_at,
+        due_at=a.due_at,
+        opened_at=a.opened_at,
+        resumed_at=a.resumed_at,
+        acknowledged_at=a.acknowledged_at,
+        acknowledged_by=a.acknowledged_by,
+        claimed_by=a.claimed_by,
+        resolved_at=a.resolved_at,
+        resolved_by=a.resolved_by,
+        outcome=a.outcome,
     )
 
 
