@@ -326,7 +326,8 @@ def test_a_cached_report_is_shown_for_a_minute_and_audited_every_time(
 def test_reports_being_read_are_recounted_ahead_of_expiry(
     anbu: Anbu, around_midnight: None
 ) -> None:
-    cache = reports.ReportCache(seconds=60, keep_warm=timedelta(minutes=15))
+    # Every report counts as slow here: a few alerts count in a millisecond.
+    cache = reports.ReportCache(seconds=60, keep_warm=timedelta(minutes=15), slow=timedelta(0))
     admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
     seen = at("2026-11-12 09:00")
     assert reports.report(anbu, admin, weeks=4, now=seen, cache=cache).outcomes[-1].total == 3
@@ -339,6 +340,22 @@ def test_reports_being_read_are_recounted_ahead_of_expiry(
     # Nobody has looked for a quarter of an hour: it is let go, not recounted forever.
     assert reports.refresh(anbu, cache, seen + timedelta(minutes=16)) == 0
     assert cache.to_refresh(seen + timedelta(minutes=16)) == []
+
+
+def test_quick_reports_are_not_recounted_in_the_background(
+    anbu: Anbu, around_midnight: None
+) -> None:
+    """Only slow reports (a district's year) are kept warm: recounting every centre's quick
+    report every half minute would grow with the number of centres."""
+    cache = reports.ReportCache(seconds=60, slow=timedelta(seconds=30))
+    kim = _user(anbu, "kim.a", Role.OFFICER, A)
+    seen = at("2026-11-12 09:00")
+    reports.report(anbu, kim, weeks=4, now=seen, cache=cache)
+    assert cache.to_refresh(seen + timedelta(seconds=45)) == []
+    assert reports.refresh(anbu, cache, seen + timedelta(seconds=45)) == 0
+    # Still served from the cache within its minute.
+    cached = reports.report(anbu, kim, weeks=4, now=seen + timedelta(seconds=50), cache=cache)
+    assert cached.period.now == seen
 
 
 def test_without_a_cache_lifetime_every_view_is_counted(anbu: Anbu, around_midnight: None) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from time import perf_counter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -158,17 +159,26 @@ _CacheKey = tuple[frozenset[int] | None, int, frozenset[ReportTable], datetime]
 class ReportCache:
     """Reports counted in the last `seconds`, by scope, period and tables, so that a
     year's figures for the district are counted once a minute rather than at every view.
-    The reports viewed in the last `keep_warm` are recounted ahead of expiry (`refresh`, in
-    `anbu serve`'s background), so that those views never wait for the count.
-    Thread-safe; holds at most `size` reports (the oldest counted is dropped first)."""
+    The slow ones (counting took `slow` or more: a district's or a country's year, not a
+    centre's weeks) viewed in the last `keep_warm` are recounted ahead of expiry (`refresh`,
+    in `anbu serve`'s background), so that those views never wait for the count; the quick
+    ones are simply counted again at their next view, so the background does not grow with
+    the number of centres. Thread-safe; holds at most `size` reports (the oldest counted is
+    dropped first)."""
 
     def __init__(
-        self, seconds: float, size: int = 64, keep_warm: timedelta = timedelta(minutes=15)
+        self,
+        seconds: float,
+        size: int = 64,
+        keep_warm: timedelta = timedelta(minutes=15),
+        slow: timedelta = timedelta(milliseconds=100),
     ) -> None:
         self.fresh_for = timedelta(seconds=seconds)
         self.keep_warm = keep_warm
+        self.slow = slow
         self._size = size
         self._reports: dict[_CacheKey, Report] = {}
+        self._took: dict[_CacheKey, timedelta] = {}
         self._viewed: dict[_CacheKey, datetime] = {}
         self._lock = threading.Lock()
 
@@ -180,44 +190,67 @@ class ReportCache:
             return None
         return found
 
-    def put(self, key: _CacheKey, counted: Report) -> None:
+    def put(self, key: _CacheKey, counted: Report, took: timedelta) -> None:
         if not self.fresh_for:
             return
         with self._lock:
             self._reports[key] = counted
+            self._took[key] = took
             while len(self._reports) > self._size:
                 oldest = min(self._reports, key=lambda k: self._reports[k].period.now)
                 del self._reports[oldest]
+                del self._took[oldest]
+            self._forget(counted.period.now)
 
     def to_refresh(self, now: datetime) -> list[_CacheKey]:
-        """Reports viewed within `keep_warm` whose figures are past half their freshness;
-        the others are forgotten."""
+        """Slow reports viewed within `keep_warm` whose figures are past half their
+        freshness; the reports not viewed for that long are forgotten."""
         with self._lock:
-            for key in [k for k, seen in self._viewed.items() if now - seen > self.keep_warm]:
-                del self._viewed[key]
-                self._reports.pop(key, None)
+            self._forget(now)
             return [
                 key
                 for key in self._viewed
                 if key in self._reports
+                and self._took[key] >= self.slow
                 and now - self._reports[key].period.now >= self.fresh_for / 2
             ]
 
+    def _forget(self, now: datetime) -> None:
+        for key in [k for k, seen in self._viewed.items() if now - seen > self.keep_warm]:
+            del self._viewed[key]
+            if key in self._reports:
+                del self._reports[key]
+                del self._took[key]
+
 
 def refresh(app: Anbu, cache: ReportCache, now: datetime) -> int:
-    """Recount the reports people are looking at before their figures expire; returns how
-    many. Not a view: nothing is audited. A report whose period has moved on (a new week
-    began) is left to be counted at its next view."""
+    """Recount the slow reports people are looking at before their figures expire; returns
+    how many. Not a view: nothing is audited. A report whose period has moved on (a new
+    week began) is left to be counted at its next view."""
     recounted = 0
     for key in cache.to_refresh(now):
         scope, weeks, tables, since = key
         span = period(weeks, now)
         if span.since != since:
             continue
-        with app.transaction() as tx:
-            cache.put(key, _count(tx.connection, span, scope, tables))
+        _count_into(app, cache, key, span, scope, tables)
         recounted += 1
     return recounted
+
+
+def _count_into(
+    app: Anbu,
+    cache: ReportCache,
+    key: _CacheKey,
+    span: Period,
+    scope: frozenset[int] | None,
+    tables: Collection[ReportTable],
+) -> Report:
+    started = perf_counter()
+    with app.transaction() as tx:
+        counted = _count(tx.connection, span, scope, tables)
+    cache.put(key, counted, timedelta(seconds=perf_counter() - started))
+    return counted
 
 
 def report(
@@ -240,11 +273,13 @@ def report(
     scope: frozenset[int] | None = None if user.whole_district else user.centre_ids
     key: _CacheKey = (scope, weeks, frozenset(tables), span.since)
     result = cache.get(key, now) if cache else None
+    if result is None:
+        if cache:
+            result = _count_into(app, cache, key, span, scope, tables)
+        else:
+            with app.transaction() as tx:
+                result = _count(tx.connection, span, scope, tables)
     with app.transaction() as tx:
-        if result is None:
-            result = _count(tx.connection, span, scope, tables)
-            if cache:
-                cache.put(key, result)
         detail = {
             "weeks": weeks,
             "tables": sorted(t.value for t in tables),
