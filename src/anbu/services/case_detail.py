@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from anbu.adapters.storage import case_detail as store
 from anbu.adapters.storage import cases as cases_store
 from anbu.adapters.storage import casework as casework_store
+from anbu.adapters.storage.alert_rows import AlertRecord
 from anbu.adapters.storage.case_detail import AttemptRow
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import (
@@ -196,7 +197,7 @@ def detail(app: Anbu, alert_id: int, user: StaffUser, now: datetime) -> CaseDeta
             )
     person = None if subject is None else _person(app, subject, now)
     situation = Situation(
-        alert_id=row.id,
+        alert_id=row.alert_id,
         kind=row.kind,
         state=row.state,
         carrier=row.carrier or (subject.carrier if subject else None),
@@ -359,7 +360,7 @@ def _period(kind: AlertKind, subject: store.SubjectDetailRow | None) -> timedelt
     return None
 
 
-def _milestones(row: store.AlertDetailRow) -> list[Entry]:
+def _milestones(row: AlertRecord) -> list[Entry]:
     found = [
         Entry(row.base_at, Step.BEGAN),
         Entry(row.due_at, Step.CROSSED),

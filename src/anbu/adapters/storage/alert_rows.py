@@ -1,5 +1,6 @@
-"""An alert as the lists read it — the officers' queue, the JSON API's list, a person's
-history — with one column list and one mapper, so that the lists cannot drift apart.
+"""An alert as the lists and the case page read it — the officers' queue, the JSON API's
+list, a person's history, one case — with one column list and one mapper, so that they
+cannot drift apart.
 Never commits."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class AlertRecord:
     resolved_at: datetime | None
     resolved_by: str | None
     outcome: Outcome | None
+    resolution_note: str | None  # why, in the closing officer's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ COLUMNS = (
     alerts.c.resolved_at,
     alerts.c.resolved_by,
     alerts.c.outcome,
+    alerts.c.resolution_note,
 )
 PERSON_COLUMNS = (
     subjects.c.id.label("subject_id"),
@@ -98,6 +101,7 @@ def record(row: Row[Any]) -> AlertRecord:
         resolved_at=row.resolved_at,
         resolved_by=row.resolved_by,
         outcome=Outcome(row.outcome) if row.outcome else None,
+        resolution_note=row.resolution_note,
     )
 
 

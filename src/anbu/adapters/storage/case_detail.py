@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from anbu.adapters.storage import alert_rows
+from anbu.adapters.storage.alert_rows import AlertRecord
 from anbu.adapters.storage.tables import (
     activity_events,
     alerts,
@@ -20,35 +22,9 @@ from anbu.adapters.storage.tables import (
 )
 from anbu.domain.kinds import (
     ActivityKind,
-    AlertKind,
-    AlertState,
     AttemptOutcome,
     NotificationState,
-    Outcome,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AlertDetailRow:
-    id: int
-    kind: AlertKind
-    state: AlertState
-    carrier: str | None
-    channel: str | None
-    base_at: datetime
-    due_at: datetime
-    opened_at: datetime
-    staff_told_at: datetime | None
-    resumed_at: datetime | None
-    followed_up_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    claimed_by: str | None
-    claimed_at: datetime | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    outcome: Outcome | None
-    resolution_note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +69,13 @@ class NotificationRow:
     delivered_at: datetime | None
 
 
-def alert(connection: Connection, alert_id: int) -> tuple[AlertDetailRow, SubjectDetailRow | None]:
+def alert(connection: Connection, alert_id: int) -> tuple[AlertRecord, SubjectDetailRow | None]:
     """The alert and, for an alert about a person, the person. The caller has checked reach
     (`cases.ensure_reach`), so the alert exists."""
     row = connection.execute(
         select(
-            alerts,
+            *alert_rows.COLUMNS,
+            alerts.c.subject_id,
             subjects.c.external_id,
             subjects.c.carrier.label("subject_carrier"),
             subjects.c.personal,
@@ -115,27 +92,7 @@ def alert(connection: Connection, alert_id: int) -> tuple[AlertDetailRow, Subjec
         )
         .where(alerts.c.id == alert_id)
     ).one()
-    found = AlertDetailRow(
-        id=row.id,
-        kind=AlertKind(row.kind),
-        state=AlertState(row.state),
-        carrier=row.carrier,
-        channel=row.channel,
-        base_at=row.base_at,
-        due_at=row.due_at,
-        opened_at=row.opened_at,
-        staff_told_at=row.staff_told_at,
-        resumed_at=row.resumed_at,
-        followed_up_at=row.followed_up_at,
-        acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by,
-        claimed_by=row.claimed_by,
-        claimed_at=row.claimed_at,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        outcome=Outcome(row.outcome) if row.outcome else None,
-        resolution_note=row.resolution_note,
-    )
+    found = alert_rows.record(row)
     if row.subject_id is None:
         return found, None
     person = SubjectDetailRow(
