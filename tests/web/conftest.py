@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from anbu.adapters.formats.officers_csv import read_officers
+from anbu.adapters.storage.tables import audit_log, subjects
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.entrypoints.web import create_app
@@ -89,3 +91,23 @@ def _hidden(html: str, name: str) -> str:
     found = re.search(rf'name="{name}" value="([^"]+)"', html)
     assert found, f"no {name} in the page"
     return found[1]
+
+
+def audited(anbu: Anbu, action: str) -> list[tuple[str, int | None]]:
+    """Who did `action`, about which subject, in order."""
+    with anbu.engine.connect() as connection:
+        return [
+            (row.actor, row.subject_id)
+            for row in connection.execute(
+                select(audit_log.c.actor, audit_log.c.subject_id)
+                .where(audit_log.c.action == action)
+                .order_by(audit_log.c.id)
+            )
+        ]
+
+
+def subject_id(anbu: Anbu, external_id: str) -> int:
+    with anbu.engine.connect() as connection:
+        return int(
+            connection.scalar(select(subjects.c.id).where(subjects.c.external_id == external_id))
+        )

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 
-from anbu.adapters.storage.tables import activity_events, audit_log, case_events, subjects
+from anbu.adapters.storage.tables import activity_events, audit_log, case_events
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.entrypoints.web.api import alerts as alerts_api
@@ -25,7 +25,7 @@ from anbu.services.accounts import create_token, create_user
 from anbu.services.cases import OFFICER_OUTCOMES
 
 from builders import at, event, jsonl, watermark
-from conftest import CENTRE_A, ENROLLED, OPENED, PASSWORD, District, log_in
+from conftest import CENTRE_A, ENROLLED, OPENED, PASSWORD, District, audited, log_in, subject_id
 from flows import sweep_at
 
 NOW = at("2026-11-25 12:00")
@@ -82,25 +82,6 @@ def ok(answer: Response, status: int = 200) -> Any:
 
 def alert_ids(api: Api, **params: Any) -> list[int]:
     return [item["id"] for item in ok(api.get("/alerts", **params))["items"]]
-
-
-def audited(anbu: Anbu, action: str) -> list[tuple[str, int | None]]:
-    with anbu.engine.connect() as connection:
-        return [
-            (row.actor, row.subject_id)
-            for row in connection.execute(
-                select(audit_log.c.actor, audit_log.c.subject_id)
-                .where(audit_log.c.action == action)
-                .order_by(audit_log.c.id)
-            )
-        ]
-
-
-def subject_id(anbu: Anbu, external_id: str) -> int:
-    with anbu.engine.connect() as connection:
-        return int(
-            connection.scalar(select(subjects.c.id).where(subjects.c.external_id == external_id))
-        )
 
 
 def stored_events(anbu: Anbu) -> int:

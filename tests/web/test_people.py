@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from anbu.adapters.storage.tables import audit_log, centres, pauses, subjects
+from anbu.adapters.storage.tables import centres, pauses, subjects
 from anbu.bootstrap import Anbu
 from anbu.domain.pauses import Pause
 from anbu.entrypoints.web.pages import people as people_page
@@ -20,7 +20,7 @@ from anbu.services import subjects as subjects_service
 from anbu.services.people import name_key_for
 
 from builders import at, event, subject_row
-from conftest import CENTRE_A, CENTRE_B, ENROLLED, District, log_in
+from conftest import CENTRE_A, CENTRE_B, ENROLLED, District, audited, log_in, subject_id
 from flows import enrol_rows, feed
 
 NOW = at("2026-11-25 12:00")
@@ -53,25 +53,6 @@ def found(client: TestClient, **params: str) -> list[str]:
     answer = client.get("/people", params=params)
     assert answer.status_code == 200, answer.text
     return re.findall(r'<tr data-person="([^"]+)"', answer.text)
-
-
-def audited(anbu: Anbu, action: str) -> list[tuple[str, int | None]]:
-    with anbu.engine.connect() as connection:
-        return [
-            (row.actor, row.subject_id)
-            for row in connection.execute(
-                select(audit_log.c.actor, audit_log.c.subject_id)
-                .where(audit_log.c.action == action)
-                .order_by(audit_log.c.id)
-            )
-        ]
-
-
-def subject_id(anbu: Anbu, external_id: str) -> int:
-    with anbu.engine.connect() as connection:
-        return int(
-            connection.scalar(select(subjects.c.id).where(subjects.c.external_id == external_id))
-        )
 
 
 def centre_id(anbu: Anbu, name: str) -> int:
