@@ -50,7 +50,11 @@ from pydantic import SecretStr
 import anbu.services.ingest as ingest_module
 from anbu.adapters.formats.activity_feed import FeedFormat, FeedLine, read_feed
 from anbu.adapters.sealing import Vault
-from anbu.adapters.storage.repository import Store
+from anbu.adapters.storage.alerts import AlertRepository
+from anbu.adapters.storage.events import ActivityRepository
+from anbu.adapters.storage.feeds import FeedRepository
+from anbu.adapters.storage.subjects import SubjectRepository
+from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.detection import Watch
 from anbu.domain.kinds import Carrier, Group
@@ -416,15 +420,17 @@ def _numbers_from_summary(summary: str) -> dict[str, int]:
 class Breakdown:
     """Wall time per stage of the in-process ingest, by wrapping the functions it calls."""
 
-    STORE_METHODS = (
-        "feeds",
-        "subjects_by_phone_keys",
-        "insert_events",
-        "watches",
-        "save_watches",
-        "open_alert_bases",
-        "mark_resumed",
-        "save_feed",
+    # (repository, method) of each query the ingest makes.
+    QUERIES: tuple[tuple[Any, str], ...] = (
+        (FeedRepository, "all"),
+        (SubjectRepository, "by_phone_keys"),
+        (ActivityRepository, "add_all"),
+        (ActivityRepository, "count_received"),
+        (SubjectRepository, "watches"),
+        (SubjectRepository, "save_watches"),
+        (AlertRepository, "open_of_subjects"),
+        (AlertRepository, "save"),
+        (FeedRepository, "save"),
     )
 
     def __init__(self) -> None:
@@ -449,8 +455,8 @@ class Breakdown:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        for name in self.STORE_METHODS:
-            self._wrap(Store, name, f"query: Store.{name}")
+        for owner, name in self.QUERIES:
+            self._wrap(owner, name, f"query: {owner.__name__}.{name}")
         self._wrap(Vault, "lookup_key", "HMAC: Vault.lookup_key")
         self._wrap(ingest_module, "record_all", "domain: record_all")
         self._wrap(ingest_module, "_batch", "batch total")
@@ -460,11 +466,11 @@ class Breakdown:
         calls = self.calls
 
         @contextmanager
-        def transaction(app: Anbu) -> Iterator[Store]:
+        def transaction(app: Anbu) -> Iterator[UnitOfWork]:
             begin = app.engine.begin()
             connection = begin.__enter__()
             try:
-                yield Store(connection)
+                yield UnitOfWork(connection)
             except BaseException:
                 if not begin.__exit__(*sys.exc_info()):
                     raise

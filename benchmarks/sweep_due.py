@@ -14,7 +14,7 @@ at which exactly K subjects are due, and we time
 
 * `sweep(app, now=…)` — the real use case: finds the due, opens their alerts, saves state,
   queues the notifications (opening each alerted subject's sealed personal data);
-* `Store.due_subjects` — the due query alone: the first page of each carrier, and every page
+* `SubjectRepository.due` — the due query alone: the first page of each carrier, and every page
   (as the sweep pages through them), in a transaction rolled back afterwards.
 
 Each run starts from the same state: after it, the alerts and notifications are deleted and
@@ -42,7 +42,7 @@ from pydantic import SecretStr
 from sqlalchemy import Connection, bindparam, delete, event, func, insert, select, text, update
 
 from anbu.adapters.sealing import Vault
-from anbu.adapters.storage.repository import Store
+from anbu.adapters.storage.subjects import SubjectRepository
 from anbu.adapters.storage.tables import alerts, centres, feeds, notifications, subjects
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import Carrier, Role
@@ -479,17 +479,17 @@ def _time_due_query(app: Anbu, until: datetime) -> tuple[float, float]:
     """(first page of every carrier, every page of every carrier), rolled back."""
     first_total = 0.0
     with app.engine.connect() as connection:
-        store = Store(connection)
+        subjects = SubjectRepository(connection)
         clock = Stopwatch()
         for carrier in Carrier:
-            store.due_subjects(carrier, until, None, PAGE)
+            subjects.due(carrier, until, None, PAGE)
         first_total = clock.seconds
         connection.rollback()
         clock = Stopwatch()
         for carrier in Carrier:
             after: tuple[datetime, int] | None = None
             while True:
-                page = store.due_subjects(carrier, until, after, PAGE)
+                page = subjects.due(carrier, until, after, PAGE)
                 if not page:
                     break
                 after = page[-1]
@@ -506,11 +506,11 @@ def _explain(app: Anbu, until: datetime, due: int) -> None:
         captured.append((statement, parameters))
 
     with app.engine.connect() as connection:
-        store = Store(connection)
+        subjects = SubjectRepository(connection)
         event.listen(connection, "before_cursor_execute", capture)
-        page = store.due_subjects(Carrier.SKT, until, None, PAGE)
+        page = subjects.due(Carrier.SKT, until, None, PAGE)
         if page:
-            store.due_subjects(Carrier.SKT, until, page[-1], PAGE)
+            subjects.due(Carrier.SKT, until, page[-1], PAGE)
         event.remove(connection, "before_cursor_execute", capture)
         connection.rollback()
         for number, (statement, parameters) in enumerate(captured, start=1):

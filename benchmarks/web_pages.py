@@ -164,7 +164,7 @@ FROM (
              ELSE opened_at + ack_minutes * interval '1 minute' END AS acknowledged_at,
         CASE WHEN outcome = 'safe' AND r_resumed < 0.4
              THEN opened_at + r_resumed * interval '2 hours' END AS resumed_at,
-        outcome IN ('hospitalised', 'unreachable_visit_needed', 'deceased')
+        outcome IN ('hospitalised', 'door_opened', 'deceased')
             OR (outcome = 'safe' AND r_resumed > 0.8) AS visited
     FROM (
         SELECT s.id AS subject_id, s.centre_id, s.carrier, g.kind,
@@ -174,7 +174,7 @@ FROM (
             g.r_lag * interval '30 minutes' AS lag,
             CASE WHEN g.r_o < 0.35 THEN 'checked_in' WHEN g.r_o < 0.80 THEN 'safe'
                  WHEN g.r_o < 0.90 THEN 'false_alarm' WHEN g.r_o < 0.95 THEN 'hospitalised'
-                 WHEN g.r_o < 0.975 THEN 'unreachable_visit_needed'
+                 WHEN g.r_o < 0.975 THEN 'door_opened'
                  WHEN g.r_o < 0.98 THEN 'deceased' ELSE 'consent_withdrawn' END AS outcome,
             (%(romans)s::text[])[s.centre_id] || '-officer-' || (1 + (g.i %% 2)) AS officer,
             g.ack_minutes, g.close_minutes, g.r_close, g.r_resumed
@@ -266,12 +266,12 @@ SELECT id, claimed_at, claimed_by, 'claim', NULL
 FROM alerts WHERE state = 'resolved' AND claimed_at IS NOT NULL
 UNION ALL
 SELECT id, claimed_at + (20 + random() * 160) * interval '1 minute', claimed_by, 'visit',
-    CASE WHEN outcome = 'unreachable_visit_needed' THEN 'not_reached'
+    CASE WHEN outcome = 'door_opened' THEN 'not_reached'
          WHEN random() < 0.2 THEN 'other' ELSE 'reached' END
 FROM alerts WHERE state = 'resolved' AND claimed_at IS NOT NULL
 """
 
-# What `casework.add_event` writes on the alert with each call or visit: the first one.
+# What `Alert.record_contact` writes on the alert with each call or visit: the first one.
 FIRST_CONTACT_SQL = """
 UPDATE alerts a SET first_contact_at = f.at
 FROM (SELECT e.alert_id, min(e.at) AS at FROM case_events e JOIN alerts o ON o.id = e.alert_id

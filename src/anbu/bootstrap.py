@@ -1,49 +1,77 @@
-"""The composition root: wires settings, storage, secrets and rules for the CLI,
-the demo and the tests alike."""
+"""The composition root: wires settings, storage, secrets and rules into the context the
+use cases run in, for the CLI, the web application, the demo and the tests alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TextIO
 
 from sqlalchemy import Engine
 
-from anbu.adapters.calendar import HolidayCalendar
+from anbu.adapters.channels import Channel, Medium
+from anbu.adapters.channels.configured import ChannelSettings, channels_for
 from anbu.adapters.sealing import Vault, load_master_key
 from anbu.adapters.storage import engine as storage
-from anbu.adapters.storage.repository import Store
+from anbu.adapters.storage.unit_of_work import Database
 from anbu.domain.activity import LifeRules
-from anbu.domain.subjects import GroupPeriods
+from anbu.services.context import Context, Options
+from anbu.services.enrolment import fill_missing_name_keys
 from anbu.settings import Settings
 
 
-@dataclass
-class Anbu:
-    settings: Settings
-    engine: Engine
-    vault: Vault
-    rules: LifeRules
-    periods: GroupPeriods = field(default_factory=GroupPeriods)
-    # Korean public holidays, for routing alerts outside office hours to the duty desk.
-    calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
+@dataclass(kw_only=True)
+class Anbu(Context):
+    """The services' context, with what only the entry points read: the settings (ports,
+    URLs, secrets of the gateways) and the engine (schema, health)."""
 
-    @contextmanager
-    def transaction(self) -> Iterator[Store]:
-        """The unit of work: everything inside commits together or not at all."""
-        with self.engine.begin() as connection:
-            yield Store(connection)
+    settings: Settings
 
     @property
-    def future_tolerance(self) -> timedelta:
-        return self.settings.future_tolerance
+    def engine(self) -> Engine:
+        return self.database.engine
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.database.close()
+
+
+def configured_channels(settings: Settings, out: TextIO) -> dict[Medium, Channel]:
+    """The delivery channels the settings ask for; raises ValueError naming a URL that
+    cannot be used."""
+    return channels_for(
+        ChannelSettings(
+            sms_url=settings.sms_url.get_secret_value(),
+            sms_sender=settings.sms_sender,
+            smtp_url=settings.smtp_url.get_secret_value(),
+            mail_from=settings.mail_from,
+            public_url=settings.public_url,
+            callback_secret=settings.callback_secret.get_secret_value(),
+        ),
+        out,
+    )
+
+
+def options_from(settings: Settings) -> Options:
+    """The settings that the use cases read."""
+    return Options(
+        future_tolerance=settings.future_tolerance,
+        feed_max_delay=timedelta(minutes=settings.feed_max_delay_minutes),
+        feed_max_delay_by_carrier={
+            carrier: timedelta(minutes=minutes)
+            for carrier, minutes in settings.feed_max_delay_by_carrier.items()
+        },
+        gateway_alarm=settings.gateway_alarm,
+        event_retention=settings.event_retention,
+        ingest_batch_size=settings.ingest_batch_size,
+        public_url=settings.public_url,
+        uploads=settings.data_dir / "uploads",
+    )
 
 
 def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Anbu:
+    """Everything a command needs, on the configured database. With `migrate`, the schema is
+    brought to the newest revision first, and after an upgrade the start-up steps that a
+    migration cannot take without the key run once."""
     settings = settings or Settings()
     engine = storage.make_engine(settings.sqlalchemy_url)
     upgraded = storage.upgrade(engine) if migrate else False
@@ -51,14 +79,27 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Anbu
     key_file = settings.secret_key_file or settings.data_dir / "secret.key"
     app = Anbu(
         settings=settings,
-        engine=engine,
+        database=Database(engine),
         vault=Vault(load_master_key(secret, key_file)),
         rules=LifeRules(data_counts=settings.data_counts_as_life),
+        options=options_from(settings),
     )
     if upgraded:
-        # What a migration cannot do without the key. Imported here: services build on
-        # this module.
-        from anbu.services.enrolment import fill_missing_name_keys
-
-        fill_missing_name_keys(app)
+        after_upgrade(app)
     return app
+
+
+def upgrade_schema(settings: Settings) -> bool:
+    """`anbu db upgrade`: bring the schema to the newest revision; True if anything ran.
+    The start-up steps that follow an upgrade run at the next command's start."""
+    engine = storage.make_engine(settings.sqlalchemy_url)
+    try:
+        return storage.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def after_upgrade(app: Anbu) -> None:
+    """The start-up steps after a schema upgrade: people enrolled before whole-name search
+    (schema 0006) get their name key, which needs the vault a migration does not have."""
+    fill_missing_name_keys(app)

@@ -26,7 +26,7 @@ SMS_SENT = re.compile(r"✉ 문자 → \*\*\*\d{4} · ")
 MASKED_REFERENCE = re.compile(r"[가-힣]\*+[가-힣]?\(SD-\d{6}\) 님")
 # A whole mobile number, as the district writes it or in E.164.
 WHOLE_NUMBER = re.compile(r"01\d-?\d{3,4}-?\d{4}|\+82\d{9,10}")
-OFFICER_OUTCOMES = {"safe", "hospitalised", "deceased", "unreachable_visit_needed", "false_alarm"}
+OFFICER_OUTCOMES = {"safe", "hospitalised", "deceased", "door_opened", "false_alarm"}
 FIRST_TIER_WAIT = timedelta(hours=1)  # the default policy's, which the demo's centres keep
 
 
@@ -169,13 +169,23 @@ def test_it_has_staff_close_cases_with_an_outcome_only_staff_record(finished: Fi
     assert all(a["resolved_by"] == a["acknowledged_by"] for a in resolved)
 
 
-def test_it_finds_the_switched_off_phone_safe_and_the_silent_person_unreachable(
+def test_it_finds_the_switched_off_phone_safe_and_visits_the_person_nobody_could_reach(
     finished: Finished,
 ) -> None:
     outcomes = {(a["kind"], a["outcome"]) for a in finished.person_alerts}
+    (visited,) = [a for a in finished.person_alerts if a["visit_needed_at"] is not None]
 
     assert ("phone_off", "safe") in outcomes
-    assert ("no_activity", "unreachable_visit_needed") in outcomes
+    # Unreachable is not an end: the case waited for a visit and closed with its result.
+    assert (visited["kind"], visited["state"], visited["outcome"]) == (
+        "no_activity",
+        "resolved",
+        "door_opened",
+    )
+    assert visited["resolved_at"] > visited["visit_needed_at"]
+    out = finished.run.stdout
+    assert "⚑ 방문 필요" in out
+    assert "(ended with a visit)" in out
 
 
 def test_it_shows_who_took_charge_and_how_each_case_ended(finished: Finished) -> None:

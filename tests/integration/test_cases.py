@@ -50,15 +50,15 @@ def test_it_lets_an_officer_take_charge_of_their_centres_case_once(anbu: Anbu) -
     alert_id = _case(anbu)
     cases.acknowledge(anbu, alert_id, by="kim.officer", now=NOW)
     assert _row(anbu, alert_id)[:2] == (AlertState.ACKNOWLEDGED.value, "kim.officer")
-    with pytest.raises(cases.CaseError, match="already"):
+    with pytest.raises(cases.CaseConflict, match="already"):
         cases.acknowledge(anbu, alert_id, by="admin", now=NOW)
 
 
 def test_it_answers_not_found_to_an_officer_of_another_centre(anbu: Anbu) -> None:
     alert_id = _case(anbu)
-    with pytest.raises(cases.CaseError, match=f"no alert {alert_id}"):
+    with pytest.raises(cases.CaseNotFound, match=f"no alert {alert_id}"):
         cases.acknowledge(anbu, alert_id, by="park.other", now=NOW)
-    with pytest.raises(cases.CaseError, match=f"no alert {alert_id}"):
+    with pytest.raises(cases.CaseNotFound, match=f"no alert {alert_id}"):
         cases.resolve(anbu, alert_id, Outcome.SAFE, by="ops", note="", now=NOW)
     assert _row(anbu, alert_id)[0] == AlertState.OPEN.value
 
@@ -68,8 +68,17 @@ def test_it_closes_a_case_with_its_outcome_and_reason(anbu: Anbu) -> None:
     cases.resolve(
         anbu, alert_id, Outcome.FALSE_ALARM, by="kim.officer", note="휴대전화 분실", now=NOW
     )
-    assert _row(anbu, alert_id)[2:] == ("false_alarm", "휴대전화 분실")
-    with pytest.raises(cases.CaseError, match="already resolved"):
+    # The reason may describe the person: it is kept sealed on the case, not in the clear.
+    assert _row(anbu, alert_id)[2:] == ("false_alarm", None)
+    with anbu.transaction() as store:
+        (noted,) = store.case_events.of(alert_id)
+    assert noted.kind == "note"
+    assert noted.sealed_note is not None
+    assert "휴대전화 분실".encode() not in noted.sealed_note
+    assert anbu.vault.open(noted.sealed_note, bound_to=f"case:{alert_id}") == {
+        "note": "휴대전화 분실"
+    }
+    with pytest.raises(cases.CaseConflict, match="already resolved"):
         cases.resolve(anbu, alert_id, Outcome.SAFE, by="admin", note="", now=NOW)
     with anbu.transaction() as store:
         actions = list(store.connection.scalars(select(audit_log.c.action)))
@@ -78,11 +87,11 @@ def test_it_closes_a_case_with_its_outcome_and_reason(anbu: Anbu) -> None:
 
 def test_it_keeps_the_systems_outcomes_to_the_system(anbu: Anbu) -> None:
     alert_id = _case(anbu)
-    with pytest.raises(cases.CaseError, match="not one an officer records"):
+    with pytest.raises(cases.CaseInvalid, match="not one an officer records"):
         cases.resolve(anbu, alert_id, Outcome.FEED_RECOVERED, by="admin", note="", now=NOW)
 
 
 def test_it_refuses_someone_who_is_not_staff(anbu: Anbu) -> None:
     alert_id = _case(anbu)
-    with pytest.raises(cases.CaseError, match="no active staff member"):
+    with pytest.raises(cases.CaseNotFound, match="no active staff member"):
         cases.acknowledge(anbu, alert_id, by="stranger", now=NOW)

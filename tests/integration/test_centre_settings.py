@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.storage import centre_settings as settings_store
-from anbu.adapters.storage.staff import StaffStore
 from anbu.adapters.storage.tables import audit_log
 from anbu.bootstrap import Anbu
 from anbu.domain.escalation import PolicyError
@@ -38,18 +37,18 @@ HOURS = {
 
 def _user(anbu: Anbu, role: Role, *centres: str) -> StaffUser:
     with anbu.transaction() as store:
-        ids = StaffStore(store.connection).centre_ids()
+        ids = store.staff.centre_ids()
     return StaffUser(1, f"{role.value}.test", role, frozenset(ids[name] for name in centres))
 
 
 def _centre_id(anbu: Anbu, name: str) -> int:
     with anbu.transaction() as store:
-        return StaffStore(store.connection).centre_ids()[name]
+        return store.staff.centre_ids()[name]
 
 
 def _row(anbu: Anbu, external_id: str) -> Any:
     with anbu.transaction() as store:
-        return store.subject_by_external_id(external_id)
+        return store.subjects.by_external_id(external_id)
 
 
 def _periods(**hours: str) -> GroupPeriods:

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.storage.tables import activity_events, case_events, pauses, subjects
 from anbu.bootstrap import Anbu
+from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.services import subjects as subject_admin
 from anbu.services.accounts import StaffUser, create_user
-from anbu.services.casework import ContactKind, ContactResult, record_contact
+from anbu.services.cases import record_contact
 from anbu.services.enrolment import enrol
 
 from builders import at, event, subject_row, subjects_csv, watermark
@@ -53,7 +54,7 @@ def test_it_removes_a_withdrawn_persons_data_and_closes_their_case(anbu: Anbu) -
     record_contact(
         anbu,
         opened.id,
-        officer,
+        by=officer.login,
         kind=ContactKind.VISIT,
         result=ContactResult.REACHED,
         note="현관 비밀번호 1234, 딸 연락처 010-5555-6666",
@@ -66,8 +67,8 @@ def test_it_removes_a_withdrawn_persons_data_and_closes_their_case(anbu: Anbu) -
         assert [(kind, note) for kind, note in notes] == [("visit", None)]
     assert _count(anbu, pauses) == 0
     with anbu.transaction() as store:
-        row = store.subject_by_external_id("SD-0001")
-        (alert,) = store.list_alerts()
+        row = store.subjects.by_external_id("SD-0001")
+        (alert,) = [line.alert for line in store.cases.listing()]
     assert row is not None
     assert anbu.vault.open(row.personal, bound_to="SD-0001") == {}
     assert (row.status, row.next_due_at) == ("withdrawn", None)

@@ -9,7 +9,7 @@ import ssl
 import threading
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -246,7 +246,7 @@ def test_it_dates_the_mail_by_its_clock(server: RunningServer) -> None:
 def test_a_dispatched_alert_arrives_as_text_and_html_with_the_hangul_intact(
     anbu: Anbu, server: RunningServer
 ) -> None:
-    anbu.settings.public_url = "https://anbu.seongdong.example"
+    anbu.options = replace(anbu.options, public_url="https://anbu.seongdong.example")
     wednesday_10 = at("2026-11-04 10:00")
     enrol_rows(anbu, subject_row(), now=at("2026-11-01 10:00"))
     staff = read_officers(officers_csv(officer_row(phone="")))  # e-mail only

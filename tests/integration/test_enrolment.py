@@ -88,7 +88,7 @@ def test_it_reads_the_cp949_that_korean_excel_writes(anbu: Anbu) -> None:
     report = _import(anbu, subjects_csv(subject_row(name="홍길동"), encoding="cp949"))
     assert report.created == 1
     with anbu.transaction() as store:
-        row = store.subject_by_external_id("SD-0001")
+        row = store.subjects.by_external_id("SD-0001")
     assert row is not None
     assert anbu.vault.open(row.personal, bound_to="SD-0001")["name"] == "홍길동"
 

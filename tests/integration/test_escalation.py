@@ -5,6 +5,7 @@ acknowledgement links, delivery reports and a channel that is down."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,11 +13,9 @@ from sqlalchemy import select
 
 from anbu.adapters.channels import DeliveryError, Medium
 from anbu.adapters.formats.officers_csv import read_officers
-from anbu.adapters.storage import escalation as escalation_store
-from anbu.adapters.storage.outbox import OutboxStore
-from anbu.adapters.storage.staff import StaffStore
 from anbu.adapters.storage.tables import alerts, notifications, officers
 from anbu.bootstrap import Anbu
+from anbu.domain.alerts import Alert
 from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, AlertState, Outcome
 from anbu.services import ack_links, cases, centres, delivery_reports
@@ -63,7 +62,7 @@ def _told(anbu: Anbu, step: str | None = None) -> set[str]:
             i: login
             for i, login in store.connection.execute(select(officers.c.id, officers.c.login))
         }
-        rows = OutboxStore(store.connection).listing()
+        rows = store.outbox.listing()
     return {
         ids[row.officer_id] if row.officer_id is not None else row.recipient
         for row in rows
@@ -79,12 +78,12 @@ def _bodies(anbu: Anbu, step: str) -> list[str]:
 
 def _steps(anbu: Anbu) -> list[str]:
     with anbu.transaction() as store:
-        return sorted({row.step for row in OutboxStore(store.connection).listing()})
+        return sorted({row.step for row in store.outbox.listing()})
 
 
-def _alert(anbu: Anbu, alert_id: int) -> escalation_store.EscalatingAlert:
+def _alert(anbu: Anbu, alert_id: int) -> Alert:
     with anbu.transaction() as store:
-        found = escalation_store.load(store.connection, alert_id)
+        found = store.alerts.get(alert_id)
     assert found is not None
     return found
 
@@ -205,8 +204,8 @@ def test_a_stale_or_repeated_step_does_nothing(anbu: Anbu) -> None:
     sweep_at(anbu, WEDNESDAY_10 + HOUR)  # the same instant again
     escalate(anbu, now=WEDNESDAY_10 + HOUR)
     with anbu.transaction() as store:
-        assert not escalation_store.advance(store.connection, stale, {"step": 99})
-        rows = OutboxStore(store.connection).listing()
+        assert not store.alerts.save(replace(stale, step=99), stale)
+        rows = store.outbox.listing()
     assert sorted(r.step for r in rows) == ["u0", "u0", "u1", "u1"]
     assert _alert(anbu, alert_id).step == 2
 
@@ -237,7 +236,7 @@ def test_a_failed_delivery_escalates_at_once_and_flags_the_contact(anbu: Anbu) -
     sweep_at(anbu, WEDNESDAY_10 + timedelta(minutes=1))  # not an hour later
     assert _told(anbu, "u1") == {LEE}
     with anbu.transaction() as store:
-        problems = {r.login: r.contact_problem for r in StaffStore(store.connection).listing()}
+        problems = {r.login: r.contact_problem for r in store.staff.listing()}
     assert problems[KIM] is not None
     assert "no such subscriber" in (problems[KIM] or "") or "550" in (problems[KIM] or "")
     assert problems[DUTY] is None
@@ -254,7 +253,7 @@ def test_a_text_the_gateway_cannot_carry_escalates_but_blames_no_contact(anbu: A
     sweep_at(anbu, WEDNESDAY_10 + timedelta(minutes=1))
     assert _told(anbu, "u1") == {LEE}
     with anbu.transaction() as store:
-        assert all(r.contact_problem is None for r in StaffStore(store.connection).listing())
+        assert all(r.contact_problem is None for r in store.staff.listing())
 
 
 def test_one_failed_contact_among_several_does_not_escalate(anbu: Anbu) -> None:
@@ -266,7 +265,7 @@ def test_one_failed_contact_among_several_does_not_escalate(anbu: Anbu) -> None:
 
 
 def test_an_acknowledgement_link_acknowledges_for_its_officer_only(anbu: Anbu) -> None:
-    anbu.settings.public_url = "https://anbu.example"
+    anbu.options = replace(anbu.options, public_url="https://anbu.example")
     _district(anbu)
     alert_id = _open_at(anbu, WEDNESDAY_10)
     channels = _channels()
@@ -284,7 +283,7 @@ def test_an_acknowledgement_link_acknowledges_for_its_officer_only(anbu: Anbu) -
     assert cases.acknowledge_by_link(anbu, link, WEDNESDAY_10 + HOUR / 2) == alert_id
     alert = _alert(anbu, alert_id)
     assert (alert.state, alert.acknowledged_by) == (AlertState.ACKNOWLEDGED, KIM)
-    with pytest.raises(cases.CaseError):
+    with pytest.raises(cases.CaseConflict):
         cases.acknowledge_by_link(anbu, link, WEDNESDAY_10 + HOUR / 2)
 
 
@@ -292,7 +291,7 @@ def test_delivery_reports_move_a_notification_on(anbu: Anbu) -> None:
     _district(anbu)
     _open_at(anbu, WEDNESDAY_10)
     with anbu.transaction() as store:  # a dispatcher hands two over, then dies
-        claimed = OutboxStore(store.connection).claim(WEDNESDAY_10, WEDNESDAY_10 + LEASE, 2)
+        claimed = store.outbox.claim(WEDNESDAY_10, WEDNESDAY_10 + LEASE, 2)
     first, second = claimed
     assert delivery_reports.record(anbu, first.key, 8, WEDNESDAY_10).state == "sent"
     assert delivery_reports.record(anbu, first.key, 1, WEDNESDAY_10).state == "delivered"
@@ -325,17 +324,25 @@ def test_a_channel_down_for_a_while_raises_an_operator_alert_by_the_other(anbu: 
     for minutes in (0, 1, 3, 5, 9):
         dispatch(anbu, channels, now=WEDNESDAY_10 + timedelta(minutes=minutes))
     with anbu.transaction() as store:
-        kinds = {a.kind for a in store.list_alerts()}
+        kinds = {a.kind for a in [line.alert for line in store.cases.listing()]}
     assert kinds == {AlertKind.NO_ACTIVITY}  # nine minutes: not yet
     dispatch(anbu, channels, now=WEDNESDAY_10 + timedelta(minutes=17))
     with anbu.transaction() as store:
-        (gateway,) = [a for a in store.list_alerts() if a.kind is AlertKind.GATEWAY_DOWN]
-        rows = OutboxStore(store.connection).listing(gateway.id)
+        (gateway,) = [
+            a
+            for a in [line.alert for line in store.cases.listing()]
+            if a.kind is AlertKind.GATEWAY_DOWN
+        ]
+        rows = store.outbox.listing(gateway.id)
     assert {(r.medium, r.state) for r in rows} == {("email", "queued")}  # never by SMS
     channels[Medium.SMS].failures.clear()
     dispatch(anbu, channels, now=WEDNESDAY_10 + timedelta(minutes=40))
     with anbu.transaction() as store:
-        (gateway,) = [a for a in store.list_alerts() if a.kind is AlertKind.GATEWAY_DOWN]
+        (gateway,) = [
+            a
+            for a in [line.alert for line in store.cases.listing()]
+            if a.kind is AlertKind.GATEWAY_DOWN
+        ]
     assert gateway.outcome is Outcome.GATEWAY_RECOVERED
     assert {m.address for m in channels[Medium.SMS].sent} == {"+821090000001"}
 
@@ -382,7 +389,7 @@ def test_one_sweep_gives_each_of_many_alerts_its_own_centres_first_step(anbu: An
     with anbu.transaction() as store:
         logins = dict(store.connection.execute(select(officers.c.id, officers.c.login)).all())
         choi = next(i for i, login in logins.items() if login == "choi")
-        reference = {a.id: a.subject_external_id or "" for a in store.list_alerts()}
+        reference = {a.id: a.external_id or "" for a in store.cases.listing()}
         opened = {
             reference[row.id]: row
             for row in store.connection.execute(

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from anbu.adapters.channels import Medium
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
-from anbu.adapters.storage.outbox import OutboxStore
 from anbu.adapters.storage.tables import subjects
 from anbu.bootstrap import Anbu
 from anbu.services import centres
@@ -60,14 +59,14 @@ def _open_at(anbu: Anbu, when: datetime) -> None:
 def _guardian_rows(anbu: Anbu) -> list[Any]:
     """The guardian's queued notifications, whole (text included)."""
     with anbu.transaction() as store:
-        outbox = OutboxStore(store.connection)
+        outbox = store.outbox
         keys = [row.key for row in outbox.listing() if row.recipient == "guardian"]
         return [outbox.by_key(key) for key in keys]
 
 
 def _steps_told(anbu: Anbu) -> set[str]:
     with anbu.transaction() as store:
-        return {row.step for row in OutboxStore(store.connection).listing()}
+        return {row.step for row in store.outbox.listing()}
 
 
 def test_the_guardian_is_texted_once_with_the_first_staff_step(anbu: Anbu) -> None:

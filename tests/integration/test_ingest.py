@@ -96,7 +96,7 @@ def test_it_notes_on_an_open_alert_when_activity_resumes(anbu: Anbu) -> None:
         now=at("2026-11-04 17:00"),
     )
     with anbu.transaction() as store:
-        (alert,) = store.list_alerts()
+        (alert,) = [line.alert for line in store.cases.listing()]
     assert alert.resumed_at == at("2026-11-04 14:02")
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from anbu.adapters.channels import DeliveryError, Medium, Message
-from anbu.adapters.channels.configured import configured_channels
 from anbu.adapters.channels.http_json import JsonSmsChannel, parse_json_sms_url
+from anbu.bootstrap import configured_channels
 from anbu.settings import Settings
 
 from gateways.kannel import free_ports

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from anbu.adapters.channels import DeliveryError, Medium, Message
-from anbu.adapters.channels.configured import configured_channels
 from anbu.adapters.channels.kannel import KannelChannel, national_number, parse_kannel_url
+from anbu.bootstrap import configured_channels
 from anbu.settings import Settings
 
 from gateways.kannel import DENIED_NUMBER, PASSWORD, KannelGateway, free_ports

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from anbu.adapters.formats.officers_csv import read_officers
-from anbu.adapters.storage.staff import StaffStore
 from anbu.adapters.storage.tables import officers
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
@@ -44,7 +43,7 @@ def test_it_imports_staff_with_their_centres_and_is_idempotent(anbu: Anbu) -> No
     again = _import(anbu, *rows)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     with anbu.transaction() as store:
-        listing = StaffStore(store.connection).listing()
+        listing = store.staff.listing()
     assert [(r.login, r.role, r.centres) for r in listing] == [
         ("kim.officer", Role.OFFICER, ("왕십리도선동",)),
         ("lee.lead", Role.LEAD, ("마장동", "왕십리도선동")),
@@ -57,7 +56,7 @@ def test_it_moves_an_officer_to_other_centres_on_update(anbu: Anbu) -> None:
     moved = _import(anbu, officer_row(centres="마장동"))
     assert moved.updated == 1
     with anbu.transaction() as store:
-        (row,) = StaffStore(store.connection).listing()
+        (row,) = store.staff.listing()
     assert row.centres == ("마장동",)
 
 

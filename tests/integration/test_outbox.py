@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from anbu.adapters.channels import DeliveryError, Medium
 from anbu.adapters.formats.officers_csv import read_officers
-from anbu.adapters.storage.outbox import OutboxStore
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertState
 from anbu.services.dispatch import LEASE, dispatch
@@ -56,7 +55,7 @@ def _silence_sd_0001(anbu: Anbu) -> None:
 
 def _outbox(anbu: Anbu) -> list[tuple[str, str, str]]:
     with anbu.transaction() as store:
-        rows = OutboxStore(store.connection).listing()
+        rows = store.outbox.listing()
     return sorted((f"officer-{row.officer_id}", row.medium, row.state) for row in rows)
 
 
@@ -94,7 +93,7 @@ def test_it_sends_each_notification_once_and_marks_the_case_notified(anbu: Anbu)
     assert "김*수(SD-0001)" in sms[0].text
     assert "김영수" not in sms[0].text
     with anbu.transaction() as store:
-        (alert,) = store.list_alerts()
+        (alert,) = [line.alert for line in store.cases.listing()]
     assert alert.state is AlertState.NOTIFIED
 
 
@@ -106,7 +105,7 @@ def test_it_retries_a_transient_failure_after_a_backoff(anbu: Anbu) -> None:
     assert dispatch(anbu, channels, now=DUE + timedelta(seconds=29)).handled == 0
     assert len(dispatch(anbu, channels, now=DUE + timedelta(seconds=30)).sent) == 1
     with anbu.transaction() as store:
-        (row,) = OutboxStore(store.connection).listing()
+        (row,) = store.outbox.listing()
     assert (row.state, row.attempts, row.last_error) == ("sent", 2, "gateway down")
 
 
@@ -123,7 +122,7 @@ def test_it_sends_again_with_the_same_key_when_a_worker_died_mid_send(anbu: Anbu
     _district(anbu, officer_row(email=""))
     _silence_sd_0001(anbu)
     with anbu.transaction() as store:  # a worker claims, then dies before recording
-        (claimed,) = OutboxStore(store.connection).claim(DUE, DUE + LEASE, 10)
+        (claimed,) = store.outbox.claim(DUE, DUE + LEASE, 10)
     channels = _channels()
     assert dispatch(anbu, channels, now=DUE + LEASE - timedelta(seconds=1)).handled == 0
     assert len(dispatch(anbu, channels, now=DUE + LEASE).sent) == 1

@@ -9,7 +9,6 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from anbu.adapters.storage.staff import StaffStore
 from anbu.adapters.storage.tables import audit_log, pauses
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertKind, Role
@@ -45,7 +44,7 @@ def silent(anbu: Anbu) -> None:
 
 def officer(anbu: Anbu, centre: str = CENTRE_A) -> StaffUser:
     with anbu.transaction() as store:
-        centre_id = StaffStore(store.connection).centre_ids()[centre]
+        centre_id = store.staff.centre_ids()[centre]
     return StaffUser(1, "kim.a", Role.OFFICER, frozenset({centre_id}))
 
 
@@ -67,13 +66,13 @@ def sweep_to(anbu: Anbu, instant: datetime) -> list[tuple[str | None, AlertKind,
     feed(anbu, watermark("SKT", instant), now=instant)
     opened = sweep_at(anbu, instant).opened
     with anbu.transaction() as store:
-        by_id = {a.id: a.subject_external_id for a in store.list_alerts()}
+        by_id = {a.id: a.external_id for a in store.cases.listing()}
     return [(by_id[o.id], o.kind, o.due_at) for o in opened]
 
 
 def next_due(anbu: Anbu, ref: str) -> datetime | None:
     with anbu.transaction() as store:
-        row = store.subject_by_external_id(ref)
+        row = store.subjects.by_external_id(ref)
     assert row is not None
     due: datetime | None = row.next_due_at
     return due

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.tables import alerts, audit_log, subjects
 from anbu.bootstrap import Anbu
+from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import AlertKind, Carrier, Group, Outcome, Role
 from anbu.domain.spread import Spread
 from anbu.services import audit_log as audit_reading
-from anbu.services import cases, casework, reports
+from anbu.services import cases, reports
 from anbu.services import subjects as subject_admin
 from anbu.services.accounts import StaffUser
-from anbu.services.casework import ContactKind, ContactResult
 from anbu.services.officers import import_officers
 from anbu.services.reports import ReportTable, TimingRow
 
@@ -46,7 +46,7 @@ def _staff(anbu: Anbu) -> None:
 
 def _user(anbu: Anbu, login: str, role: Role, *centres: str) -> StaffUser:
     with anbu.transaction() as store:
-        ids = frozenset(store.centre_id(name, ENROLLED) for name in centres)
+        ids = frozenset(store.subjects.centre_named(name, ENROLLED) for name in centres)
     return StaffUser(0, login, role, ids)
 
 
@@ -124,21 +124,21 @@ def test_it_times_the_first_call_or_visit_not_notes_or_claims(
     anbu: Anbu, around_midnight: None
 ) -> None:
     x = _alert_of(anbu, "X")
-    casework.claim(anbu, x, KIM, SUNDAY_NIGHT + timedelta(minutes=1))
-    casework.record_contact(
+    cases.claim(anbu, x, by=KIM.login, now=SUNDAY_NIGHT + timedelta(minutes=1))
+    cases.record_contact(
         anbu,
         x,
-        KIM,
+        by=KIM.login,
         kind=ContactKind.NOTE,
         result=None,
         note="메모",
         now=SUNDAY_NIGHT + timedelta(minutes=5),
     )
     for minutes, kind in ((20, ContactKind.CALL), (40, ContactKind.VISIT)):
-        casework.record_contact(
+        cases.record_contact(
             anbu,
             x,
-            KIM,
+            by=KIM.login,
             kind=kind,
             result=ContactResult.NOT_REACHED,
             note="",
@@ -181,10 +181,10 @@ def test_the_database_spreads_agree_with_the_percentiles_by_rank(
         if ref == "M6":  # acknowledged, nobody called yet
             cases.acknowledge(anbu, alert, by=staff.login, now=later + timedelta(seconds=seconds))
             continue
-        casework.record_contact(
+        cases.record_contact(
             anbu,
             alert,
-            staff,
+            by=staff.login,
             kind=ContactKind.CALL,
             result=ContactResult.REACHED,
             note="",
@@ -438,7 +438,7 @@ def test_only_administrators_read_the_audit_log(anbu: Anbu) -> None:
 def test_the_audit_log_pages_from_where_the_last_page_stopped(anbu: Anbu) -> None:
     with anbu.transaction() as store:
         for n in range(audit_reading.PAGE + 3):
-            store.audit("bulk", "test.bulk", ENROLLED, detail=str(n))
+            store.audit.record("bulk", "test.bulk", ENROLLED, detail=str(n))
     admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
     query = audit_reading.AuditQuery(actor="bulk")
     first = audit_reading.read(anbu, admin, query, before=None, now=ENROLLED)
@@ -451,9 +451,9 @@ def test_the_audit_log_pages_from_where_the_last_page_stopped(anbu: Anbu) -> Non
 
 def test_an_action_prefix_is_literal(anbu: Anbu) -> None:
     with anbu.transaction() as store:
-        store.audit("a", "report.viewed", ENROLLED)
-        store.audit("a", "reportXviewed", ENROLLED)
-        store.audit("a", "100%", ENROLLED)
+        store.audit.record("a", "report.viewed", ENROLLED)
+        store.audit.record("a", "reportXviewed", ENROLLED)
+        store.audit.record("a", "100%", ENROLLED)
     admin = StaffUser(0, "admin", Role.ADMIN, frozenset())
     for prefix, expected in (("report.", ["report.viewed"]), ("1_0", []), ("100%", ["100%"])):
         query = audit_reading.AuditQuery(actor="a", action=prefix)

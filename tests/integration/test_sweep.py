@@ -7,7 +7,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from anbu.adapters.storage import cases as case_store
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import AlertKind, AlertState, Outcome
 from anbu.settings import Settings
@@ -22,8 +21,8 @@ ENROLLED = at("2026-11-01 10:00")
 
 def _open(anbu: Anbu) -> list[tuple[str | None, AlertKind]]:
     with anbu.transaction() as store:
-        rows = store.list_alerts(states=[AlertState.OPEN])
-    return [(r.subject_external_id or r.carrier, r.kind) for r in rows]
+        rows = store.cases.listing(states=[AlertState.OPEN])
+    return [(r.external_id or r.alert.carrier, r.alert.kind) for r in rows]
 
 
 def test_it_dates_an_alert_from_the_instant_the_limit_was_crossed(anbu: Anbu) -> None:
@@ -39,7 +38,7 @@ def test_it_dates_an_alert_from_the_instant_the_limit_was_crossed(anbu: Anbu) ->
         (AlertKind.NO_ACTIVITY, at("2026-11-04 09:15"))
     ]
     with anbu.transaction() as store:
-        (alert,) = store.list_alerts()
+        (alert,) = [line.alert for line in store.cases.listing()]
     assert (alert.due_at, alert.opened_at) == (at("2026-11-04 09:15"), at("2026-11-05 00:30"))
 
 
@@ -73,7 +72,9 @@ def test_a_new_silence_after_the_person_showed_life_replaces_the_unclosed_case(
     feed(anbu, watermark("SKT", at("2026-11-04 00:00")), now=at("2026-11-04 00:00"))
     (first,) = sweep_at(anbu, at("2026-11-04 00:00")).opened
     with anbu.transaction() as store:
-        assert case_store.acknowledge(store.connection, first.id, "kim.a", at("2026-11-04 00:10"))
+        case = store.alerts.get(first.id)
+        assert case is not None
+        assert store.alerts.save(case.acknowledge("kim.a", at("2026-11-04 00:10")), case)
     # The person calls once, then falls silent again for another whole period.
     feed(
         anbu,
@@ -89,7 +90,7 @@ def test_a_new_silence_after_the_person_showed_life_replaces_the_unclosed_case(
     ]
     assert report.superseded == [first.id]
     with anbu.transaction() as store:
-        old, new = sorted(store.list_alerts(), key=lambda a: a.id)
+        old, new = sorted((line.alert for line in store.cases.listing()), key=lambda a: a.id or 0)
     assert (old.state, old.outcome, old.resolved_by) == (
         AlertState.RESOLVED,
         Outcome.SUPERSEDED,
@@ -125,7 +126,7 @@ def test_it_raises_one_feed_alert_for_a_stalled_carrier_and_closes_it_on_recover
     recovered = sweep_at(anbu, at("2026-11-02 12:30"))
     assert recovered.recovered_feeds == ["SKT"]
     with anbu.transaction() as store:
-        (alert,) = store.list_alerts()
+        (alert,) = [line.alert for line in store.cases.listing()]
     assert (alert.state, alert.outcome) == (AlertState.RESOLVED, Outcome.FEED_RECOVERED)
 
 

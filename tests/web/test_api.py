@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from anbu.adapters.storage.tables import activity_events, audit_log, case_events
 from anbu.bootstrap import Anbu
+from anbu.domain.alerts import OFFICER_OUTCOMES
 from anbu.domain.kinds import Role
 from anbu.entrypoints.web.api import alerts as alerts_api
 from anbu.entrypoints.web.api import ingest as ingest_api
 from anbu.entrypoints.web.api import subjects as subjects_api
 from anbu.entrypoints.web.api.schemas import OfficerOutcome
 from anbu.services.accounts import create_token, create_user
-from anbu.services.cases import OFFICER_OUTCOMES
 
 from builders import at, event, jsonl, watermark
 from conftest import CENTRE_A, ENROLLED, OPENED, PASSWORD, District, audited, log_in, subject_id
@@ -281,7 +281,12 @@ def test_an_outcome_an_officer_does_not_record_is_refused(
 
 
 def test_the_outcomes_offered_are_exactly_those_an_officer_records() -> None:
-    assert [o.value for o in OfficerOutcome] == [o.value for o in OFFICER_OUTCOMES]
+    """And `unreachable_visit_needed`, which closes nothing: it moves the case to waiting
+    for a visit (as clients sent it before that was a state)."""
+    assert [o.value for o in OfficerOutcome] == [
+        *(o.value for o in OFFICER_OUTCOMES),
+        "unreachable_visit_needed",
+    ]
 
 
 def test_an_alert_about_a_feed_is_not_closed_by_hand(
@@ -718,6 +723,7 @@ ENDPOINTS = {
     ("post", "/api/v1/alerts/{alert_id}/claim"),
     ("post", "/api/v1/alerts/{alert_id}/release"),
     ("post", "/api/v1/alerts/{alert_id}/contacts"),
+    ("post", "/api/v1/alerts/{alert_id}/visit-needed"),
     ("get", "/api/v1/subjects"),
     ("post", "/api/v1/subjects"),
     ("get", "/api/v1/subjects/{reference}"),

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from anbu.adapters.storage.staff import StaffStore, flag_contact
 from anbu.adapters.storage.tables import audit_log, centres
 from anbu.bootstrap import Anbu
 from anbu.domain.escalation import Audience
@@ -43,7 +42,7 @@ def lead(anbu: Anbu, district: District) -> str:
 
 def _centre_ids(anbu: Anbu) -> dict[str, int]:
     with anbu.transaction() as store:
-        return StaffStore(store.connection).centre_ids()
+        return store.staff.centre_ids()
 
 
 def _policy_form(**overrides: str) -> dict[str, str]:
@@ -81,7 +80,7 @@ def _actions(anbu: Anbu, actor: str) -> list[tuple[str, str]]:
 
 def _subject(anbu: Anbu, external_id: str) -> Any:
     with anbu.transaction() as store:
-        return store.subject_by_external_id(external_id)
+        return store.subjects.by_external_id(external_id)
 
 
 def test_a_lead_sees_only_their_own_centres(client: TestClient, anbu: Anbu, lead: str) -> None:
@@ -305,10 +304,10 @@ def test_the_centre_page_lists_its_staff_and_flags_a_contact_problem(
     client: TestClient, anbu: Anbu, lead: str
 ) -> None:
     with anbu.transaction() as store:
-        staff = StaffStore(store.connection)
+        staff = store.staff
         officer = staff.by_login("kim.a")
         assert officer is not None
-        flag_contact(store.connection, officer.id, "SMS refused: unknown subscriber")
+        store.staff.flag_contact(officer.id, "SMS refused: unknown subscriber")
     log_in(client, lead)
     page = client.get(f"/centres/{_centre_ids(anbu)[CENTRE_A]}")
     row = re.search(r'<tr data-login="kim.a">(.*?)</tr>', page.text, re.S)

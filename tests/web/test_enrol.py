@@ -49,7 +49,7 @@ def _person(**overrides: str) -> dict[str, str]:
 
 def _stored(anbu: Anbu, external_id: str) -> Any:
     with anbu.transaction() as store:
-        return store.subject_by_external_id(external_id)
+        return store.subjects.by_external_id(external_id)
 
 
 def _actions(anbu: Anbu, actor: str) -> list[str]:
@@ -65,7 +65,7 @@ def _actions(anbu: Anbu, actor: str) -> list[str]:
 
 def _subject_count(anbu: Anbu) -> int:
     with anbu.transaction() as store:
-        return store.count_subjects()
+        return store.subjects.count()
 
 
 def _phone_reason(text: str) -> str:

@@ -11,7 +11,8 @@ from test_reports import _table
 
 from anbu.adapters.storage.tables import audit_log, notifications
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertKind, AlertState
+from anbu.domain.alerts import Alert
+from anbu.domain.notifications import Medium
 from anbu.entrypoints.web.pages import feeds as feeds_page
 
 from builders import at, event
@@ -80,17 +81,8 @@ def test_channels_down_and_the_outbox_are_shown_as_counts(
 ) -> None:
     down_since = OPENED - timedelta(minutes=30)
     with anbu.transaction() as store:
-        store.insert_alert(
-            {
-                "subject_id": None,
-                "carrier": None,
-                "channel": "sms",
-                "kind": AlertKind.GATEWAY_DOWN.value,
-                "state": AlertState.OPEN.value,
-                "base_at": down_since,
-                "due_at": OPENED,
-                "opened_at": OPENED,
-            }
+        store.alerts.add(
+            Alert.for_channel(Medium.SMS, base_at=down_since, due_at=OPENED, now=OPENED)
         )
         queued = store.connection.execute(
             select(notifications.c.medium, func.count())
@@ -214,8 +206,8 @@ def test_the_audit_log_is_filtered_by_seoul_days(
     client: TestClient, anbu: Anbu, district: District
 ) -> None:
     with anbu.transaction() as store:
-        store.audit("night", "test.late", at("2026-11-01 23:30"))  # 14:30 UTC
-        store.audit("night", "test.early", at("2026-11-02 00:30"))  # 15:30 UTC, same UTC day
+        store.audit.record("night", "test.late", at("2026-11-01 23:30"))  # 14:30 UTC
+        store.audit.record("night", "test.early", at("2026-11-02 00:30"))  # 15:30 UTC, same UTC day
     log_in(client, "admin")
     first = _table(
         client.get("/audit?actor=night&day_from=2026-11-01&day_to=2026-11-01").text, "audit"
@@ -238,7 +230,7 @@ def test_the_audit_log_pages_by_a_hundred_newest_first(
 ) -> None:
     with anbu.transaction() as store:
         for n in range(105):
-            store.audit("bulk", "test.bulk", OPENED + timedelta(seconds=n), detail=f"n={n}")
+            store.audit.record("bulk", "test.bulk", OPENED + timedelta(seconds=n), detail=f"n={n}")
     log_in(client, "admin")
     first = client.get("/audit?actor=bulk").text
     rows = _table(first, "audit")

@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from anbu.adapters.storage.tables import alerts, audit_log, subjects
 from anbu.bootstrap import Anbu
+from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import Outcome, Role
 from anbu.entrypoints.web import report_charts
 from anbu.entrypoints.web.pages import reports as reports_page
-from anbu.services import cases, casework
+from anbu.services import cases
 from anbu.services.accounts import StaffUser, create_user
-from anbu.services.casework import ContactKind, ContactResult
 
 from builders import at, subject_row, watermark
 from conftest import CENTRE_A, CENTRE_B, ENROLLED, OPENED, PASSWORD, District, log_in
@@ -58,10 +58,10 @@ def answered(anbu: Anbu, district: District, monkeypatch: pytest.MonkeyPatch) ->
     a3, a4 = _alert_of(anbu, "SD-0003"), _alert_of(anbu, "SD-0004")
     kim = StaffUser(0, "kim.a", Role.OFFICER, frozenset())
     cases.acknowledge(anbu, district.alert_a, by="kim.a", now=OPENED + timedelta(minutes=10))
-    casework.record_contact(
+    cases.record_contact(
         anbu,
         district.alert_a,
-        kim,
+        by=kim.login,
         kind=ContactKind.VISIT,
         result=ContactResult.REACHED,
         note="",

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import holidays
 
-from anbu.domain.escalation import OfficeHours, is_office_hours, to_seoul
+from anbu.domain.escalation import OfficeHours, is_office_hours, next_opening, to_seoul
 
 
 def korean_holidays(years: Iterable[int]) -> frozenset[date]:
@@ -51,6 +51,14 @@ class HolidayCalendar:
         year in Seoul. Raises ValueError for a naive datetime."""
         self._load(to_seoul(instant).year)
         return is_office_hours(instant, hours, self._dates)
+
+    def next_opening(self, instant: datetime, hours: OfficeHours) -> datetime:
+        """As `anbu.domain.escalation.next_opening`, with this year's and next year's
+        holidays (the next working day may fall in January)."""
+        year = to_seoul(instant).year
+        self._load(year)
+        self._load(year + 1)
+        return next_opening(instant, hours, self._dates)
 
     def _load(self, year: int) -> None:
         if year in self._years:

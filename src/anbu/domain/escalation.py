@@ -20,7 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from anbu.domain.rejections import FieldError
@@ -198,6 +199,7 @@ class PlannedStep:
     last: bool  # nothing follows
 
 
+@cache
 def unacknowledged_plan(policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
     """The steps while nobody has acknowledged: the self-check texts (if any), one NOTIFY per
     tier, then the reminders to the last tier. Never empty; only the last step is `last`.
@@ -216,6 +218,7 @@ def unacknowledged_plan(policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
     return _planned(steps)
 
 
+@cache
 def acknowledged_plan(policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
     """The steps after an acknowledgement with no contact recorded: remind whoever
     acknowledged, then tell the tier above the first (LEADS by default; the first tier
@@ -228,6 +231,18 @@ def acknowledged_plan(policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
             (StepKind.CONTACT_ESCALATE, above.audience, policy.contact_within),
         ]
     )
+
+
+@cache
+def visit_plan(policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
+    """The steps of a case whose person could not be reached and needs a visit, while nobody
+    has taken the visit: the tiers and reminders of the unacknowledged plan, without the
+    self-check (the person has already not answered). Taking the visit stops it."""
+    steps = [(StepKind.NOTIFY, tier.audience, tier.wait) for tier in policy.tiers]
+    steps += [(StepKind.REMIND, policy.tiers[-1].audience, policy.reminder_every)] * (
+        policy.reminders
+    )
+    return _planned(steps)
 
 
 def first_staff_step_index(plan: Sequence[PlannedStep]) -> int | None:
@@ -251,6 +266,34 @@ def is_office_hours(instant: datetime, hours: OfficeHours, holidays: Collection[
     if local.weekday() >= 5 or local.date() in holidays:
         return False
     return hours.start <= local.time() < hours.end
+
+
+def next_opening(instant: datetime, hours: OfficeHours, holidays: Collection[date]) -> datetime:
+    """The first instant at or after `instant` within office hours: `instant` itself when the
+    office is open, else the start of the next working day's hours (in UTC, as every instant
+    the domain returns). Raises ValueError for a naive datetime."""
+    local = to_seoul(instant)
+    if is_office_hours(instant, hours, holidays):
+        return instant
+    day = local.date()
+    if local.time() >= hours.start:
+        day += timedelta(days=1)
+    # Korea's longest run of days off (설날 or 추석 next to a weekend and a substitute day)
+    # is well under a month.
+    for _ in range(31):
+        if day.weekday() < 5 and day not in holidays:
+            return datetime.combine(day, hours.start, SEOUL).astimezone(instant.tzinfo)
+        day += timedelta(days=1)
+    raise ValueError(f"no working day within a month of {instant.isoformat()}")
+
+
+class OfficeCalendar(Protocol):
+    """Office hours against public holidays: the adapter knows the holidays, the domain the
+    rule (`is_office_hours`, `next_opening`)."""
+
+    def is_office_hours(self, instant: datetime, hours: OfficeHours) -> bool: ...
+
+    def next_opening(self, instant: datetime, hours: OfficeHours) -> datetime: ...
 
 
 def route(audience: Audience, *, office_hours: bool) -> Audience:

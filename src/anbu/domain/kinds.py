@@ -32,6 +32,8 @@ class AlertState(StrEnum):
     OPEN = "open"
     NOTIFIED = "notified"
     ACKNOWLEDGED = "acknowledged"
+    # Nobody could reach the person: the case stays open until someone has been to the door.
+    VISIT_NEEDED = "visit_needed"
     RESOLVED = "resolved"
 
 
@@ -39,8 +41,13 @@ class Outcome(StrEnum):
     SAFE = "safe"
     HOSPITALISED = "hospitalised"
     DECEASED = "deceased"
-    UNREACHABLE_VISIT_NEEDED = "unreachable_visit_needed"
+    # The door was opened with the police or fire services (경찰·소방 협조 개문).
+    DOOR_OPENED = "door_opened"
     FALSE_ALARM = "false_alarm"
+    # Never stored since schema 0011: "unreachable, a visit is needed" is not an end but the
+    # case's next step (AlertState.VISIT_NEEDED). Kept so that a command or an API client
+    # that still sends it moves the case to that state.
+    UNREACHABLE_VISIT_NEEDED = "unreachable_visit_needed"
     # Closed by the system, not by an officer: the feed caught up again.
     FEED_RECOVERED = "feed_recovered"
     # The person withdrew consent: their case closes with their data.

@@ -18,28 +18,27 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from anbu.adapters.channels.configured import configured_channels
 from anbu.adapters.formats.activity_feed import format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
-from anbu.adapters.storage import engine as storage
-from anbu.adapters.storage.outbox import OutboxStore
-from anbu.adapters.storage.staff import StaffStore
-from anbu.bootstrap import Anbu, bootstrap
+from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
+from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
-from anbu.services import accounts, centres
+from anbu.services import accounts, case_views, centres, notifications
 from anbu.services import cases as case_handling
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
+from anbu.services.case_views import AlertLine
 from anbu.services.dispatch import dispatch
 from anbu.services.enrolment import enrol
 from anbu.services.imports import ImportReport
 from anbu.services.ingest import IngestReport, ingest
 from anbu.services.officers import import_officers
+from anbu.services.officers import listing as staff_listing
 from anbu.services.sweep import sweep
 from anbu.settings import Settings
 
@@ -115,13 +114,8 @@ def _print_rejections(rejections: list[Rejection], total: int) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest revision."""
-    settings = Settings()
-    engine = storage.make_engine(settings.sqlalchemy_url)
-    try:
-        ran = storage.upgrade(engine)
-        out.print("schema upgraded" if ran else "schema already current")
-    finally:
-        engine.dispose()
+    ran = upgrade_schema(Settings())
+    out.print("schema upgraded" if ran else "schema already current")
 
 
 @subjects_app.command("import")
@@ -169,8 +163,8 @@ def officers_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
 ) -> None:
     """Staff logins, roles and centres (no names or contacts)."""
-    with _anbu() as anbu, anbu.transaction() as store:
-        rows = StaffStore(store.connection).listing()
+    with _anbu() as anbu:
+        rows = staff_listing(anbu)
     if as_json:
         for row in rows:
             document = {
@@ -407,8 +401,8 @@ def notifications_list(
     alert: Annotated[int | None, typer.Option(help="Only this alert's notifications.")] = None,
 ) -> None:
     """Notifications as JSON Lines: alert, medium, state, attempts, last error, reference."""
-    with _anbu() as anbu, anbu.transaction() as store:
-        rows = OutboxStore(store.connection).listing(alert)
+    with _anbu() as anbu:
+        rows = notifications.listing(anbu, alert)
     for row in rows:
         document = {
             "id": row.id,
@@ -437,13 +431,43 @@ def alerts_ack(
 ) -> None:
     """Take charge of a case (stops its escalation)."""
     at = _now(now)
-    with _anbu() as anbu:
-        try:
-            case_handling.acknowledge(anbu, alert_id, by=by, now=at)
-        except case_handling.CaseError as exc:
-            err.print(str(exc), markup=False)
-            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    _case_command(lambda anbu: case_handling.acknowledge(anbu, alert_id, by=by, now=at))
     out.print(f"alert {alert_id} acknowledged by {by}", highlight=False)
+
+
+@alerts_app.command("contact")
+def alerts_contact(
+    alert_id: int,
+    kind: Annotated[ContactKind, typer.Option(help="call, visit or note.")],
+    by: Annotated[str, typer.Option("--by", help="The staff login who called or went.")],
+    result: Annotated[
+        ContactResult | None,
+        typer.Option(help="reached, not_reached or other (for a call or a visit)."),
+    ] = None,
+    note: Annotated[str, typer.Option(help="What happened; kept sealed on the case.")] = "",
+    now: NowOption = None,
+) -> None:
+    """Record a call, a visit or a note on a case."""
+    at = _now(now)
+    _case_command(
+        lambda anbu: case_handling.record_contact(
+            anbu, alert_id, by=by, kind=kind, result=result, note=note, now=at
+        )
+    )
+    out.print(f"alert {alert_id}: {kind.value} recorded", highlight=False)
+
+
+@alerts_app.command("visit-needed")
+def alerts_visit_needed(
+    alert_id: int,
+    by: Annotated[str, typer.Option("--by", help="The staff login who could not reach them.")],
+    note: Annotated[str, typer.Option(help="What was tried; kept sealed on the case.")] = "",
+    now: NowOption = None,
+) -> None:
+    """Nobody could reach the person: the case stays open and waits for a visit."""
+    at = _now(now)
+    _case_command(lambda anbu: case_handling.need_visit(anbu, alert_id, by=by, note=note, now=at))
+    out.print(f"alert {alert_id}: visit needed", highlight=False)
 
 
 @alerts_app.command("resolve")
@@ -451,21 +475,37 @@ def alerts_resolve(
     alert_id: int,
     outcome: Annotated[
         Outcome,
-        typer.Option(help="safe, hospitalised, deceased, unreachable_visit_needed, false_alarm."),
+        typer.Option(
+            help="safe, hospitalised, deceased, door_opened or false_alarm; "
+            "unreachable_visit_needed moves the case to waiting for a visit."
+        ),
     ],
     by: Annotated[str, typer.Option("--by", help="The staff login closing the case.")],
-    note: Annotated[str, typer.Option(help="Why, e.g. for a false alarm: phone lost.")] = "",
+    note: Annotated[
+        str, typer.Option(help="Why, e.g. for a false alarm: phone lost (kept sealed).")
+    ] = "",
     now: NowOption = None,
 ) -> None:
     """Close a case with its outcome."""
     at = _now(now)
+    alert = _case_command(
+        lambda anbu: case_handling.resolve(anbu, alert_id, outcome, by=by, note=note, now=at)
+    )
+    if alert.state is AlertState.VISIT_NEEDED:
+        out.print(f"alert {alert_id}: visit needed", highlight=False)
+        return
+    out.print(f"alert {alert_id} resolved: {outcome.value}", highlight=False)
+
+
+def _case_command(act: Callable[[Anbu], Alert]) -> Alert:
+    """Run a case command; a refusal (missing or out of reach, or not allowed as the case
+    is) is printed and exits 1."""
     with _anbu() as anbu:
         try:
-            case_handling.resolve(anbu, alert_id, outcome, by=by, note=note, now=at)
-        except case_handling.CaseError as exc:
+            return act(anbu)
+        except (case_handling.CaseNotFound, case_handling.CaseRefused) as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
-    out.print(f"alert {alert_id} resolved: {outcome.value}", highlight=False)
 
 
 @alerts_app.command("list")
@@ -477,45 +517,54 @@ def alerts_list(
 ) -> None:
     """Alerts with id, subject, kind, state, due_at and opened_at (Asia/Seoul)."""
     states = [s for s in AlertState if s is not AlertState.RESOLVED] if open_only else None
-    with _anbu() as anbu, anbu.transaction() as store:
-        rows = store.list_alerts(states=states)
+    with _anbu() as anbu:
+        lines = case_views.listing(anbu, states=states)
     if as_json:
-        for row in rows:
-            document = {
-                "id": row.id,
-                "subject_external_id": row.subject_external_id,
-                "centre": row.centre,
-                "carrier": row.carrier,
-                "kind": row.kind.value,
-                "state": row.state.value,
-                "base_at": seoul(row.base_at),
-                "due_at": seoul(row.due_at),
-                "opened_at": seoul(row.opened_at),
-                "resumed_at": seoul(row.resumed_at) or None,
-                "acknowledged_at": seoul(row.acknowledged_at) or None,
-                "acknowledged_by": row.acknowledged_by,
-                "resolved_at": seoul(row.resolved_at) or None,
-                "resolved_by": row.resolved_by,
-                "outcome": row.outcome.value if row.outcome else None,
-            }
-            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        for line in lines:
+            sys.stdout.write(json.dumps(_alert_document(line), ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"alerts ({len(rows)}) · Asia/Seoul", box=None, header_style="bold")
+    table = Table(title=f"alerts ({len(lines)}) · Asia/Seoul", box=None, header_style="bold")
     for column in ("id", "subject", "centre", "kind", "state", "due", "opened", "resumed"):
         # Whole values, never an ellipsis: a cut-off reference is worse than a wrapped one.
         table.add_column(column, overflow="fold", no_wrap=column in {"id", "subject"})
-    for row in rows:
+    for line in lines:
+        alert = line.alert
+        about = line.external_id
+        if about is None:
+            about = f"feed {alert.carrier}" if alert.carrier else f"channel {alert.channel}"
         table.add_row(
-            str(row.id),
-            row.subject_external_id or f"feed {row.carrier}",
-            row.centre or "",
-            row.kind.value,
-            row.outcome.value if row.outcome else row.state.value,
-            seoul_minute(row.due_at),
-            seoul_minute(row.opened_at),
-            seoul_minute(row.resumed_at),
+            str(alert.id),
+            about,
+            line.centre or "",
+            alert.kind.value,
+            alert.outcome.value if alert.outcome else alert.state.value,
+            seoul_minute(alert.due_at),
+            seoul_minute(alert.opened_at),
+            seoul_minute(alert.resumed_at),
         )
     out.print(table)
+
+
+def _alert_document(line: AlertLine) -> dict[str, object]:
+    alert = line.alert
+    return {
+        "id": alert.id,
+        "subject_external_id": line.external_id,
+        "centre": line.centre,
+        "carrier": alert.carrier.value if alert.carrier else None,
+        "kind": alert.kind.value,
+        "state": alert.state.value,
+        "base_at": seoul(alert.base_at),
+        "due_at": seoul(alert.due_at),
+        "opened_at": seoul(alert.opened_at),
+        "resumed_at": seoul(alert.resumed_at) or None,
+        "acknowledged_at": seoul(alert.acknowledged_at) or None,
+        "acknowledged_by": alert.acknowledged_by,
+        "visit_needed_at": seoul(alert.visit_needed_at) or None,
+        "resolved_at": seoul(alert.resolved_at) or None,
+        "resolved_by": alert.resolved_by,
+        "outcome": alert.outcome.value if alert.outcome else None,
+    }
 
 
 @feeds_app.command("list")

@@ -18,9 +18,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from anbu.adapters.storage import accounts as store
-from anbu.adapters.storage.staff import StaffStore
-from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
+from anbu.domain.reach import Reach
+from anbu.services.context import Context
 
 MIN_PASSWORD = 10
 # An officer on a night shift stays logged in; an unattended screen does not.
@@ -59,13 +59,18 @@ class StaffUser:
     csrf_token: str = ""  # empty for API tokens (no cookie, nothing to forge)
 
     @property
+    def reach(self) -> Reach:
+        """Whose cases and people they may see and act on."""
+        return Reach(self.role, self.centre_ids)
+
+    @property
     def whole_district(self) -> bool:
         """Administrators and the duty desk see every centre."""
-        return self.role in (Role.ADMIN, Role.DUTY)
+        return self.reach.centres is None
 
     @property
     def sees_personal_data(self) -> bool:
-        return self.role is not Role.OPERATOR
+        return self.reach.personal_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,7 @@ class OpenedSession:
 
 
 def create_user(
-    app: Anbu,
+    app: Context,
     login: str,
     *,
     role: Role,
@@ -89,7 +94,7 @@ def create_user(
     _check_password(password)
     wanted = sorted(set(centres))
     with app.transaction() as tx:
-        staff = StaffStore(tx.connection)
+        staff = tx.staff
         known = staff.centre_ids()
         unknown = [name for name in wanted if name not in known]
         if unknown:
@@ -125,12 +130,12 @@ def create_user(
         # A new password ends every session opened with the old one.
         store.close_sessions_of(tx.connection, officer_id)
         detail = json.dumps({"login": login, "role": role.value, "centres": wanted})
-        tx.audit(actor, f"account.{outcome}", now, detail=detail)
+        tx.audit.record(actor, f"account.{outcome}", now, detail=detail)
     return outcome
 
 
 def log_in(
-    app: Anbu, login: str, password: str, *, address: str, language: str, now: datetime
+    app: Context, login: str, password: str, *, address: str, language: str, now: datetime
 ) -> OpenedSession:
     """Check the password and open a session; raises LoginRefusedError (the same for an unknown
     login and a wrong password, so that staff logins cannot be discovered)."""
@@ -150,7 +155,7 @@ def log_in(
         # Recorded in a transaction of its own that commits: the refusal must count.
         with app.transaction() as tx:
             store.record_attempt(tx.connection, login, address, now, succeeded=False)
-            tx.audit(login, "login.failed", now, detail=address)
+            tx.audit.record(login, "login.failed", now, detail=address)
         raise LoginRefusedError(throttled=False)
     with app.transaction() as tx:
         store.record_attempt(tx.connection, login, address, now, succeeded=True)
@@ -172,12 +177,12 @@ def log_in(
                 "expires_at": now + IDLE,
             },
         )
-        tx.audit(login, "login", now, detail=address)
+        tx.audit.record(login, "login", now, detail=address)
         centres = store.centre_ids(tx.connection, found.officer_id)
     return OpenedSession(token, StaffUser(found.officer_id, login, found.role, centres, lang, csrf))
 
 
-def session_user(app: Anbu, token: str, now: datetime) -> StaffUser | None:
+def session_user(app: Context, token: str, now: datetime) -> StaffUser | None:
     """The user of a live session, sliding its idle expiry; None if expired or unknown."""
     digest = _digest(token)
     with app.transaction() as tx:
@@ -201,19 +206,19 @@ def session_user(app: Anbu, token: str, now: datetime) -> StaffUser | None:
     )
 
 
-def set_language(app: Anbu, token: str, language: str) -> None:
+def set_language(app: Context, token: str, language: str) -> None:
     if language in LANGUAGES:
         with app.transaction() as tx:
             store.touch_session(tx.connection, _digest(token), {"language": language})
 
 
-def log_out(app: Anbu, token: str, now: datetime, login: str) -> None:
+def log_out(app: Context, token: str, now: datetime, login: str) -> None:
     with app.transaction() as tx:
         store.close_session(tx.connection, _digest(token))
-        tx.audit(login, "logout", now)
+        tx.audit.record(login, "logout", now)
 
 
-def create_token(app: Anbu, login: str, *, label: str, now: datetime, actor: str) -> str:
+def create_token(app: Context, login: str, *, label: str, now: datetime, actor: str) -> str:
     """A new API bearer token for `login`; shown once, stored as a hash."""
     with app.transaction() as tx:
         found = store.account(tx.connection, login)
@@ -229,16 +234,18 @@ def create_token(app: Anbu, login: str, *, label: str, now: datetime, actor: str
                 "created_at": now,
             },
         )
-        tx.audit(actor, "token.created", now, detail=json.dumps({"login": login, "label": label}))
+        tx.audit.record(
+            actor, "token.created", now, detail=json.dumps({"login": login, "label": label})
+        )
     return token
 
 
-def list_tokens(app: Anbu, login: str | None = None) -> list[store.TokenRow]:
+def list_tokens(app: Context, login: str | None = None) -> list[store.TokenRow]:
     with app.transaction() as tx:
         return store.tokens(tx.connection, login)
 
 
-def revoke_token(app: Anbu, token_id: int, *, now: datetime, actor: str) -> store.TokenRow:
+def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> store.TokenRow:
     """Stop a token working from now on (a lost laptop, a finished integration); the row is
     kept for the record. Raises AccountError for an unknown or already revoked token."""
     with app.transaction() as tx:
@@ -246,11 +253,11 @@ def revoke_token(app: Anbu, token_id: int, *, now: datetime, actor: str) -> stor
             raise AccountError(f"no token {token_id} in use")
         (revoked,) = [row for row in store.tokens(tx.connection, None) if row.id == token_id]
         detail = {"token": token_id, "login": revoked.login, "label": revoked.label}
-        tx.audit(actor, "token.revoked", now, detail=json.dumps(detail))
+        tx.audit.record(actor, "token.revoked", now, detail=json.dumps(detail))
     return revoked
 
 
-def token_user(app: Anbu, token: str, now: datetime) -> StaffUser | None:
+def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
     digest = _digest(token)
     with app.transaction() as tx:
         officer_id = store.token_owner(tx.connection, digest)

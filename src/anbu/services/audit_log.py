@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from anbu.adapters.storage import audit_log as store
 from anbu.adapters.storage.audit_log import AuditEntry, AuditFilter
-from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.services.accounts import StaffUser
+from anbu.services.context import Context
 
 SEOUL = ZoneInfo("Asia/Seoul")
 PAGE = 100
@@ -51,14 +50,14 @@ class AuditPage:
 
 
 def read(
-    app: Anbu, user: StaffUser, query: AuditQuery, *, before: int | None, now: datetime
+    app: Context, user: StaffUser, query: AuditQuery, *, before: int | None, now: datetime
 ) -> AuditPage:
     """One page of entries, newest first. Raises AuditRefusedError for anyone but an
     administrator."""
     if user.role is not Role.ADMIN:
         raise AuditRefusedError("the audit log is for administrators")
     with app.transaction() as tx:
-        found = store.entries(tx.connection, query.as_filter(), before=before, limit=PAGE + 1)
+        found = tx.audit.entries(query.as_filter(), before=before, limit=PAGE + 1)
         asked = {
             "actor": query.actor,
             "action": query.action,
@@ -68,7 +67,7 @@ def read(
             "before": before,
         }
         detail = json.dumps({k: v for k, v in asked.items() if v}, ensure_ascii=False)
-        tx.audit(user.login, "audit.viewed", now, detail=detail)
+        tx.audit.record(user.login, "audit.viewed", now, detail=detail)
     more = len(found) > PAGE
     page = found[:PAGE]
     return AuditPage(page, page[-1].id if more and page else None)

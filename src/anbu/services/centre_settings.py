@@ -19,8 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from anbu.adapters.storage import centre_settings as settings_store
-from anbu.adapters.storage.staff import StaffRow, StaffStore
-from anbu.bootstrap import Anbu
+from anbu.adapters.storage.staff import StaffRow
 from anbu.domain.escalation import EscalationPolicy, PolicyError
 from anbu.domain.kinds import Group, Role
 from anbu.domain.rejections import FieldError
@@ -35,6 +34,7 @@ from anbu.domain.subjects import (
 )
 from anbu.services import centres as policies
 from anbu.services.accounts import StaffUser
+from anbu.services.context import Context
 from anbu.services.escalation import policy_for
 
 MINUTE = timedelta(minutes=1)
@@ -66,7 +66,7 @@ class CentreSettings:
     staff: list[StaffRow]  # the centre's staff, by login
 
 
-def centres(app: Anbu, user: StaffUser) -> list[settings_store.CentreCount]:
+def centres(app: Context, user: StaffUser) -> list[settings_store.CentreCount]:
     """The centres this user keeps: all for an administrator, their own for a lead."""
     if user.role is Role.ADMIN:
         wanted: frozenset[int] | None = None
@@ -78,14 +78,14 @@ def centres(app: Anbu, user: StaffUser) -> list[settings_store.CentreCount]:
         return settings_store.counted(store.connection, wanted)
 
 
-def settings_of(app: Anbu, user: StaffUser, centre_id: int) -> CentreSettings:
+def settings_of(app: Context, user: StaffUser, centre_id: int) -> CentreSettings:
     """Raises CentreNotFoundError for a centre out of this user's reach."""
     _check_reach(user, centre_id)
     with app.transaction() as store:
         row = settings_store.centre(store.connection, centre_id)
         if row is None:
             raise CentreNotFoundError(centre_id)
-        staff = [s for s in StaffStore(store.connection).listing() if row.name in s.centres]
+        staff = [s for s in store.staff.listing() if row.name in s.centres]
     own = None if row.group_periods is None else settings_store.periods_from_json(row.group_periods)
     return CentreSettings(
         id=row.id,
@@ -100,7 +100,7 @@ def settings_of(app: Anbu, user: StaffUser, centre_id: int) -> CentreSettings:
 
 
 def set_policy(
-    app: Anbu, user: StaffUser, centre_id: int, document: Mapping[str, Any], *, now: datetime
+    app: Context, user: StaffUser, centre_id: int, document: Mapping[str, Any], *, now: datetime
 ) -> EscalationPolicy:
     """Replace the centre's escalation policy with `document` (the policy's JSON form),
     through `anbu.services.centres.set_policy`, which audits the change. A field the
@@ -123,7 +123,7 @@ def set_policy(
         raise
 
 
-def reset_policy(app: Anbu, user: StaffUser, centre_id: int, *, now: datetime) -> None:
+def reset_policy(app: Context, user: StaffUser, centre_id: int, *, now: datetime) -> None:
     """Back to the default policy (audited by `anbu.services.centres.set_policy`)."""
     policies.set_policy(app, _reachable_name(app, user, centre_id), None, by=user.login, now=now)
 
@@ -147,7 +147,7 @@ def periods_from_hours(hours: Mapping[str, str]) -> GroupPeriods:
 
 
 def set_periods(
-    app: Anbu, user: StaffUser, centre_id: int, periods: GroupPeriods | None, *, now: datetime
+    app: Context, user: StaffUser, centre_id: int, periods: GroupPeriods | None, *, now: datetime
 ) -> int:
     """Give the centre its own periods by group (None: the district's again), and move the
     periods of its people who have no period of their own, with their next due instant.
@@ -166,7 +166,7 @@ def set_periods(
         applied = periods or app.periods
         ids = settings_store.followers(connection, centre_id)
         # Locked in id order, as every writer of detection state does (no deadlock).
-        watches = store.watches(ids, lock=True)
+        watches = store.subjects.watches(ids, lock=True)
         changed: dict[int, tuple[int, int]] = {}
         for person in settings_store.periods_of(connection, list(watches)):
             inactivity = _minutes(
@@ -180,7 +180,7 @@ def set_periods(
             if (inactivity, phone_off) != (person.inactivity_minutes, person.phone_off_minutes):
                 changed[person.id] = (inactivity, phone_off)
         settings_store.set_subject_periods(connection, changed, now)
-        store.save_watches(
+        store.subjects.save_watches(
             {
                 sid: replace(
                     watches[sid],
@@ -191,7 +191,7 @@ def set_periods(
             },
             now,
         )
-        store.audit(
+        store.audit.record(
             user.login,
             "centre.periods_changed",
             now,
@@ -226,7 +226,7 @@ def _check_reach(user: StaffUser, centre_id: int) -> None:
     raise CentreNotFoundError(centre_id)
 
 
-def _reachable_name(app: Anbu, user: StaffUser, centre_id: int) -> str:
+def _reachable_name(app: Context, user: StaffUser, centre_id: int) -> str:
     _check_reach(user, centre_id)
     with app.transaction() as store:
         row = settings_store.centre(store.connection, centre_id)

@@ -7,9 +7,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from anbu.adapters.storage import escalation as store
-from anbu.bootstrap import Anbu
 from anbu.domain.escalation import EscalationPolicy, PolicyError
+from anbu.services.context import Context
 from anbu.services.escalation import policy_for
 
 
@@ -17,26 +16,26 @@ class CentreError(ValueError):
     """No such centre, or a policy document that cannot be read."""
 
 
-def policy(app: Anbu, centre: str) -> EscalationPolicy:
+def policy(app: Context, centre: str) -> EscalationPolicy:
     with app.transaction() as tx:
-        found = store.centre_policy(tx.connection, centre)
+        found = tx.centres.policy_named(centre)
     if found is None:
         raise CentreError(f"no centre named {centre!r}")
     return policy_for(found[1])
 
 
 def set_policy(
-    app: Anbu, centre: str, document: str | None, *, by: str, now: datetime
+    app: Context, centre: str, document: str | None, *, by: str, now: datetime
 ) -> EscalationPolicy:
     """Replace the centre's policy with `document` (JSON), or the default for None."""
     new = EscalationPolicy() if document is None else _read(document)
     with app.transaction() as tx:
-        found = store.centre_policy(tx.connection, centre)
+        found = tx.centres.policy_named(centre)
         if found is None:
             raise CentreError(f"no centre named {centre!r}")
         stored = None if document is None else json.dumps(new.to_json(), ensure_ascii=False)
-        store.set_centre_policy(tx.connection, found[0], stored)
-        tx.audit(by, "centre.policy_changed", now, detail=centre)
+        tx.centres.set_policy(found[0], stored)
+        tx.audit.record(by, "centre.policy_changed", now, detail=centre)
     return new
 
 

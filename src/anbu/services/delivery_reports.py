@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from anbu.adapters.storage.outbox import OutboxStore
-from anbu.adapters.storage.staff import flag_contact
-from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AttemptOutcome, NotificationState
+from anbu.domain.notifications import StepRef
 from anbu.services import escalation
+from anbu.services.context import Context
 
 DELIVERED, UNDELIVERED, BUFFERED, ACCEPTED, REJECTED = 1, 2, 4, 8, 16
 
@@ -26,11 +25,11 @@ class ReportResult:
     state: NotificationState | None = None
 
 
-def record(app: Anbu, key: str, status: int, now: datetime) -> ReportResult:
+def record(app: Context, key: str, status: int, now: datetime) -> ReportResult:
     """Apply one report; an unknown key is acknowledged and ignored (the gateway would
     only retry it), a repeated report changes nothing more."""
     with app.transaction() as store:
-        outbox = OutboxStore(store.connection)
+        outbox = store.outbox
         found = outbox.by_key(key)
         if found is None:
             return ReportResult(known=False)
@@ -40,12 +39,12 @@ def record(app: Anbu, key: str, status: int, now: datetime) -> ReportResult:
             return ReportResult(known=True, state=state)
         outbox.report(found, outcome, now, values, detail=f"status {status}")
         reached = (NotificationState.SENT.value, NotificationState.DELIVERED.value)
-        if values.get("state") in reached and found.recipient == "staff":
-            outbox.mark_notified(found.alert_id)
+        if values.get("state") in reached and found.officer_id is not None:
+            escalation.staff_reached(store, found.alert_id)
         if outcome is AttemptOutcome.UNDELIVERED:
-            if found.officer_id is not None and found.recipient == "staff":
-                flag_contact(store.connection, found.officer_id, f"sms: not delivered ({status})")
-            escalation.delivery_failed(store.connection, found.alert_id, found.step, now)
+            if found.officer_id is not None:
+                store.staff.flag_contact(found.officer_id, f"sms: not delivered ({status})")
+            escalation.delivery_failed(store, found.alert_id, StepRef.parse(found.step), now)
         return ReportResult(known=True, state=NotificationState(values.get("state", state)))
 
 

@@ -6,16 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
-
-from anbu.adapters.channels import Channel, DeliveryError, Medium, Message
-from anbu.adapters.storage.escalation import alert_subject_sealed
-from anbu.adapters.storage.outbox import OutboxStore, Pending
-from anbu.adapters.storage.staff import flag_contact, sealed_contact
-from anbu.bootstrap import Anbu
+from anbu.adapters.channels import Channel, DeliveryError, Message
+from anbu.adapters.storage.outbox import Pending
+from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.delivery import RetryPolicy
 from anbu.domain.kinds import AttemptOutcome
+from anbu.domain.notifications import Medium, Recipient
 from anbu.services import escalation, gateways, messages
+from anbu.services.context import Context
 
 # Longer than any one send may take (channel timeouts are ~10 s): a crashed worker's
 # claim runs out after this and another worker sends again.
@@ -37,7 +35,7 @@ class DispatchReport:
 
 
 def dispatch(
-    app: Anbu,
+    app: Context,
     channels: Mapping[Medium, Channel],
     *,
     now: datetime,
@@ -54,7 +52,7 @@ def dispatch(
     policy = policy or RetryPolicy()
     report = DispatchReport()
     with app.transaction() as store:
-        claimed = OutboxStore(store.connection).claim(now, now + LEASE, limit)
+        claimed = store.outbox.claim(now, now + LEASE, limit)
     for pending in claimed:
         _deliver(app, channels, pending, policy, now, report)
     gateways.watch(app, report.working, report.failing, now)
@@ -62,7 +60,7 @@ def dispatch(
 
 
 def _deliver(
-    app: Anbu,
+    app: Context,
     channels: Mapping[Medium, Channel],
     pending: Pending,
     policy: RetryPolicy,
@@ -71,69 +69,67 @@ def _deliver(
 ) -> None:
     try:
         message = _message(app, pending)
-        reference = channels[Medium(pending.medium)].send(message)
+        reference = channels[pending.medium].send(message)
     except DeliveryError as exc:
         retry_at = None if exc.permanent else policy.retry_at(pending.attempts + 1, now)
         outcome = AttemptOutcome.PERMANENT if exc.permanent else AttemptOutcome.TRANSIENT
         with app.transaction() as store:
-            OutboxStore(store.connection).record(
-                pending, outcome, now, detail=exc.reason, retry_at=retry_at
-            )
+            store.outbox.record(pending, outcome, now, detail=exc.reason, retry_at=retry_at)
             if retry_at is None:
-                _failed_for_good(store.connection, pending, exc, now)
+                _failed_for_good(store, pending, exc, now)
         (report.retrying if retry_at else report.failed).append(pending.id)
-        report.failing.add(Medium(pending.medium))
+        report.failing.add(pending.medium)
         return
     with app.transaction() as store:
-        OutboxStore(store.connection).record(
-            pending, AttemptOutcome.SENT, now, provider_ref=reference
-        )
+        store.outbox.record(pending, AttemptOutcome.SENT, now, provider_ref=reference)
+        if pending.addressee.is_staff:
+            # The first message out to staff moves the case from open to notified.
+            escalation.staff_reached(store, pending.alert_id)
     report.sent.append(pending.id)
-    report.working.add(Medium(pending.medium))
+    report.working.add(pending.medium)
 
 
 def _failed_for_good(
-    connection: Connection, pending: Pending, error: DeliveryError, now: datetime
+    store: UnitOfWork, pending: Pending, error: DeliveryError, now: datetime
 ) -> None:
     """A bad contact is flagged for an administrator to correct, and if nobody else of
     the step can be reached the alert escalates at once."""
-    if error.bad_address and pending.officer_id is not None and pending.recipient == "staff":
-        flag_contact(connection, pending.officer_id, f"{pending.medium}: {error.reason}")
-    escalation.delivery_failed(connection, pending.alert_id, pending.step, now)
+    officer = pending.addressee.officer_id
+    if error.bad_address and officer is not None:
+        store.staff.flag_contact(officer, f"{pending.medium}: {error.reason}")
+    escalation.delivery_failed(store, pending.alert_id, pending.step, now)
 
 
-def _message(app: Anbu, pending: Pending) -> Message:
+def _message(app: Context, pending: Pending) -> Message:
     """The message for one notification, its address read from the sealed contacts now
     (a number corrected since the alert opened is the one used)."""
-    if pending.recipient != "staff":
+    officer = pending.addressee.officer_id
+    if officer is None:
         return _to_subject_side(app, pending)
     with app.transaction() as store:
-        contact = (
-            None
-            if pending.officer_id is None
-            else sealed_contact(store.connection, pending.officer_id)
-        )
+        contact = store.staff.sealed_contact(officer)
     if contact is None:
         raise DeliveryError("the recipient is no longer on file", permanent=True)
     login, sealed = contact
     personal = app.vault.open(sealed, bound_to=f"officer:{login}")
-    address = personal.get("phone" if pending.medium == Medium.SMS.value else "email")
+    address = personal.get("phone" if pending.medium is Medium.SMS else "email")
     if not address:
         raise DeliveryError(f"{login} has no {pending.medium} contact on file", permanent=True)
     return _composed(pending, str(address))
 
 
-def _to_subject_side(app: Anbu, pending: Pending) -> Message:
+def _to_subject_side(app: Context, pending: Pending) -> Message:
     """A self-check text to the person, or a message to their guardian."""
     with app.transaction() as store:
-        sealed = alert_subject_sealed(store.connection, pending.alert_id)
+        sealed = store.subjects.sealed_by_alert(pending.alert_id)
     if sealed is None:
         raise DeliveryError("the person is no longer enrolled", permanent=True)
     reference, blob = sealed
     personal = app.vault.open(blob, bound_to=reference)
-    address = personal.get("phone" if pending.recipient == "subject" else "guardian_phone")
+    recipient = pending.addressee.recipient
+    address = personal.get("phone" if recipient is Recipient.SUBJECT else "guardian_phone")
     if not address:
-        raise DeliveryError(f"no {pending.recipient} phone on file", permanent=True)
+        raise DeliveryError(f"no {recipient.value} phone on file", permanent=True)
     return _composed(pending, str(address))
 
 
@@ -142,7 +138,7 @@ def _composed(pending: Pending, address: str) -> Message:
     acknowledgement link a button); a text message is the text alone."""
     html = (
         messages.email_html(pending.subject, pending.body)
-        if pending.medium == Medium.EMAIL.value
+        if pending.medium is Medium.EMAIL
         else None
     )
     return Message(pending.key, address, pending.subject, pending.body, html=html)

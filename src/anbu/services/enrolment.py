@@ -8,21 +8,21 @@ from datetime import datetime
 from typing import Any
 
 from anbu.adapters.storage import centre_settings
-from anbu.adapters.storage.repository import Store
-from anbu.bootstrap import Anbu
+from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.detection import Watch
 from anbu.domain.kinds import Carrier, SubjectStatus
 from anbu.domain.rejections import Rejection
 from anbu.domain.subjects import Enrolment, GroupPeriods, name_key_for
 from anbu.domain.watermarks import Feed
 from anbu.services.centre_settings import with_centre_periods
+from anbu.services.context import Context
 from anbu.services.imports import ImportReport, Outcome
 
 _CHUNK = 500
 
 
 def enrol(
-    app: Anbu,
+    app: Context,
     rows: Iterable[tuple[int, Enrolment] | Rejection],
     *,
     now: datetime,
@@ -50,7 +50,7 @@ def enrol(
 
 
 def _enrol_chunk(
-    app: Anbu,
+    app: Context,
     batch: list[tuple[int, Enrolment]],
     report: ImportReport,
     *,
@@ -58,7 +58,7 @@ def _enrol_chunk(
     actor: str,
 ) -> None:
     with app.transaction() as store:
-        feeds = store.feeds(lock=True)
+        feeds = store.feeds.all(lock=True)
         touched_feeds: set[Carrier] = set()
         tables: dict[int, GroupPeriods] = {}  # each centre's periods, read once a chunk
         for line, enrolment in batch:
@@ -72,12 +72,12 @@ def _enrol_chunk(
                 feeds[enrolment.carrier] = feed.expect_from(enrolment.consent_at)
                 touched_feeds.add(enrolment.carrier)
         for carrier in touched_feeds:
-            store.save_feed(feeds[carrier], now)
+            store.feeds.save(feeds[carrier], now)
 
 
 def _enrol_one(
-    app: Anbu,
-    store: Store,
+    app: Context,
+    store: UnitOfWork,
     line: int,
     enrolment: Enrolment,
     tables: dict[int, GroupPeriods],
@@ -87,8 +87,8 @@ def _enrol_one(
 ) -> Outcome | Rejection:
     phone_key = app.vault.lookup_key(enrolment.phone)
     record_key = app.vault.lookup_key(_canonical(enrolment))
-    existing = store.subject_by_external_id(enrolment.external_id)
-    holder = store.external_id_by_phone_key(phone_key)
+    existing = store.subjects.by_external_id(enrolment.external_id)
+    holder = store.subjects.external_id_by_phone_key(phone_key)
     if holder is not None and holder != enrolment.external_id:
         return Rejection(line, "phone", f"this number is already enrolled for {holder}")
     if existing is not None and bytes(existing.record_key) == record_key:
@@ -102,7 +102,7 @@ def _enrol_one(
             "consent_at",
             "this person withdrew consent; enrolling again needs a newer consent",
         )
-    centre_id = store.centre_id(enrolment.centre, now)
+    centre_id = store.subjects.centre_named(enrolment.centre, now)
     if centre_id not in tables:
         own = centre_settings.group_periods(store.connection, centre_id)
         tables[centre_id] = own or app.periods
@@ -128,7 +128,7 @@ def _enrol_one(
     }
     if existing is None:
         watch = Watch(enrolment.consent_at, enrolment.inactivity, enrolment.phone_off)
-        subject_id = store.insert_subject(
+        subject_id = store.subjects.add(
             {
                 **values,
                 "external_id": enrolment.external_id,
@@ -137,15 +137,17 @@ def _enrol_one(
                 "created_at": now,
             }
         )
-        store.audit(actor, "subject.created", now, subject_id=subject_id)
+        store.audit.record(actor, "subject.created", now, subject_id=subject_id)
         return "created"
     if withdrawn:
         values.update(status=SubjectStatus.ACTIVE.value, withdrawn_at=None)
-    store.update_subject(existing.id, values)
+    store.subjects.update(existing.id, values)
+    # A person's alerts count for the centre they belong to now.
+    store.alerts.follow_centre(existing.id, centre_id)
     # Periods or consent may have changed: the indexed due instant must follow.
-    watch = store.watches([existing.id], lock=True)[existing.id]
-    store.save_watches({existing.id: watch}, now)
-    store.audit(actor, "subject.updated", now, subject_id=existing.id)
+    watch = store.subjects.watches([existing.id], lock=True)[existing.id]
+    store.subjects.save_watches({existing.id: watch}, now)
+    store.audit.record(actor, "subject.updated", now, subject_id=existing.id)
     return "updated"
 
 
@@ -183,7 +185,7 @@ def _canonical(enrolment: Enrolment) -> str:
     )
 
 
-def fill_missing_name_keys(app: Anbu, *, chunk: int = 1000) -> int:
+def fill_missing_name_keys(app: Context, *, chunk: int = 1000) -> int:
     """Give people enrolled before whole-name search existed (schema 0006) their name key,
     so that a search by name finds them too; returns how many. Runs after an upgrade: the
     key needs the vault, which a migration does not have. Chunk by chunk, each committed,
@@ -192,12 +194,12 @@ def fill_missing_name_keys(app: Anbu, *, chunk: int = 1000) -> int:
     after = 0
     while True:
         with app.transaction() as store:
-            rows = store.subjects_without_name_key(after, chunk)
+            rows = store.subjects.without_name_key(after, chunk)
             if not rows:
                 return filled
             for subject_id, external_id, personal in rows:
                 name = str(app.vault.open(personal, bound_to=external_id)["name"])
                 key = app.vault.lookup_key(name_key_for(name))
-                store.update_subject(subject_id, {"name_key": key})
+                store.subjects.update(subject_id, {"name_key": key})
             filled += len(rows)
             after = rows[-1][0]

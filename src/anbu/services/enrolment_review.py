@@ -23,10 +23,10 @@ from anbu.adapters.formats.subjects_csv import COLUMNS, OPTIONAL_COLUMNS, Parsed
 from anbu.adapters.held_uploads import HeldUploads
 from anbu.adapters.storage import centre_settings as centre_store
 from anbu.adapters.storage import enrolment_review as review_store
-from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import Rejection
 from anbu.services.accounts import StaffUser
+from anbu.services.context import Context
 from anbu.services.enrolment import (
     _canonical,  # the record key's text: a review must compare exactly as `enrol` does
     enrol,
@@ -63,13 +63,13 @@ class HeldReview:
     expires_at: datetime | None
 
 
-def centre_names(app: Anbu) -> list[str]:
+def centre_names(app: Context) -> list[str]:
     with app.transaction() as store:
         return centre_store.names(store.connection)
 
 
 def enrol_person(
-    app: Anbu, user: StaffUser, fields: Mapping[str, str], *, now: datetime
+    app: Context, user: StaffUser, fields: Mapping[str, str], *, now: datetime
 ) -> ImportReport:
     """Enrol or update one person from a form whose fields are the subjects CSV's columns
     (the consent instant with its offset). A refusal comes back in `report.rejected`,
@@ -78,7 +78,7 @@ def enrol_person(
     return enrol(app, _read(app, _one_row(fields), now), now=now, actor=user.login)
 
 
-def review(app: Anbu, data: bytes, *, now: datetime) -> Review:
+def review(app: Context, data: bytes, *, now: datetime) -> Review:
     """What enrolling `data` now would do: the counts and each refused row (line, field,
     reason), as `enrol` would decide them, and the centres it would create. Writes nothing.
     Raises UnreadableInputError for a file that cannot be read at all."""
@@ -95,7 +95,7 @@ def review(app: Anbu, data: bytes, *, now: datetime) -> Review:
     return found
 
 
-def review_upload(app: Anbu, user: StaffUser, data: bytes, *, now: datetime) -> HeldReview:
+def review_upload(app: Context, user: StaffUser, data: bytes, *, now: datetime) -> HeldReview:
     """Review an uploaded list and hold it for confirmation, if it would save anything.
     Raises UnreadableInputError (nothing is held then)."""
     _check(user)
@@ -108,7 +108,7 @@ def review_upload(app: Anbu, user: StaffUser, data: bytes, *, now: datetime) -> 
 
 
 def confirm_upload(
-    app: Anbu, user: StaffUser, upload_id: str, *, now: datetime
+    app: Context, user: StaffUser, upload_id: str, *, now: datetime
 ) -> ImportReport | None:
     """Enrol a held list and delete it; None when it is unknown, expired or another's.
     The rows are read again now: what is saved follows the rules as they stand."""
@@ -120,25 +120,25 @@ def confirm_upload(
         return None
     report = enrol(app, _read(app, data, now), now=now, actor=user.login)
     with app.transaction() as store:
-        store.audit(user.login, "subjects.imported", now, detail=report.summary())
+        store.audit.record(user.login, "subjects.imported", now, detail=report.summary())
     return report
 
 
-def discard_upload(app: Anbu, user: StaffUser, upload_id: str, *, now: datetime) -> bool:
+def discard_upload(app: Context, user: StaffUser, upload_id: str, *, now: datetime) -> bool:
     _check(user)
     shelf = _shelf(app)
     shelf.purge(now)
     return shelf.discard(upload_id, user.login, now)
 
 
-def purge_uploads(app: Anbu, now: datetime) -> int:
+def purge_uploads(app: Context, now: datetime) -> int:
     """Delete held lists past their time; for a periodic loop, so that none outlives it
     even when nobody comes back to the page."""
     return _shelf(app).purge(now)
 
 
 def _review_chunk(
-    app: Anbu,
+    app: Context,
     connection: Connection,
     chunk: list[Parsed],
     taken: dict[bytes, str | None],
@@ -197,7 +197,7 @@ def _chunks(rows: Iterable[Parsed]) -> Iterator[list[Parsed]]:
         yield chunk
 
 
-def _read(app: Anbu, data: bytes, now: datetime) -> Iterable[Parsed]:
+def _read(app: Context, data: bytes, now: datetime) -> Iterable[Parsed]:
     return read_subjects(data, now=now, periods=app.periods)
 
 
@@ -209,8 +209,8 @@ def _one_row(fields: Mapping[str, str]) -> bytes:
     return out.getvalue().encode()
 
 
-def _shelf(app: Anbu) -> HeldUploads:
-    return HeldUploads(app.settings.data_dir / "uploads", app.vault, KEEP_UPLOADS)
+def _shelf(app: Context) -> HeldUploads:
+    return HeldUploads(app.options.uploads, app.vault, KEEP_UPLOADS)
 
 
 def _check(user: StaffUser) -> None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Carrier
+from anbu.services.context import Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +28,12 @@ class FeedStatus:
         }
 
 
-def statuses(app: Anbu, *, now: datetime) -> list[FeedStatus]:
+def statuses(app: Context, *, now: datetime) -> list[FeedStatus]:
     with app.transaction() as store:
-        feeds = store.feeds()
+        feeds = store.feeds.all()
     result = []
     for carrier, feed in feeds.items():
-        max_delay = app.settings.feed_max_delay(carrier)
+        max_delay = app.options.max_feed_delay(carrier)
         mark = feed.watermark
         result.append(
             FeedStatus(

@@ -8,56 +8,37 @@ from collections.abc import Set
 from contextlib import suppress
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
-
-from anbu.adapters.channels import Medium
-from anbu.adapters.storage.outbox import OutboxStore
-from anbu.adapters.storage.tables import alerts
-from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertKind, AlertState, Outcome
+from anbu.adapters.storage.alerts import AlreadyOpenError
+from anbu.domain.alerts import Alert
+from anbu.domain.kinds import Outcome
+from anbu.domain.notifications import Medium
+from anbu.services.context import Context
 from anbu.services.outbox import queue_gateway_alert
 
 
-def watch(app: Anbu, working: Set[Medium], failing: Set[Medium], now: datetime) -> None:
+def watch(app: Context, working: Set[Medium], failing: Set[Medium], now: datetime) -> None:
     for medium in working:
-        with app.transaction() as store:
-            open_id = _open_alert(store.connection, medium)
-            if open_id is not None:
-                store.resolve_alert(open_id, Outcome.GATEWAY_RECOVERED, "anbu", now)
+        with app.transaction() as uow:
+            case = uow.alerts.open_about_channel(medium)
+            if case is not None:
+                uow.alerts.save(case.close(Outcome.GATEWAY_RECOVERED, now), case)
     for medium in failing - working:
-        # Another dispatcher may raise it at the same moment: the unique index keeps it one.
-        with suppress(IntegrityError):
+        # Another dispatcher may raise it at the same moment: the database keeps it one.
+        with suppress(AlreadyOpenError):
             _raise(app, medium, now)
 
 
-def _raise(app: Anbu, medium: Medium, now: datetime) -> None:
-    with app.transaction() as store:
-        since = OutboxStore(store.connection).failing_since(medium.value)
-        if since is None or now - since < app.settings.gateway_alarm:
+def _raise(app: Context, medium: Medium, now: datetime) -> None:
+    with app.transaction() as uow:
+        since = uow.outbox.failing_since(medium)
+        if since is None or now - since < app.options.gateway_alarm:
             return
-        if _open_alert(store.connection, medium) is not None:
+        if uow.alerts.open_about_channel(medium) is not None:
             return
-        alert_id = store.insert_alert(
-            {
-                "subject_id": None,
-                "carrier": None,
-                "channel": medium.value,
-                "kind": AlertKind.GATEWAY_DOWN.value,
-                "state": AlertState.OPEN.value,
-                "base_at": since,
-                "due_at": since + app.settings.gateway_alarm,
-                "opened_at": now,
-            }
+        alert = uow.alerts.add(
+            Alert.for_channel(
+                medium, base_at=since, due_at=since + app.options.gateway_alarm, now=now
+            )
         )
-        queue_gateway_alert(store.connection, alert_id, medium, since, now)
-
-
-def _open_alert(connection: Connection, medium: Medium) -> int | None:
-    return connection.scalar(
-        select(alerts.c.id).where(
-            alerts.c.channel == medium.value,
-            alerts.c.kind == AlertKind.GATEWAY_DOWN.value,
-            alerts.c.state != AlertState.RESOLVED.value,
-        )
-    )
+        assert alert.id is not None
+        queue_gateway_alert(uow, alert.id, medium, since, now)

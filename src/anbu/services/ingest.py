@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from anbu.adapters.formats.activity_feed import EventLine, FeedLine, WatermarkLine
-from anbu.adapters.storage.repository import Store
-from anbu.bootstrap import Anbu
+from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.activity import ActivityEvent, LifeRules
 from anbu.domain.detection import Watch, record_all
 from anbu.domain.kinds import AlertKind, Carrier, SubjectStatus
 from anbu.domain.rejections import Rejection
 from anbu.domain.watermarks import Feed
+from anbu.services.context import Context
 
 # Enough to say what went wrong without letting a garbage file exhaust memory.
 MAX_REJECTIONS_KEPT = 1000
@@ -43,7 +43,7 @@ class IngestReport:
 
 
 def ingest(
-    app: Anbu,
+    app: Context,
     lines: Iterable[FeedLine],
     *,
     now: datetime,
@@ -57,7 +57,7 @@ def ingest(
     report = IngestReport()
     events: list[ActivityEvent] = []
     marks: list[WatermarkLine] = []
-    size = app.settings.ingest_batch_size
+    size = app.options.ingest_batch_size
     for item in lines:
         report.lines += 1
         if isinstance(item, Rejection):
@@ -79,7 +79,7 @@ def ingest(
 
 
 def _batch(
-    app: Anbu,
+    app: Context,
     events: list[ActivityEvent],
     marks: list[WatermarkLine],
     report: IngestReport,
@@ -99,8 +99,9 @@ def _batch(
         if seen is None or event.occurred_at > seen:
             latest[event.carrier] = event.occurred_at
     with app.transaction() as store:
-        # Feeds first, then subjects: every writer takes locks in this order.
-        feeds = store.feeds(lock=True)
+        # Feeds first, then subjects, then their alerts: every writer takes locks in this
+        # order.
+        feeds = store.feeds.all(lock=True)
         before = dict(feeds)
         for carrier, occurred_at in latest.items():
             feeds[carrier] = feeds.get(carrier, Feed(carrier)).see(occurred_at)
@@ -112,19 +113,19 @@ def _batch(
         _store_events(app, store, unique, report, now)
         for carrier, feed in feeds.items():
             if before.get(carrier) != feed:
-                store.save_feed(feed, now)
+                store.feeds.save(feed, now)
 
 
 def _store_events(
-    app: Anbu,
-    store: Store,
+    app: Context,
+    store: UnitOfWork,
     events: dict[tuple[str, str], ActivityEvent],
     report: IngestReport,
     now: datetime,
 ) -> None:
     """Store `events` (by carrier and event id) of monitored subjects; advance their watches."""
     keys = {phone: app.vault.lookup_key(phone) for phone in {e.phone for e in events.values()}}
-    refs = store.subjects_by_phone_keys(keys.values())
+    refs = store.subjects.by_phone_keys(keys.values())
     rows: list[dict[str, Any]] = []
     owned: list[tuple[tuple[str, str], int, ActivityEvent]] = []
     for key, event in events.items():
@@ -149,9 +150,9 @@ def _store_events(
                 "received_at": now,
             }
         )
-    added = store.insert_events(rows)
+    added = store.events.add_all(rows)
     # Every event of a batch is received at `now`: one hour's count per carrier.
-    store.count_received(_hour_of(now), Counter(carrier for carrier, _ in added))
+    store.events.count_received(_hour_of(now), Counter(carrier for carrier, _ in added))
     report.stored += len(added)
     report.duplicates += len(rows) - len(added)
     by_subject: dict[int, list[ActivityEvent]] = {}
@@ -166,10 +167,10 @@ def _hour_of(instant: datetime) -> datetime:
 
 
 def _advance(
-    rules: LifeRules, store: Store, by_subject: dict[int, list[ActivityEvent]], now: datetime
+    rules: LifeRules, store: UnitOfWork, by_subject: dict[int, list[ActivityEvent]], now: datetime
 ) -> None:
     ids = sorted(by_subject)
-    watches = store.watches(ids, lock=True)
+    watches = store.subjects.watches(ids, lock=True)
     changed: dict[int, Watch] = {}
     for subject_id in ids:
         old = watches[subject_id]
@@ -178,12 +179,14 @@ def _advance(
         )
         if new != old:
             changed[subject_id] = new
-    store.save_watches(changed, now)
-    for subject_id, episodes in store.open_episodes(list(changed)).items():
-        for episode in episodes:
-            first = _first_after(rules, episode.kind, episode.base_at, by_subject[subject_id])
+    store.subjects.save_watches(changed, now)
+    # The open cases of these people see the first sign of life since their episode began.
+    # Locked (after the people, as every writer does): nothing moves them under us.
+    for subject_id, open_alerts in store.alerts.open_of_subjects(list(changed), lock=True).items():
+        for alert in open_alerts:
+            first = _first_after(rules, alert.kind, alert.base_at, by_subject[subject_id])
             if first is not None:
-                store.mark_resumed(subject_id, episode.kind, episode.base_at, first)
+                store.alerts.save(alert.resumed(first), alert)
 
 
 def _first_after(

@@ -106,6 +106,23 @@ def contact_escalation(who: str, login: str, hours: float) -> str:
     )
 
 
+def visit_needed(who: str, since: datetime) -> tuple[str, str]:
+    """(subject line, text) to the staff of a case nobody could reach: somebody must go."""
+    subject = f"[안부·방문 필요] {who}"
+    text = (
+        f"[안부·방문 필요] {who}과 {seoul_moment(since)}부터 연락이 닿지 않아 방문이 "
+        "필요합니다. 방문할 담당자가 안부 화면에서 '방문 담당'을 눌러 주세요."
+    )
+    return subject, text
+
+
+def unvisited(text: str, waiting: timedelta) -> str:
+    """A later tier's message about a case still waiting for somebody to take the visit."""
+    minutes = max(int(waiting.total_seconds() // 60), 1)
+    span = f"{minutes // 60}시간" if minutes % 60 == 0 else f"{minutes}분"
+    return f"[상향 알림·{span} 방문 담당 없음] {text}"
+
+
 def resumed(who: str, at: datetime) -> str:
     local = at.astimezone(SEOUL)
     return (

@@ -6,15 +6,15 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from anbu.adapters.storage.staff import StaffStore
-from anbu.bootstrap import Anbu
+from anbu.adapters.storage.staff import StaffRepository, StaffRow
 from anbu.domain.officers import Officer
 from anbu.domain.rejections import Rejection
+from anbu.services.context import Context
 from anbu.services.imports import ImportReport, Outcome
 
 
 def import_officers(
-    app: Anbu, rows: Iterable[tuple[int, Officer] | Rejection], *, now: datetime, actor: str
+    app: Context, rows: Iterable[tuple[int, Officer] | Rejection], *, now: datetime, actor: str
 ) -> ImportReport:
     """Create or update each member of staff; bad rows are reported, the rest imported.
 
@@ -24,7 +24,7 @@ def import_officers(
     """
     report = ImportReport()
     with app.transaction() as store:
-        staff = StaffStore(store.connection)
+        staff = store.staff
         known = staff.centre_ids()
         for row in rows:
             if isinstance(row, Rejection):
@@ -45,13 +45,13 @@ def import_officers(
             outcome = _save(app, staff, officer, [known[c] for c in officer.centres], now)
             report.count(outcome)
             if outcome != "unchanged":
-                store.audit(actor, f"officer.{outcome}", now, detail=officer.login)
+                store.audit.record(actor, f"officer.{outcome}", now, detail=officer.login)
     report.rejected.sort(key=lambda r: r.line)
     return report
 
 
 def _save(
-    app: Anbu, staff: StaffStore, officer: Officer, centre_ids: list[int], now: datetime
+    app: Context, staff: StaffRepository, officer: Officer, centre_ids: list[int], now: datetime
 ) -> Outcome:
     personal = {"name": officer.name, "phone": officer.phone, "email": officer.email}
     record_key = app.vault.lookup_key(
@@ -82,3 +82,10 @@ def _save(
     staff.update(existing.id, values)
     staff.assign(existing.id, centre_ids)
     return "updated"
+
+
+def listing(app: Context) -> list[StaffRow]:
+    """Every member of staff: login, role, centres, a contact a gateway refused — never
+    their names or contacts."""
+    with app.transaction() as uow:
+        return uow.staff.listing()

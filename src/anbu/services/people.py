@@ -21,14 +21,14 @@ import phonenumbers
 from sqlalchemy import Row
 
 from anbu.adapters.storage import people as store
-from anbu.adapters.storage.alert_rows import AlertRecord
-from anbu.bootstrap import Anbu
+from anbu.domain.alerts import Alert
 from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, SubjectStatus
 from anbu.domain.pauses import Pause
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.subjects import age_on, mask_name, name_key_for
 from anbu.services import subjects
 from anbu.services.accounts import StaffUser
+from anbu.services.context import Context
 
 PAGE_SIZE = 50
 CHART_DAYS = 30
@@ -169,11 +169,11 @@ class PersonDetail:
     next_due_at: datetime | None
     paused: bool
     pauses: list[PauseItem]
-    alerts: list[AlertRecord]
+    alerts: list[Alert]
     activity: list[ActivityDay]  # CHART_DAYS Seoul days, oldest first, ending today
 
 
-def search(app: Anbu, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
+def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
     """One page of the people within the user's reach matching `query`. The names shown are
     masked; the view is audited with the references it showed (never the text searched:
     that may be a name or a phone number)."""
@@ -197,7 +197,7 @@ def search(app: Anbu, user: StaffUser, query: PeopleQuery, now: datetime) -> Peo
             "searched": bool(query.text.strip()),
             "shown": [line.external_id for line in lines],
         }
-        tx.audit(user.login, "people.listed", now, detail=json.dumps(detail))
+        tx.audit.record(user.login, "people.listed", now, detail=json.dumps(detail))
     by_subject: dict[int, list[tuple[int, AlertKind, AlertState]]] = {}
     for alert in alerts:
         by_subject.setdefault(alert.subject_id, []).append(
@@ -217,7 +217,7 @@ def search(app: Anbu, user: StaffUser, query: PeopleQuery, now: datetime) -> Peo
     return PeoplePage(items, next_after, centres)
 
 
-def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> PersonDetail:
+def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> PersonDetail:
     """The person's whole record; raises PersonNotFoundError when unknown or out of reach.
     Writes `subject.viewed` to the audit log, once per call."""
     today = now.astimezone(SEOUL).date()
@@ -229,9 +229,9 @@ def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> Perso
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         pause_rows = store.pauses_of(tx.connection, row.id)
-        history = store.alerts_of(tx.connection, row.id, ALERT_HISTORY)
+        history = tx.cases.history(row.id, ALERT_HISTORY)
         counts = store.daily_activity(tx.connection, row.id, since, until)
-        tx.audit(user.login, "subject.viewed", now, subject_id=row.id)
+        tx.audit.record(user.login, "subject.viewed", now, subject_id=row.id)
     personal = app.vault.open(row.personal, bound_to=row.external_id)
     birth = date.fromisoformat(personal["birth_date"]) if personal.get("birth_date") else None
     pause_items = [
@@ -266,7 +266,7 @@ def person(app: Anbu, user: StaffUser, external_id: str, now: datetime) -> Perso
 
 
 def add_pause(
-    app: Anbu,
+    app: Context,
     user: StaffUser,
     external_id: str,
     *,
@@ -305,7 +305,7 @@ def add_pause(
 
 
 def end_pause(
-    app: Anbu, user: StaffUser, external_id: str, pause_id: int, *, now: datetime
+    app: Context, user: StaffUser, external_id: str, pause_id: int, *, now: datetime
 ) -> EndedPause:
     """End one of the person's pauses at `now` (they came home sooner), and move their due
     instant back to what the shorter pause leaves: if their silence has outrun their period
@@ -320,7 +320,7 @@ def end_pause(
         row = store.person(tx.connection, external_id)
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
-        found = tx.pause_of(row.id, pause_id)
+        found = tx.subjects.pause_of(row.id, pause_id)
         if found is None:
             raise PauseNotFoundError(external_id)
         planned = Pause(found.starts_at, found.ends_at)
@@ -328,17 +328,17 @@ def end_pause(
             raise PauseOverError("이미 끝난 일시 중지입니다.")
         removed = planned.starts_at >= now
         if removed:
-            tx.remove_pause(pause_id)
+            tx.subjects.remove_pause(pause_id)
             now_stands = planned
         else:
-            tx.end_pause(pause_id, now)
+            tx.subjects.end_pause(pause_id, now)
             now_stands = Pause(planned.starts_at, now)
         # The due instant is kept in the indexed column the sweep reads: recompute it from
         # the pauses as they stand now, as adding a pause does.
-        watch = tx.watches([row.id], lock=True)[row.id]
-        tx.save_watches({row.id: watch}, now)
+        watch = tx.subjects.watches([row.id], lock=True)[row.id]
+        tx.subjects.save_watches({row.id: watch}, now)
         action = "subject.pause_removed" if removed else "subject.pause_ended"
-        tx.audit(user.login, action, now, subject_id=row.id, detail=_pause_detail(found))
+        tx.audit.record(user.login, action, now, subject_id=row.id, detail=_pause_detail(found))
     return EndedPause(
         _pause_item(pause_id, now_stands, found.reason, found.created_at, now), removed
     )
@@ -367,7 +367,7 @@ def _reaches(user: StaffUser, centre_id: int) -> bool:
 
 
 def _criteria(
-    app: Anbu, scope: frozenset[int] | None, query: PeopleQuery, now: datetime
+    app: Context, scope: frozenset[int] | None, query: PeopleQuery, now: datetime
 ) -> store.Criteria:
     text = query.text.strip()
     reference = prefix = ""
@@ -421,7 +421,7 @@ def _closest_cursor(after: str | None) -> tuple[datetime, str] | None:
 
 
 def _item(
-    app: Anbu,
+    app: Context,
     line: store.PersonLine,
     alerts: list[tuple[int, AlertKind, AlertState]],
     paused: bool,
@@ -468,7 +468,7 @@ def _pause_detail(row: Row[Any]) -> str:
 
 
 def _days(
-    app: Anbu, counts: list[tuple[date, ActivityKind, bool, int]], first_day: date
+    app: Context, counts: list[tuple[date, ActivityKind, bool, int]], first_day: date
 ) -> list[ActivityDay]:
     """Each of the CHART_DAYS days from `first_day`: events, and those that were signs of
     life by the rules in force (an answered call is; a missed one is not)."""

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anbu.adapters.formats.activity_feed import EventLine
-from anbu.bootstrap import Anbu
 from anbu.domain.activity import ActivityEvent
 from anbu.domain.kinds import ActivityKind, Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.services import escalation
+from anbu.services.context import Context
 from anbu.services.ingest import ingest
 
 
@@ -22,7 +22,7 @@ class ReplyResult:
     closed: list[int]  # alerts closed because the person answered before staff were told
 
 
-def record_reply(app: Anbu, sender: str, gateway_id: str, now: datetime) -> ReplyResult:
+def record_reply(app: Context, sender: str, gateway_id: str, now: datetime) -> ReplyResult:
     """Record a check-in for the sender, if enrolled, and take the escalation steps that
     follow at once (the self-check closes without bothering an officer). The text itself
     is not kept: any answer from the person's phone shows they are there."""
@@ -31,7 +31,7 @@ def record_reply(app: Anbu, sender: str, gateway_id: str, now: datetime) -> Repl
     except PhoneError:
         return ReplyResult(False, [])
     with app.transaction() as store:
-        row = store.subject_by_phone(app.vault.lookup_key(phone))
+        row = store.subjects.by_phone(app.vault.lookup_key(phone))
     if row is None:
         return ReplyResult(False, [])
     # The gateway's id makes a repeated callback one event; without one, the instant does.

@@ -19,14 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from anbu.adapters.storage import monitoring
 from anbu.adapters.storage import reports as store
-from anbu.bootstrap import Anbu
+from anbu.domain.alerts import OFFICER_OUTCOMES
 from anbu.domain.kinds import AlertKind, Carrier, Group, NotificationState, Outcome, Role
 from anbu.domain.spread import Spread
 from anbu.services import feeds
 from anbu.services.accounts import StaffUser
-from anbu.services.cases import OFFICER_OUTCOMES
+from anbu.services.context import Context
 
 SEOUL = ZoneInfo("Asia/Seoul")
 PERIODS = (4, 12, 52)  # weeks a report may cover
@@ -223,7 +222,7 @@ class ReportCache:
                 del self._took[key]
 
 
-def refresh(app: Anbu, cache: ReportCache, now: datetime) -> int:
+def refresh(app: Context, cache: ReportCache, now: datetime) -> int:
     """Recount the slow reports people are looking at before their figures expire; returns
     how many. Not a view: nothing is audited. A report whose period has moved on (a new
     week began) is left to be counted at its next view."""
@@ -239,7 +238,7 @@ def refresh(app: Anbu, cache: ReportCache, now: datetime) -> int:
 
 
 def _count_into(
-    app: Anbu,
+    app: Context,
     cache: ReportCache,
     key: _CacheKey,
     span: Period,
@@ -254,7 +253,7 @@ def _count_into(
 
 
 def report(
-    app: Anbu,
+    app: Context,
     user: StaffUser,
     *,
     weeks: int,
@@ -286,7 +285,7 @@ def report(
             "format": "csv" if exported else "html",
             "centres": "all" if scope is None else sorted(scope),
         }
-        tx.audit(user.login, "report.viewed", now, detail=json.dumps(detail))
+        tx.audit.record(user.login, "report.viewed", now, detail=json.dumps(detail))
     return result
 
 
@@ -409,7 +408,7 @@ class FeedBoard:
     outbox: list[OutboxRow]
 
 
-def feed_board(app: Anbu, user: StaffUser, now: datetime) -> FeedBoard:
+def feed_board(app: Context, user: StaffUser, now: datetime) -> FeedBoard:
     """Each carrier's watermark and lag, open alerts about feeds and channels, the outbox,
     and the events received per hour over the last day (from the counts ingest keeps: a
     row per carrier and hour, however many events). Counts and carriers only, for operators
@@ -423,8 +422,8 @@ def feed_board(app: Anbu, user: StaffUser, now: datetime) -> FeedBoard:
         connection = tx.connection
         counted = store.events_per_hour(connection, bounds)
         system = store.open_system_alerts(connection)
-        by_state = monitoring.notifications_by_state(connection)
-        oldest = monitoring.oldest_queued(connection)
+        by_state = tx.work.notifications_by_state()
+        oldest = tx.work.oldest_queued()
     feed_alerts = {a.carrier: a for a in system if a.kind is AlertKind.FEED_STALE}
     carriers = sorted({s.carrier for s in statuses} | {c.carrier for c in counted})
     events = {carrier: [0] * HOURS for carrier in carriers}

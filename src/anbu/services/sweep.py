@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from anbu.adapters.storage.repository import Store
-from anbu.bootstrap import Anbu
+from anbu.adapters.storage.unit_of_work import UnitOfWork
+from anbu.domain.alerts import Alert
 from anbu.domain.detection import Overdue, supersedes
-from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
+from anbu.domain.kinds import AlertKind, Carrier, Outcome
 from anbu.domain.watermarks import Feed
 from anbu.services import escalation
+from anbu.services.context import Context
 from anbu.services.escalation import EscalationReport, NewAlert
 from anbu.services.outbox import queue_feed_alert
-
-# Who closes the cases the system closes itself.
-SYSTEM_ACTOR = "anbu"
 
 _CHUNK = 500
 
@@ -43,7 +41,7 @@ class SweepReport:
     escalation: EscalationReport = field(default_factory=EscalationReport)
 
 
-def sweep(app: Anbu, *, now: datetime) -> SweepReport:
+def sweep(app: Context, *, now: datetime) -> SweepReport:
     """Open every alert that is due at `now` and take the escalation steps that are due;
     running it again changes nothing.
 
@@ -52,7 +50,7 @@ def sweep(app: Anbu, *, now: datetime) -> SweepReport:
     """
     report = SweepReport()
     with app.transaction() as store:
-        feeds = store.feeds()
+        feeds = store.feeds.all()
     for carrier, feed in feeds.items():
         if feed.watermark is not None:
             _sweep_carrier(app, carrier, min(feed.watermark, now), now, report)
@@ -65,12 +63,12 @@ def sweep(app: Anbu, *, now: datetime) -> SweepReport:
 
 
 def _sweep_carrier(
-    app: Anbu, carrier: Carrier, until: datetime, now: datetime, report: SweepReport
+    app: Context, carrier: Carrier, until: datetime, now: datetime, report: SweepReport
 ) -> None:
     after: tuple[datetime, int] | None = None
     while True:
         with app.transaction() as store:
-            due = store.due_subjects(carrier, until, after, _CHUNK)
+            due = store.subjects.due(carrier, until, after, _CHUNK)
             if not due:
                 return
             after = due[-1]
@@ -79,37 +77,37 @@ def _sweep_carrier(
 
 
 def _open_due(
-    app: Anbu,
-    store: Store,
+    app: Context,
+    store: UnitOfWork,
     subject_ids: list[int],
     carrier: Carrier,
     until: datetime,
     now: datetime,
     report: SweepReport,
 ) -> None:
-    watches = store.watches(subject_ids, lock=False)  # rows already held by due_subjects
-    open_now = store.open_episodes(subject_ids)
+    watches = store.subjects.watches(subject_ids, lock=False)  # rows held by `due` already
+    open_now = store.alerts.open_of_subjects(subject_ids, lock=True)
     due: list[tuple[int, Overdue]] = []
-    superseded: list[tuple[int, int]] = []  # (open alert, subject)
+    superseded: list[Alert] = []
     changed = {}
     for subject_id in subject_ids:
         watch = watches[subject_id]
-        open_by_kind = {episode.kind: episode for episode in open_now.get(subject_id, ())}
+        open_by_kind = {alert.kind: alert for alert in open_now.get(subject_id, ())}
         for overdue in watch.overdue(until):
-            episode = open_by_kind.get(overdue.kind)
-            if episode is not None:
-                if not supersedes(overdue, episode.resumed_at):
+            case = open_by_kind.get(overdue.kind)
+            if case is not None:
+                if not supersedes(overdue, case.resumed_at):
                     # One open alert per kind: the officer's open case still stands for this.
                     report.still_open += 1
                     continue
-                superseded.append((episode.alert_id, subject_id))
+                superseded.append(case)
             due.append((subject_id, overdue))
             watch = watch.alerted(overdue)
         if watch != watches[subject_id]:
             changed[subject_id] = watch
-    for alert_id, _ in superseded:
+    for case in superseded:
         # Closed first: the database allows one open alert per person and kind.
-        store.resolve_alert(alert_id, Outcome.SUPERSEDED, SYSTEM_ACTOR, now)
+        store.alerts.save(case.supersede(now), case)
     # Same transaction as the watches: an alert is opened with its first step taken and
     # its messages queued, or not at all.
     opened = escalation.open_alerts(
@@ -118,46 +116,41 @@ def _open_due(
         [NewAlert(s, carrier, o.kind, o.base, o.due_at) for s, o in due],
         now,
     )
-    for alert_id, (subject_id, overdue) in zip(opened.ids, due, strict=True):
+    for alert in opened.alerts:
+        assert alert.id is not None
         report.opened.append(
-            OpenedAlert(alert_id, subject_id, carrier, overdue.kind, overdue.due_at)
+            OpenedAlert(alert.id, alert.subject_id, carrier, alert.kind, alert.due_at)
         )
-    report.superseded += [old for old, _ in superseded]
+    report.superseded += [case.id for case in superseded if case.id is not None]
     report.unrouted += opened.unrouted
-    store.save_watches(changed, now)
+    store.subjects.save_watches(changed, now)
 
 
-def _watch_feeds(app: Anbu, now: datetime, report: SweepReport) -> None:
+def _watch_feeds(app: Context, now: datetime, report: SweepReport) -> None:
     with app.transaction() as store:
-        for feed in store.feeds(lock=True).values():
+        for feed in store.feeds.all(lock=True).values():
             _judge_feed(app, store, feed, now, report)
 
 
-def _judge_feed(app: Anbu, store: Store, feed: Feed, now: datetime, report: SweepReport) -> None:
-    max_delay = app.settings.feed_max_delay(feed.carrier)
-    open_id = store.open_feed_alert(feed.carrier)
+def _judge_feed(
+    app: Context, store: UnitOfWork, feed: Feed, now: datetime, report: SweepReport
+) -> None:
+    max_delay = app.options.max_feed_delay(feed.carrier)
+    case = store.alerts.open_about_feed(feed.carrier)
     if feed.is_stale(now, max_delay):
-        if open_id is None:
+        if case is None:
             stale_since = feed.stale_since(max_delay)
             assert stale_since is not None  # is_stale implies a reference instant
-            alert_id = store.insert_alert(
-                {
-                    "subject_id": None,
-                    "carrier": feed.carrier.value,
-                    "kind": AlertKind.FEED_STALE.value,
-                    "state": AlertState.OPEN.value,
-                    "base_at": stale_since - max_delay,
-                    "due_at": stale_since,
-                    "opened_at": now,
-                }
+            base = stale_since - max_delay
+            alert = store.alerts.add(
+                Alert.for_feed(feed.carrier, base_at=base, due_at=stale_since, now=now)
             )
+            assert alert.id is not None
             report.opened.append(
-                OpenedAlert(alert_id, None, feed.carrier, AlertKind.FEED_STALE, stale_since)
+                OpenedAlert(alert.id, None, feed.carrier, AlertKind.FEED_STALE, stale_since)
             )
-            report.unrouted += queue_feed_alert(
-                store.connection, alert_id, feed.carrier, stale_since - max_delay, now
-            )
-    elif open_id is not None:
+            report.unrouted += queue_feed_alert(store, alert.id, feed.carrier, base, now)
+    elif case is not None:
         # The feed caught up: the operator's case closes itself, with the reason recorded.
-        store.resolve_alert(open_id, Outcome.FEED_RECOVERED, SYSTEM_ACTOR, now)
+        store.alerts.save(case.close(Outcome.FEED_RECOVERED, now), case)
         report.recovered_feeds.append(feed.carrier)

@@ -11,13 +11,11 @@ with the recipient's address (`bad_address`: flagged for an administrator to cor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
+from anbu.domain.notifications import Medium
 
-class Medium(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
+__all__ = ["Channel", "DeliveryError", "Medium", "Message"]
 
 
 class DeliveryError(Exception):

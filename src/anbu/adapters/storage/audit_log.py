@@ -1,4 +1,5 @@
-"""Reading the audit log (writing is `Store.audit`). Never commits.
+"""The audit log: who saw or changed which person's data, and when. Append-only; never
+commits.
 
 Newest first is the order of recording (`id`), so a page is a walk down the primary key from
 where the last page stopped (`before`): page 1,000 costs what page 1 costs. The filters are
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
 from anbu.adapters.storage.tables import audit_log, subjects
 
@@ -34,10 +35,33 @@ class AuditEntry:
     detail: str
 
 
-def entries(
+class AuditLog:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def record(
+        self,
+        actor: str,
+        action: str,
+        now: datetime,
+        *,
+        subject_id: int | None = None,
+        detail: str = "",
+    ) -> None:
+        self.connection.execute(
+            insert(audit_log).values(
+                at=now, actor=actor, action=action, subject_id=subject_id, detail=detail
+            )
+        )
+
+    def entries(self, where: AuditFilter, *, before: int | None, limit: int) -> list[AuditEntry]:
+        """Up to `limit` entries matching `where`, newest first, older than entry `before`."""
+        return _entries(self.connection, where, before=before, limit=limit)
+
+
+def _entries(
     connection: Connection, where: AuditFilter, *, before: int | None, limit: int
 ) -> list[AuditEntry]:
-    """Up to `limit` entries matching `where`, newest first, older than entry `before`."""
     query = (
         select(
             audit_log.c.id,

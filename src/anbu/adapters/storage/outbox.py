@@ -3,6 +3,7 @@ the dispatcher claims them, sends, and records every attempt. Never commits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,15 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from anbu.adapters.storage.repository import _unnest
-from anbu.adapters.storage.tables import (
-    alerts,
-    centres,
-    delivery_attempts,
-    notifications,
-    subjects,
-)
-from anbu.domain.kinds import AlertState, AttemptOutcome, NotificationState
+from anbu.adapters.storage.batches import unnested
+from anbu.adapters.storage.tables import delivery_attempts, notifications
+from anbu.domain.kinds import AttemptOutcome, NotificationState
+from anbu.domain.notifications import Addressee, Medium, Notification, Recipient, StepRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +23,9 @@ class Pending:
 
     id: int
     alert_id: int
-    officer_id: int | None
-    recipient: str  # staff | subject | guardian
-    step: str
-    medium: str
+    addressee: Addressee
+    step: StepRef
+    medium: Medium
     key: str
     subject: str
     body: str
@@ -38,58 +33,46 @@ class Pending:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertSubject:
-    """What a message may say about the person: their reference, centre, sealed data."""
+class Listed:
+    """A notification as operators look it up (its stored values: `recipient` staff,
+    subject or guardian; `step` u0, a1, v0, follow-up; `state` queued, sent, delivered,
+    failed)."""
 
-    subject_id: int
-    external_id: str
-    centre_id: int
-    centre: str
-    personal: bytes
-    inactivity_minutes: int
-    phone_off_minutes: int
+    id: int
+    alert_id: int
+    officer_id: int | None
+    recipient: str
+    step: str
+    medium: str
+    key: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    provider_ref: str | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
 
 
-class OutboxStore:
+_LISTED = tuple(Listed.__dataclass_fields__)
+
+
+class Outbox:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._dialect = connection.dialect.name
 
-    def alert_subjects(self, subject_ids: list[int]) -> dict[int, AlertSubject]:
-        query = select(
-            subjects.c.id,
-            subjects.c.external_id,
-            subjects.c.centre_id,
-            centres.c.name,
-            subjects.c.personal,
-            subjects.c.inactivity_minutes,
-            subjects.c.phone_off_minutes,
-        ).join(centres, centres.c.id == subjects.c.centre_id)
-        found: dict[int, AlertSubject] = {}
-        for start in range(0, len(subject_ids), 500):
-            chunk = subject_ids[start : start + 500]
-            for row in self.connection.execute(query.where(subjects.c.id.in_(chunk))):
-                found[row.id] = AlertSubject(
-                    row.id,
-                    row.external_id,
-                    row.centre_id,
-                    row.name,
-                    bytes(row.personal),
-                    row.inactivity_minutes,
-                    row.phone_off_minutes,
-                )
-        return found
-
-    def enqueue(self, rows: list[dict[str, Any]]) -> int:
-        """Queue notifications (every row naming the same columns); a key already queued
-        is left alone (idempotent). Returns how many were queued."""
-        if not rows:
+    def enqueue(self, queued: Sequence[Notification]) -> int:
+        """Queue notifications; a key already queued is left alone (idempotent). Returns how
+        many were queued."""
+        if not queued:
             return 0
+        rows = [_row_of(notification) for notification in queued]
         if self._dialect == "postgresql":
             # One statement for any number of rows, the rows as one array per column: the
             # same text every time, where a multi-row VALUES was parsed anew for each count.
             names = list(rows[0])
-            batch = _unnest("batch", {notifications.c[n]: [row[n] for row in rows] for n in names})
+            batch = unnested("batch", {notifications.c[n]: [row[n] for row in rows] for n in names})
             statement = (
                 postgresql.insert(notifications)
                 .from_select(names, select(*batch.c))
@@ -130,10 +113,9 @@ class OutboxStore:
             Pending(
                 row.id,
                 row.alert_id,
-                row.officer_id,
-                row.recipient,
-                row.step,
-                row.medium,
+                Addressee(Recipient(row.recipient), row.officer_id),
+                StepRef.parse(row.step),
+                Medium(row.medium),
                 row.key,
                 row.subject,
                 row.body,
@@ -182,16 +164,6 @@ class OutboxStore:
             )
             .values(**values)
         )
-        if outcome is AttemptOutcome.SENT and pending.recipient == "staff":
-            self.mark_notified(pending.alert_id)
-
-    def mark_notified(self, alert_id: int) -> None:
-        """The first message out to staff moves the case from open to notified."""
-        self.connection.execute(
-            update(alerts)
-            .where(alerts.c.id == alert_id, alerts.c.state == AlertState.OPEN.value)
-            .values(state=AlertState.NOTIFIED.value)
-        )
 
     def by_key(self, key: str) -> Row[Any] | None:
         query = select(notifications).where(notifications.c.key == key)
@@ -222,35 +194,73 @@ class OutboxStore:
                 update(notifications).where(notifications.c.id == notification.id).values(**values)
             )
 
-    def failing_since(self, medium: str) -> datetime | None:
+    def failing_since(self, medium: Medium) -> datetime | None:
         """When the oldest notification of this medium still waiting after a failed
         attempt was queued: how long the channel has been failing, at least."""
         since: datetime | None = self.connection.scalar(
             select(func.min(notifications.c.created_at)).where(
-                notifications.c.medium == medium,
+                notifications.c.medium == medium.value,
                 notifications.c.state == NotificationState.QUEUED.value,
                 notifications.c.attempts > 0,
             )
         )
         return since
 
-    def listing(self, alert_id: int | None = None) -> list[Row[Any]]:
-        query = select(
-            notifications.c.id,
-            notifications.c.alert_id,
-            notifications.c.officer_id,
-            notifications.c.recipient,
-            notifications.c.step,
-            notifications.c.medium,
-            notifications.c.key,
-            notifications.c.state,
-            notifications.c.attempts,
-            notifications.c.next_attempt_at,
-            notifications.c.last_error,
-            notifications.c.provider_ref,
-            notifications.c.sent_at,
-            notifications.c.delivered_at,
-        ).order_by(notifications.c.id)
+    def listing(self, alert_id: int | None = None) -> list[Listed]:
+        """Every notification (of one alert), oldest first, as stored."""
+        query = select(*(notifications.c[name] for name in _LISTED)).order_by(notifications.c.id)
         if alert_id is not None:
             query = query.where(notifications.c.alert_id == alert_id)
-        return list(self.connection.execute(query))
+        return [Listed(*row) for row in self.connection.execute(query)]
+
+    def told_staff(self, alert_id: int) -> dict[int, list[Medium]]:
+        """The media by which each member of staff was reached (sent or delivered) about
+        this alert, by officer."""
+        rows = self.connection.execute(
+            select(notifications.c.officer_id, notifications.c.medium)
+            .where(
+                notifications.c.alert_id == alert_id,
+                notifications.c.officer_id.is_not(None),
+                notifications.c.state.in_(
+                    [NotificationState.SENT.value, NotificationState.DELIVERED.value]
+                ),
+            )
+            .distinct()
+            .order_by(notifications.c.officer_id, notifications.c.medium)
+        )
+        found: dict[int, list[Medium]] = {}
+        for officer_id, medium in rows:
+            found.setdefault(officer_id, []).append(Medium(medium))
+        return found
+
+    def step_still_reaching(self, alert_id: int, step: StepRef) -> bool:
+        """Whether any staff message of this step is still on its way or got through."""
+        found = self.connection.scalar(
+            select(notifications.c.id)
+            .where(
+                notifications.c.alert_id == alert_id,
+                notifications.c.step == str(step),
+                notifications.c.officer_id.is_not(None),
+                notifications.c.state != NotificationState.FAILED.value,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+
+def _row_of(notification: Notification) -> dict[str, Any]:
+    """The outbox row of a notification to queue: the one place its columns are named."""
+    return {
+        "alert_id": notification.alert_id,
+        "officer_id": notification.addressee.officer_id,
+        "recipient": notification.addressee.recipient.value,
+        "step": str(notification.step),
+        "medium": notification.medium.value,
+        "key": notification.key,
+        "subject": notification.title,
+        "body": notification.body,
+        "state": NotificationState.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": notification.at,
+        "created_at": notification.at,
+    }

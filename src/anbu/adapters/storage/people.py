@@ -31,8 +31,6 @@ from sqlalchemy import (
     union_all,
 )
 
-from anbu.adapters.storage import alert_rows
-from anbu.adapters.storage.alert_rows import AlertRecord
 from anbu.adapters.storage.tables import (
     Instant,
     activity_events,
@@ -209,17 +207,6 @@ def pauses_of(connection: Connection, subject_id: int) -> list[Row[Any]]:
             .order_by(pauses.c.starts_at.desc(), pauses.c.id.desc())
         )
     )
-
-
-def alerts_of(connection: Connection, subject_id: int, limit: int) -> list[AlertRecord]:
-    """The person's alerts, latest first."""
-    query = (
-        select(*alert_rows.COLUMNS)
-        .where(alerts.c.subject_id == subject_id)
-        .order_by(alerts.c.opened_at.desc(), alerts.c.id.desc())
-        .limit(limit)
-    )
-    return [alert_rows.record(row) for row in connection.execute(query)]
 
 
 def daily_activity(

@@ -1,4 +1,5 @@
-"""Queries about staff (officers, leads, administrators, operators). Never commits."""
+"""Staff in the database (officers, leads, administrators, operators, the duty desk): their
+records, their centres, how they are reached, and what they may reach. Never commits."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from anbu.adapters.storage.tables import centres, officer_centres, officers
 from anbu.domain.kinds import Role
+from anbu.domain.reach import Reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +24,17 @@ class StaffRow:
     contact_problem: str | None = None
 
 
-class StaffStore:
+@dataclass(frozen=True, slots=True)
+class StaffContact:
+    """A member of staff as a message needs them: how they can be reached."""
+
+    officer_id: int
+    login: str
+    has_phone: bool
+    has_email: bool
+
+
+class StaffRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
@@ -73,66 +85,76 @@ class StaffStore:
             for oid, login, role, active, problem in rows
         ]
 
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    officer_id: int
-    login: str
-    has_phone: bool
-    has_email: bool
-
-
-def recipients_by_centre(
-    connection: Connection, centre_ids: Iterable[int], roles: Iterable[Role]
-) -> dict[int, list[Recipient]]:
-    """Active staff of the given roles for each centre, in login order."""
-    wanted = list(set(centre_ids))
-    query = (
-        select(
-            officer_centres.c.centre_id,
-            officers.c.id,
-            officers.c.login,
-            officers.c.has_phone,
-            officers.c.has_email,
+    def contacts_by_centre(
+        self, centre_ids: Iterable[int], roles: Iterable[Role]
+    ) -> dict[int, list[StaffContact]]:
+        """Active staff of the given roles for each centre, in login order."""
+        wanted = list(set(centre_ids))
+        query = (
+            select(
+                officer_centres.c.centre_id,
+                officers.c.id,
+                officers.c.login,
+                officers.c.has_phone,
+                officers.c.has_email,
+            )
+            .join(officers, officers.c.id == officer_centres.c.officer_id)
+            .where(
+                officer_centres.c.centre_id.in_(wanted),
+                officers.c.active.is_(True),
+                officers.c.role.in_([r.value for r in roles]),
+            )
+            .order_by(officers.c.login)
         )
-        .join(officers, officers.c.id == officer_centres.c.officer_id)
-        .where(
-            officer_centres.c.centre_id.in_(wanted),
-            officers.c.active.is_(True),
-            officers.c.role.in_([r.value for r in roles]),
+        found: dict[int, list[StaffContact]] = {}
+        for centre_id, officer_id, login, has_phone, has_email in self.connection.execute(query):
+            found.setdefault(centre_id, []).append(
+                StaffContact(officer_id, login, bool(has_phone), bool(has_email))
+            )
+        return found
+
+    def contacts_by_role(self, roles: Iterable[Role]) -> list[StaffContact]:
+        query = (
+            select(officers.c.id, officers.c.login, officers.c.has_phone, officers.c.has_email)
+            .where(officers.c.active.is_(True), officers.c.role.in_([r.value for r in roles]))
+            .order_by(officers.c.login)
         )
-        .order_by(officers.c.login)
-    )
-    found: dict[int, list[Recipient]] = {}
-    for centre_id, officer_id, login, has_phone, has_email in connection.execute(query):
-        found.setdefault(centre_id, []).append(
-            Recipient(officer_id, login, bool(has_phone), bool(has_email))
+        return [
+            StaffContact(officer_id, login, bool(has_phone), bool(has_email))
+            for officer_id, login, has_phone, has_email in self.connection.execute(query)
+        ]
+
+    def sealed_contact(self, officer_id: int) -> tuple[str, bytes] | None:
+        """(login, sealed personal data) of one member of staff."""
+        row = self.connection.execute(
+            select(officers.c.login, officers.c.personal).where(officers.c.id == officer_id)
+        ).first()
+        return None if row is None else (row.login, bytes(row.personal))
+
+    def flag_contact(self, officer_id: int, problem: str) -> None:
+        """A gateway refused this person's contact for good: flag it for an administrator."""
+        self.connection.execute(
+            update(officers)
+            .where(officers.c.id == officer_id)
+            .values(contact_problem=problem[:500])
         )
-    return found
 
+    def reach_of(self, login: str) -> Reach | None:
+        """What an active member of staff may reach; None for no such active member."""
+        row = self.connection.execute(
+            select(officers.c.id, officers.c.role).where(
+                officers.c.login == login, officers.c.active.is_(True)
+            )
+        ).first()
+        if row is None:
+            return None
+        ids = self.connection.scalars(
+            select(officer_centres.c.centre_id).where(officer_centres.c.officer_id == row.id)
+        )
+        return Reach(Role(row.role), frozenset(ids))
 
-def recipients_by_role(connection: Connection, roles: Iterable[Role]) -> list[Recipient]:
-    query = (
-        select(officers.c.id, officers.c.login, officers.c.has_phone, officers.c.has_email)
-        .where(officers.c.active.is_(True), officers.c.role.in_([r.value for r in roles]))
-        .order_by(officers.c.login)
-    )
-    return [
-        Recipient(officer_id, login, bool(has_phone), bool(has_email))
-        for officer_id, login, has_phone, has_email in connection.execute(query)
-    ]
-
-
-def sealed_contact(connection: Connection, officer_id: int) -> tuple[str, bytes] | None:
-    """(login, sealed personal data) of one member of staff."""
-    row = connection.execute(
-        select(officers.c.login, officers.c.personal).where(officers.c.id == officer_id)
-    ).first()
-    return None if row is None else (row.login, bytes(row.personal))
-
-
-def flag_contact(connection: Connection, officer_id: int, problem: str) -> None:
-    """A gateway refused this person's contact for good: flag it for an administrator."""
-    connection.execute(
-        update(officers).where(officers.c.id == officer_id).values(contact_problem=problem[:500])
-    )
+    def login_of(self, officer_id: int) -> str | None:
+        """The login of an active member of staff."""
+        return self.connection.scalar(
+            select(officers.c.login).where(officers.c.id == officer_id, officers.c.active.is_(True))
+        )

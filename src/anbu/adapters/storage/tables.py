@@ -209,6 +209,10 @@ alerts = Table(
     # The case's first call or visit at or after opening: what "time to first contact"
     # measures, written with that case event.
     Column("first_contact_at", Instant()),
+    # Since when the case has waited for a visit (nobody could reach the person), and when
+    # the latest visit was recorded: a case that needed one closes only after one.
+    Column("visit_needed_at", Instant()),
+    Column("visited_at", Instant()),
     # Never two open alerts of one kind for one subject (or one feed), even with
     # several workers sweeping at once: the database itself refuses the second.
     Index(
@@ -341,7 +345,7 @@ case_events = Table(
     Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
     Column("at", Instant(), nullable=False),
     Column("by", String(64), nullable=False),
-    # call | visit | note | claim | release
+    # call | visit | note | claim | release | visit_needed
     Column("kind", String(16), nullable=False),
     # For a call or a visit: reached | not_reached | no_answer …
     Column("result", String(32)),

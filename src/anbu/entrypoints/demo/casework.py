@@ -3,6 +3,11 @@ charge of it a little later (`cases.acknowledge`), then calls or visits and reco
 they found (`cases.resolve`) — through the real services, at simulated instants between
 the hourly steps. What they find is the ground truth the demo generated.
 
+The planted emergency is the one case nobody can reach by phone: the officer marks it
+"unreachable, a visit is needed" (`cases.need_visit`), which closes nothing; they take the
+visit, go, find the door locked, have it opened with the police and fire services, and only
+then close the case with the visit's result.
+
 One alert is left unanswered on purpose, so that the escalation shows once: a natural one
 whose first message and deadline both fall in office hours (the centre's staff, then the
 lead); failing that, from half-way on, any alert in office hours or the planted silence;
@@ -22,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from anbu.adapters.storage.repository import AlertRow
 from anbu.bootstrap import Anbu
+from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, Outcome, Role
 from anbu.entrypoints.demo.causes import NATURAL, Cause, cause_of, ended
@@ -32,6 +37,7 @@ from anbu.entrypoints.demo.roster import Person
 from anbu.entrypoints.demo.staff import Member
 from anbu.entrypoints.demo.world import World
 from anbu.services import cases
+from anbu.services.case_views import AlertLine
 
 # The demo's centres keep the default policy: the first tier has an hour to acknowledge,
 # and a contact is expected within four hours of the acknowledgement.
@@ -54,8 +60,8 @@ _FIRST_TO_ACT = (Role.OFFICER, Role.DUTY, Role.LEAD, Role.ADMIN, Role.OPERATOR)
 _FINDINGS: dict[Cause, tuple[Outcome, tuple[str, ...]]] = {
     # The planted story: from one moment on, no sign of life, calls ring out unanswered.
     Cause.PLANTED_SILENCE: (
-        Outcome.UNREACHABLE_VISIT_NEEDED,
-        ("세 번 전화했으나 받지 않으심 — 방문 필요",),
+        Outcome.DOOR_OPENED,
+        ("경찰·소방과 함께 문을 열어 쓰러져 계신 분을 발견 — 119로 병원 이송",),
     ),
     Cause.PLANTED_SWITCH_OFF: (
         Outcome.SAFE,
@@ -73,17 +79,24 @@ _FINDINGS: dict[Cause, tuple[Outcome, tuple[str, ...]]] = {
 }
 # The switched-off phone's person also goes quiet for long: the visit already told why.
 _STILL_OFF = "휴대전화 고장 — 앞서 방문해 무사하심을 확인함"
+# The planted emergency: the calls, then the visit to a locked door.
+UNREACHED = "세 번 전화했으나 받지 않으심 — 방문 필요"
+_AT_THE_DOOR = "문이 잠겨 있고 인기척이 없음 — 경찰·소방에 공동 출동 요청"
+# Minutes from "a visit is needed" to the visit recorded (the walk, the police and fire).
+_TO_THE_DOOR = (30, 60)
 
 
 class Happened(StrEnum):
     LEFT = "left"  # the demo leaves this alert unanswered by its first tier
     ESCALATED = "escalated"  # a later step of the policy reached more staff
     ACKNOWLEDGED = "acknowledged"
+    VISIT_NEEDED = "visit_needed"  # nobody could reach the person; someone takes the visit
     RESOLVED = "resolved"
 
 
 class _Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
+    NEED_VISIT = "need_visit"
     RESOLVE = "resolve"
 
 
@@ -98,7 +111,7 @@ class Escalation:
 class Case:
     """One alert about a person, as the staff handle it."""
 
-    alert: AlertRow  # as it opened
+    alert: AlertLine  # as it opened
     person: Person
     cause: Cause
     told_at: datetime  # the first message to staff
@@ -112,7 +125,14 @@ class Case:
     actor: Member | None  # who will take charge; for the missed one, chosen once escalated
     escalations: list[Escalation] = field(default_factory=list)
     acknowledged_at: datetime | None = None
+    visit_needed_at: datetime | None = None
+    visited_at: datetime | None = None
     resolved_at: datetime | None = None
+
+    @property
+    def needs_visit(self) -> bool:
+        """The planted emergency: calls will not reach the person."""
+        return self.cause is Cause.PLANTED_SILENCE
 
     @property
     def waited(self) -> timedelta | None:
@@ -150,16 +170,18 @@ class Casework:
             case = self.cases[alert_id]
             if action is _Action.ACKNOWLEDGE:
                 events.append(self._acknowledge(case, at))
+            elif action is _Action.NEED_VISIT:
+                events.append(self._need_visit(case, at))
             else:
                 events.append(self._resolve(case, at))
         return events
 
-    def follow(self, opened: list[AlertRow], sending: Sending, at: datetime) -> list[Event]:
+    def follow(self, opened: list[AlertLine], sending: Sending, at: datetime) -> list[Event]:
         """After a step's messages went out: take on the alerts it opened, and note the
         later steps of those already known (an escalation, a contact reminder)."""
         events = []
         for row in opened:
-            if row.subject_external_id is not None:
+            if row.external_id is not None:
                 case = self._open(row, sending, at)
                 if case is not None and case.missed:
                     events.append(Event(at, Happened.LEFT, case))
@@ -172,7 +194,7 @@ class Casework:
             events.append(Event(at, Happened.ESCALATED, known, escalation))
         return events
 
-    def _open(self, row: AlertRow, sending: Sending, at: datetime) -> Case | None:
+    def _open(self, row: AlertLine, sending: Sending, at: datetime) -> Case | None:
         steps = sorted(step for alert_id, step in sending.told if alert_id == row.id)
         if not steps:
             return None  # nobody was told; the verdict says so
@@ -181,7 +203,7 @@ class Casework:
         missed = self.missed is None and self._may_go_unanswered(row, cause, at)
         outcome, notes = _FINDINGS[cause]
         note = self._rng.choice(notes)
-        if cause is Cause.PLANTED_SWITCH_OFF and row.kind is AlertKind.NO_ACTIVITY:
+        if cause is Cause.PLANTED_SWITCH_OFF and row.alert.kind is AlertKind.NO_ACTIVITY:
             note = _STILL_OFF
         actor = None if missed else self._first_to_act(told)
         fast = actor is not None and actor.role is Role.DUTY
@@ -190,7 +212,7 @@ class Casework:
         contact = timedelta(minutes=self._rng.randint(*_CONTACT_BY_CAUSE.get(cause, _CONTACT)))
         case = Case(
             alert=row,
-            person=self.world.people[row.subject_external_id or ""],
+            person=self.world.people[row.external_id or ""],
             cause=cause,
             told_at=at,
             first_step=steps[0],
@@ -207,14 +229,14 @@ class Casework:
         self._plan(at + answered_after, _Action.ACKNOWLEDGE, case)
         return case
 
-    def _may_go_unanswered(self, row: AlertRow, cause: Cause, at: datetime) -> bool:
+    def _may_go_unanswered(self, row: AlertLine, cause: Cause, at: datetime) -> bool:
         """Whether this alert can show the escalation: the next tier's step and its answer
         fit before the end, and the person gives no sign first (that would stop the steps
         with a follow-up instead)."""
         deadline = at + FIRST_TIER_WAIT
         if cause is Cause.UNEXPLAINED or deadline + FIRST_TIER_WAIT > self.world.timeline.end:
             return False
-        traces = self.world.traces[row.subject_external_id or ""]
+        traces = self.world.traces[row.external_id or ""]
         if ended(row, traces, self.app.rules, until=deadline):
             return False
         office = self._office_hours(at) and self._office_hours(deadline)
@@ -243,11 +265,35 @@ class Casework:
             case.actor = self._first_to_act(reached)
         cases.acknowledge(self.app, case.alert.id, by=case.actor.login, now=at)
         case.acknowledged_at = at
-        self._plan(at + case.contact, _Action.RESOLVE, case)
+        after_calls = _Action.NEED_VISIT if case.needs_visit else _Action.RESOLVE
+        self._plan(at + case.contact, after_calls, case)
         return Event(at, Happened.ACKNOWLEDGED, case)
+
+    def _need_visit(self, case: Case, at: datetime) -> Event:
+        """The calls went unanswered: the case waits for a visit, and the officer who
+        called takes it (so that nobody else is sent to the same door)."""
+        assert case.actor is not None  # after taking charge
+        login = case.actor.login
+        cases.need_visit(self.app, case.alert.id, by=login, note=UNREACHED, now=at)
+        cases.claim(self.app, case.alert.id, by=login, now=at)
+        case.visit_needed_at = at
+        self._plan(at + timedelta(minutes=self._rng.randint(*_TO_THE_DOOR)), _Action.RESOLVE, case)
+        return Event(at, Happened.VISIT_NEEDED, case)
 
     def _resolve(self, case: Case, at: datetime) -> Event:
         assert case.actor is not None  # resolved only after taking charge
+        if case.needs_visit:
+            # Only a visit on record lets a case that needed one be closed.
+            cases.record_contact(
+                self.app,
+                case.alert.id,
+                by=case.actor.login,
+                kind=ContactKind.VISIT,
+                result=ContactResult.NOT_REACHED,
+                note=_AT_THE_DOOR,
+                now=at,
+            )
+            case.visited_at = at
         cases.resolve(
             self.app, case.alert.id, case.outcome, by=case.actor.login, note=case.note, now=at
         )

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import delete, func, inspect, make_url, select
 
 from anbu.adapters.storage import engine as storage
-from anbu.adapters.storage.repository import Store
 from anbu.adapters.storage.tables import meta, metadata
+from anbu.adapters.storage.unit_of_work import Meta
 from anbu.bootstrap import Anbu
 from anbu.settings import Settings
 
@@ -29,7 +29,7 @@ def look(settings: Settings) -> Claim:
     try:
         with engine.connect() as connection:
             present = set(inspect(connection).get_table_names())
-            if meta.name in present and Store(connection).meta_value(DEMO_KEY) is not None:
+            if meta.name in present and Meta(connection).get(DEMO_KEY) is not None:
                 return Claim.EARLIER_DEMO
             for table in metadata.sorted_tables:
                 if table.name in present and connection.scalar(
@@ -47,7 +47,7 @@ def take_over(app: Anbu) -> None:
     with app.transaction() as store:
         for table in reversed(metadata.sorted_tables):
             store.connection.execute(delete(table))
-        store.set_meta(DEMO_KEY, "1")
+        store.meta.put(DEMO_KEY, "1")
 
 
 def where(settings: Settings) -> str:

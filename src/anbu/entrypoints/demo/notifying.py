@@ -13,17 +13,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row
 
 from anbu.adapters.channels import Channel, Medium
 from anbu.adapters.channels.console import ConsoleChannel
-from anbu.adapters.storage.outbox import OutboxStore
-from anbu.adapters.storage.staff import StaffStore
+from anbu.adapters.storage.outbox import Listed
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import NotificationState
 from anbu.entrypoints.demo.staff import Member
+from anbu.services import notifications
 from anbu.services.dispatch import DispatchReport, dispatch
 
 # What the console channel writes before each message: `── 문자(SMS) → ***5678 ──`.
@@ -171,11 +168,10 @@ def notices(app: Anbu) -> list[Notice]:
 def staff_by_id(app: Anbu, members: Iterable[Member]) -> dict[int, Member]:
     """The staff by the id the import gave them (those it did not import are left out)."""
     with app.transaction() as store:
-        staff = StaffStore(store.connection)
+        staff = store.staff
         rows = [(staff.by_login(member.login), member) for member in members]
     return {row.id: member for row, member in rows if row is not None}
 
 
-def _listing(app: Anbu) -> list[Row[Any]]:
-    with app.transaction() as store:
-        return OutboxStore(store.connection).listing()
+def _listing(app: Anbu) -> list[Listed]:
+    return notifications.listing(app)

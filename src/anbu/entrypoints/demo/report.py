@@ -75,10 +75,10 @@ def _flagged_table(flagged: list[Flagged]) -> Table:
     table.add_column("까닭 (why)")
     for item in flagged[:_MAX_ROWS]:
         table.add_row(
-            item.alert.subject_external_id,
+            item.alert.external_id,
             item.person.masked_name,
             item.person.dong,
-            day_and_time(item.alert.due_at),
+            day_and_time(item.alert.alert.due_at),
             kind_label(item.alert),
             CAUSES[item.cause],
             style="red" if item.cause is Cause.UNEXPLAINED else None,
@@ -110,7 +110,7 @@ def _cases_table(cases: list[Case]) -> Table:
         else:
             result = "연락 중" if case.acknowledged_at is not None else ""
         table.add_row(
-            case.alert.subject_external_id,
+            case.alert.external_id,
             day_and_time(case.told_at),
             members(case.told),
             taken,
@@ -152,7 +152,17 @@ def _checks(verdict: Verdict) -> list[tuple[bool | None, str]]:
 
 
 def _silence(verdict: Verdict) -> tuple[bool, str]:
-    return _planted("연락 끊김 (planted: falls silent)", verdict.silence, "마지막 신호 {}")
+    caught, line = _planted("연락 끊김 (planted: falls silent)", verdict.silence, "마지막 신호 {}")
+    if verdict.silence is None:
+        return caught, line
+    alert = verdict.silence.alert.alert
+    if not verdict.silence_visited or alert.visit_needed_at is None or alert.visited_at is None:
+        return False, f"{line} → 방문 기록 없이 끝남 (not ended with a visit)"
+    assert alert.outcome is not None  # visited and closed
+    return True, (
+        f"{line} → {hhmm(alert.visit_needed_at)} 연락 안 됨·방문 필요 → "
+        f"{hhmm(alert.visited_at)} 방문, {OUTCOMES[alert.outcome]} (ended with a visit)"
+    )
 
 
 def _switch_off(verdict: Verdict) -> tuple[bool, str]:
@@ -163,7 +173,7 @@ def _planted(label: str, caught: Flagged | None, began: str) -> tuple[bool, str]
     """One planted incident's line: caught, with when it began and when it was flagged."""
     if caught is None:
         return False, f"{label}: 알림이 열리지 않았습니다"
-    alert, person = caught.alert, caught.person
+    alert, person = caught.alert.alert, caught.person
     return True, (
         f"{label}: {person.masked_name} · {person.dong} — {began.format(when(alert.base_at))}, "
         f"{hours(alert.due_at - alert.base_at)}시간 뒤 기한 → {when(alert.opened_at)} 점검에서 알림"
@@ -175,7 +185,8 @@ def _stall(verdict: Verdict) -> tuple[bool, str]:
     carrier = check.stall.carrier.value
     label = f"{carrier} 자료 지연 (planted: {carrier} feed stall)"
     states = ", ".join(
-        f"{a.carrier} {a.outcome.value if a.outcome else a.state.value}" for a in check.feed_alerts
+        f"{a.alert.carrier} {a.alert.outcome.value if a.alert.outcome else a.alert.state.value}"
+        for a in check.feed_alerts
     )
     message = (
         f"{label}: 운영 알림 {len(check.feed_alerts)}건 ({states or '없음'}), "
@@ -233,14 +244,14 @@ def _escalated(verdict: Verdict) -> tuple[bool | None, str]:
         if check.others:
             return False, f"{label}: {others.removeprefix(', ')}"
         return None, f"{label}: 이번 모의에는 끝나기 전에 보여 줄 여유가 있는 알림이 없었습니다"
-    who = f"{alert.subject_external_id}"
+    who = f"{alert.external_id}"
     if first is None or after is None:
         return False, f"{label}: {who} — 다음 단계로 넘어가지 않았습니다{others}"
     story = (
         f"{who} — {hhmm(first.at)} {members(first.told)}에게 알림, "
         f"{took(after.at - first.at)} 동안 접수 없음 → {hhmm(after.at)} {members(after.told)}에게"
     )
-    if alert.acknowledged_at is not None:
-        by = next((member(m) for m in after.told if m.login == alert.acknowledged_by), None)
-        story += f" → {hhmm(alert.acknowledged_at)} {by or alert.acknowledged_by} 접수"
+    if alert.alert.acknowledged_at is not None:
+        by = next((member(m) for m in after.told if m.login == alert.alert.acknowledged_by), None)
+        story += f" → {hhmm(alert.alert.acknowledged_at)} {by or alert.alert.acknowledged_by} 접수"
     return check.ok, f"{label}: {story}{others}"

@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from rich.console import Console
 from rich.live import Live
 
-from anbu.adapters.channels.configured import configured_channels
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
-from anbu.bootstrap import Anbu, bootstrap
+from anbu.bootstrap import Anbu, bootstrap, configured_channels
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.demo import database, report, screen
 from anbu.entrypoints.demo.incidents import PlanError
@@ -229,7 +228,7 @@ def _tell(simulation: Simulation, outcome: StepOutcome, console: Console) -> Non
         hidden = len(outcome.rejections) - _REJECTIONS_SHOWN
         screen.line(console, at, screen.more_rejected(hidden))
     for row in outcome.opened:
-        person = world.people.get(row.subject_external_id or "")
+        person = world.people.get(row.external_id or "")
         screen.line(console, at, screen.opened(row, person))
     for event in outcome.followed:
         screen.line(console, event.at, screen.handled(event))

@@ -16,11 +16,10 @@ from rich.table import Table
 from rich.text import Text
 
 from anbu.adapters.channels import Medium
-from anbu.adapters.storage.repository import AlertRow
 from anbu.domain.kinds import AlertKind, Carrier, Role
 from anbu.domain.rejections import Rejection
 from anbu.entrypoints.clock import SEOUL
-from anbu.entrypoints.demo.casework import FIRST_TIER_WAIT, Case, Event, Happened
+from anbu.entrypoints.demo.casework import FIRST_TIER_WAIT, UNREACHED, Case, Event, Happened
 from anbu.entrypoints.demo.incidents import Plan
 from anbu.entrypoints.demo.notifying import Printed, Tally, Trouble
 from anbu.entrypoints.demo.roster import Person
@@ -40,6 +39,7 @@ from anbu.entrypoints.demo.wording import (
     took,
     when,
 )
+from anbu.services.case_views import AlertLine
 from anbu.services.feeds import FeedStatus
 from anbu.services.imports import ImportReport
 
@@ -147,19 +147,21 @@ def line(console: Console, at: datetime, message: Text) -> None:
     console.print(Text.assemble((when(at), "dim"), "  ", message), highlight=False)
 
 
-def opened(row: AlertRow, person: Person | None) -> Text:
+def opened(row: AlertLine, person: Person | None) -> Text:
     if person is None:
         return Text.assemble(
             ("⚠ 운영 알림  ", "bold yellow"),
             kind_label(row),
-            (f" · 자료가 {hhmm(row.base_at)}까지만 와 있음", "dim"),
+            (f" · 자료가 {hhmm(row.alert.base_at)}까지만 와 있음", "dim"),
         )
-    same_day = row.due_at.astimezone(SEOUL).date() == row.opened_at.astimezone(SEOUL).date()
-    due = hhmm(row.due_at) if same_day else when(row.due_at)
+    same_day = (
+        row.alert.due_at.astimezone(SEOUL).date() == row.alert.opened_at.astimezone(SEOUL).date()
+    )
+    due = hhmm(row.alert.due_at) if same_day else when(row.alert.due_at)
     return Text.assemble(
         ("⚠ 알림  ", "bold red"),
         f"{person.masked_name} · {person.dong} · {kind_label(row)}",
-        (f" · 기한 {due} · {row.subject_external_id}", "dim"),
+        (f" · 기한 {due} · {row.external_id}", "dim"),
     )
 
 
@@ -215,9 +217,16 @@ def handled(event: Event) -> Text:
             ("☑ 접수  ", "bold green"),
             f"{who} — {actor} · 첫 알림 {took(case.waited)} 뒤 ({english})",
         )
+    if event.what is Happened.VISIT_NEEDED:
+        return Text.assemble(
+            ("⚑ 방문 필요  ", "bold red"),
+            f"{who} — {actor} · “{UNREACHED}” → {actor} 방문 담당 ",
+            ("(unreachable: the case stays open until someone has been to the door)", "dim"),
+        )
+    visit = f"{hhmm(case.visited_at)} 방문 · " if case.visited_at is not None else ""
     return Text.assemble(
         ("✓ 종결  ", "green"),
-        f"{who} — {OUTCOMES[case.outcome]} · “{case.note}” ",
+        f"{who} — {visit}{OUTCOMES[case.outcome]} · “{case.note}” ",
         (f"({actor}, {case.outcome.value})", "dim"),
     )
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from anbu.adapters.formats.activity_feed import FeedFormat, read_feed
-from anbu.adapters.storage.repository import AlertRow
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertKind, Carrier
 from anbu.domain.rejections import Rejection
@@ -20,6 +19,8 @@ from anbu.entrypoints.demo.carriers import Delivery, Outbox
 from anbu.entrypoints.demo.casework import Casework, Event
 from anbu.entrypoints.demo.notifying import Notifier, Sending
 from anbu.entrypoints.demo.world import World
+from anbu.services import case_views
+from anbu.services.case_views import AlertLine
 from anbu.services.ingest import IngestReport, ingest
 from anbu.services.sweep import sweep
 
@@ -48,7 +49,7 @@ class StepOutcome:
     at: datetime
     deliveries: dict[Carrier, Delivery]
     rejections: list[tuple[Carrier, Rejection]]
-    opened: list[AlertRow]
+    opened: list[AlertLine]
     recovered: list[Carrier]
     sending: Sending
     acted: list[Event]  # what the staff did in the hour before the step, in order
@@ -111,7 +112,7 @@ class Simulation:
         swept = sweep(self.app, now=at)
         opened_ids = {o.id for o in swept.opened}
         opened = [row for row in self.alerts() if row.id in opened_ids] if opened_ids else []
-        self.opened.update(row.kind for row in opened)
+        self.opened.update(row.alert.kind for row in opened)
         sending = self.notifier.send(at)
         followed = self.casework.follow(opened, sending, at)
         return StepOutcome(
@@ -126,6 +127,5 @@ class Simulation:
             followed,
         )
 
-    def alerts(self) -> list[AlertRow]:
-        with self.app.transaction() as store:
-            return store.list_alerts()
+    def alerts(self) -> list[AlertLine]:
+        return case_views.listing(self.app)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anbu.adapters.channels import Medium
-from anbu.adapters.storage.repository import AlertRow
 from anbu.domain.activity import LifeRules
+from anbu.domain.alerts import VISIT_OUTCOMES
 from anbu.domain.kinds import AlertKind, AlertState, NotificationState, Outcome, Role
 from anbu.entrypoints.demo.casework import FIRST_TIER_WAIT, FOLLOW_UP, POLICY
 from anbu.entrypoints.demo.causes import NATURAL, Cause, cause_of
@@ -20,11 +20,12 @@ from anbu.entrypoints.demo.notifying import Notice
 from anbu.entrypoints.demo.roster import Person
 from anbu.entrypoints.demo.staff import Member
 from anbu.entrypoints.demo.world import World
+from anbu.services.case_views import AlertLine
 
 
 @dataclass(frozen=True, slots=True)
 class Flagged:
-    alert: AlertRow
+    alert: AlertLine
     person: Person
     cause: Cause
 
@@ -32,8 +33,8 @@ class Flagged:
 @dataclass(frozen=True, slots=True)
 class StallCheck:
     stall: Stall
-    feed_alerts: list[AlertRow]  # every feed alert, whichever the carrier
-    during: list[AlertRow]  # alerts on the stalled carrier's people opened during the stall
+    feed_alerts: list[AlertLine]  # every feed alert, whichever the carrier
+    during: list[AlertLine]  # alerts on the stalled carrier's people opened during the stall
 
     @property
     def ok(self) -> bool:
@@ -41,9 +42,9 @@ class StallCheck:
             return False
         alert = self.feed_alerts[0]
         return (
-            alert.carrier == self.stall.carrier.value
-            and self.stall.starts_at < alert.opened_at < self.stall.ends_at
-            and alert.outcome is Outcome.FEED_RECOVERED
+            alert.alert.carrier == self.stall.carrier.value
+            and self.stall.starts_at < alert.alert.opened_at < self.stall.ends_at
+            and alert.alert.outcome is Outcome.FEED_RECOVERED
         )
 
 
@@ -53,8 +54,8 @@ _WENT_OUT = frozenset({NotificationState.SENT, NotificationState.DELIVERED})
 @dataclass(frozen=True, slots=True)
 class DeliveryCheck:
     notices: list[Notice]
-    untold: list[AlertRow]  # alerts without a single message queued
-    operator_untold: list[AlertRow]  # feed alerts no operator was sent a message about
+    untold: list[AlertLine]  # alerts without a single message queued
+    operator_untold: list[AlertLine]  # feed alerts no operator was sent a message about
 
     @property
     def unsent(self) -> list[Notice]:
@@ -73,48 +74,48 @@ class HandlingCheck:
     """Did someone take charge of every alert (or did it close itself), and record a
     contact within the policy's limit?"""
 
-    rows: list[AlertRow]
+    rows: list[AlertLine]
     end: datetime  # of the simulated time
 
     @property
-    def closed(self) -> list[AlertRow]:
-        return [r for r in self.rows if r.state is AlertState.RESOLVED]
+    def closed(self) -> list[AlertLine]:
+        return [r for r in self.rows if r.alert.state is AlertState.RESOLVED]
 
     @property
-    def in_contact(self) -> list[AlertRow]:
+    def in_contact(self) -> list[AlertLine]:
         """Taken charge of, the contact not yet recorded but still within its limit."""
         return [r for r in self._acknowledged if self.end < _contact_due(r)]
 
     @property
-    def contact_overdue(self) -> list[AlertRow]:
+    def contact_overdue(self) -> list[AlertLine]:
         return [r for r in self._acknowledged if _contact_due(r) <= self.end]
 
     @property
-    def waiting(self) -> list[AlertRow]:
+    def waiting(self) -> list[AlertLine]:
         """Not yet taken charge of, but opened within the first tier's time before the end."""
-        return [r for r in self._unanswered if self.end < r.opened_at + FIRST_TIER_WAIT]
+        return [r for r in self._unanswered if self.end < r.alert.opened_at + FIRST_TIER_WAIT]
 
     @property
-    def unanswered(self) -> list[AlertRow]:
+    def unanswered(self) -> list[AlertLine]:
         """Nobody took charge, though the first tier's time ran out before the end."""
-        return [r for r in self._unanswered if r.opened_at + FIRST_TIER_WAIT <= self.end]
+        return [r for r in self._unanswered if r.alert.opened_at + FIRST_TIER_WAIT <= self.end]
 
     @property
     def ok(self) -> bool:
         return bool(self.rows) and not (self.unanswered or self.contact_overdue)
 
     @property
-    def _acknowledged(self) -> list[AlertRow]:
-        return [r for r in self.rows if r.state is AlertState.ACKNOWLEDGED]
+    def _acknowledged(self) -> list[AlertLine]:
+        return [r for r in self.rows if r.alert.state is AlertState.ACKNOWLEDGED]
 
     @property
-    def _unanswered(self) -> list[AlertRow]:
-        return [r for r in self.rows if r.state in (AlertState.OPEN, AlertState.NOTIFIED)]
+    def _unanswered(self) -> list[AlertLine]:
+        return [r for r in self.rows if r.alert.state in (AlertState.OPEN, AlertState.NOTIFIED)]
 
 
-def _contact_due(row: AlertRow) -> datetime:
-    assert row.acknowledged_at is not None  # acknowledged
-    return row.acknowledged_at + POLICY.contact_within
+def _contact_due(row: AlertLine) -> datetime:
+    assert row.alert.acknowledged_at is not None  # acknowledged
+    return row.alert.acknowledged_at + POLICY.contact_within
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +133,9 @@ class EscalationCheck:
     tier told when the first tier's time ran out, and someone of that tier took charge.
     No other alert should have gone past its first step."""
 
-    alert: AlertRow | None
+    alert: AlertLine | None
     steps: list[Step]  # its staff steps, in order
-    others: list[AlertRow]  # other alerts with a later step than their first
+    others: list[AlertLine]  # other alerts with a later step than their first
 
     @property
     def first(self) -> Step | None:
@@ -155,9 +156,9 @@ class EscalationCheck:
             first is not None
             and after is not None
             and after.at == first.at + FIRST_TIER_WAIT
-            and alert.acknowledged_by in {m.login for m in after.told}
-            and alert.acknowledged_at is not None
-            and alert.acknowledged_at > after.at
+            and alert.alert.acknowledged_by in {m.login for m in after.told}
+            and alert.alert.acknowledged_at is not None
+            and alert.alert.acknowledged_at > after.at
         )
 
 
@@ -180,14 +181,28 @@ class Verdict:
         return [f for f in self.flagged if f.cause in NATURAL]
 
     @property
+    def silence_visited(self) -> bool:
+        """The planted emergency ended as it must: nobody could reach the person, the case
+        waited for a visit, and it closed with the visit's result — never before."""
+        if self.silence is None:
+            return False
+        alert = self.silence.alert.alert
+        return (
+            alert.visit_needed_at is not None
+            and alert.visited_at is not None
+            and alert.visited_at >= alert.visit_needed_at
+            and alert.outcome in VISIT_OUTCOMES
+        )
+
+    @property
     def ok(self) -> bool:
-        caught = self.silence is not None and self.switch_off is not None
+        caught = self.silence_visited and self.switch_off is not None
         handled = self.handling.ok and self.escalation.ok
         return caught and self.stall.ok and not self.unexplained and self.delivery.ok and handled
 
 
 def judge(
-    rows: list[AlertRow],
+    rows: list[AlertLine],
     world: World,
     rules: LifeRules,
     notices: list[Notice],
@@ -197,16 +212,16 @@ def judge(
     """`notices` are every notification queued, `staff` the staff by id, `missed` the
     alert the demo left unanswered by its first tier."""
     flagged = [
-        Flagged(row, world.people[row.subject_external_id], cause_of(row, world, rules))
+        Flagged(row, world.people[row.external_id], cause_of(row, world, rules))
         for row in rows
-        if row.subject_external_id is not None
+        if row.external_id is not None
     ]
     plan = world.plan
     silence = next(
         (
             f
             for f in flagged
-            if f.cause is Cause.PLANTED_SILENCE and f.alert.kind is AlertKind.NO_ACTIVITY
+            if f.cause is Cause.PLANTED_SILENCE and f.alert.alert.kind is AlertKind.NO_ACTIVITY
         ),
         None,
     )
@@ -215,20 +230,20 @@ def judge(
             f
             for f in flagged
             if f.cause is Cause.PLANTED_SWITCH_OFF
-            and f.alert.kind is AlertKind.PHONE_OFF
-            and f.alert.base_at == plan.switch_off.at
+            and f.alert.alert.kind is AlertKind.PHONE_OFF
+            and f.alert.alert.base_at == plan.switch_off.at
         ),
         None,
     )
     stall = StallCheck(
         stall=plan.stall,
-        feed_alerts=[r for r in rows if r.kind is AlertKind.FEED_STALE],
+        feed_alerts=[r for r in rows if r.alert.kind is AlertKind.FEED_STALE],
         during=[
             r
             for r in rows
-            if r.subject_external_id is not None
-            and r.carrier == plan.stall.carrier.value
-            and plan.stall.starts_at < r.opened_at < plan.stall.ends_at
+            if r.external_id is not None
+            and r.alert.carrier == plan.stall.carrier.value
+            and plan.stall.starts_at < r.alert.opened_at < plan.stall.ends_at
         ],
     )
     operators = frozenset(i for i, m in staff.items() if m.role is Role.OPERATOR)
@@ -244,7 +259,7 @@ def judge(
 
 
 def _escalation(
-    rows: list[AlertRow], notices: list[Notice], staff: Mapping[int, Member], missed: int | None
+    rows: list[AlertLine], notices: list[Notice], staff: Mapping[int, Member], missed: int | None
 ) -> EscalationCheck:
     steps = _staff_steps(notices, staff)
     return EscalationCheck(
@@ -272,7 +287,7 @@ def _staff_steps(notices: list[Notice], staff: Mapping[int, Member]) -> dict[int
 
 
 def _delivery(
-    rows: list[AlertRow], notices: list[Notice], operators: frozenset[int]
+    rows: list[AlertLine], notices: list[Notice], operators: frozenset[int]
 ) -> DeliveryCheck:
     told = {n.alert_id for n in notices}
     operator_told = {
@@ -284,6 +299,6 @@ def _delivery(
         notices,
         untold=[r for r in rows if r.id not in told],
         operator_untold=[
-            r for r in rows if r.kind is AlertKind.FEED_STALE and r.id not in operator_told
+            r for r in rows if r.alert.kind is AlertKind.FEED_STALE and r.id not in operator_told
         ],
     )

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from anbu.adapters.channels import Medium
-from anbu.adapters.storage.repository import AlertRow
 from anbu.domain.kinds import AlertKind, Outcome, Role
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.demo.causes import Cause
 from anbu.entrypoints.demo.staff import Member
+from anbu.services.case_views import AlertLine
 
 _WEEKDAYS = "월화수목금토일"
 _HOUR = timedelta(hours=1)
@@ -37,6 +37,7 @@ OUTCOMES = {
     Outcome.SAFE: "안전 확인",
     Outcome.HOSPITALISED: "입원",
     Outcome.DECEASED: "사망",
+    Outcome.DOOR_OPENED: "경찰·소방 협조 개문",
     Outcome.UNREACHABLE_VISIT_NEEDED: "무응답·방문 필요",
     Outcome.FALSE_ALARM: "오경보",
     Outcome.FEED_RECOVERED: "자료 따라잡음·자동 종료",
@@ -101,11 +102,13 @@ def took(period: timedelta) -> str:
     return f"{whole}시간 {rest}분" if rest else f"{whole}시간"
 
 
-def kind_label(row: AlertRow) -> str:
+def kind_label(row: AlertLine) -> str:
     """48시간 통화 없음 / 휴대전화 24시간 꺼짐 / 통신사 KT 자료 지연"""
-    period = hours(row.due_at - row.base_at)  # no pauses in the demo: due = base + period
-    if row.kind is AlertKind.NO_ACTIVITY:
+    period = hours(
+        row.alert.due_at - row.alert.base_at
+    )  # no pauses in the demo: due = base + period
+    if row.alert.kind is AlertKind.NO_ACTIVITY:
         return f"{period}시간 통화 없음"
-    if row.kind is AlertKind.PHONE_OFF:
+    if row.alert.kind is AlertKind.PHONE_OFF:
         return f"휴대전화 {period}시간 꺼짐"
-    return f"통신사 {row.carrier} 자료 지연"
+    return f"통신사 {row.alert.carrier} 자료 지연"

@@ -13,8 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from anbu.adapters.channels.configured import configured_channels
-from anbu.bootstrap import Anbu, bootstrap
+from anbu.bootstrap import Anbu, bootstrap, configured_channels
 from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
 from anbu.entrypoints.web.loops import Loops

@@ -35,7 +35,7 @@ def acknowledge(request: Request, token: str) -> HTMLResponse:
         alert_id = cases.acknowledge_by_link(anbu, token, wall_clock())
     except ack_links.LinkError as exc:
         return _page(request, error=str(exc), status=404)
-    except cases.CaseError:
+    except (cases.CaseNotFound, cases.CaseRefused):
         return _page(request, error="이미 다른 담당자가 접수했거나 종결된 건입니다.", status=409)
     return _page(request, alert_id=alert_id, done=True)
 

@@ -38,12 +38,57 @@ WORDS: dict[str, tuple[str, str]] = {
     "state.open": ("새 알림", "New"),
     "state.notified": ("알림 발송", "Notified"),
     "state.acknowledged": ("접수됨", "Acknowledged"),
+    "state.visit_needed": ("방문 필요", "Visit needed"),
     "state.resolved": ("종결", "Closed"),
     "kind.no_activity": ("통화 없음", "No calls"),
     "kind.phone_off": ("휴대전화 꺼짐", "Phone off"),
     "kind.feed_stale": ("통신사 자료 지연", "Carrier feed late"),
     "kind.gateway_down": ("발송 장애", "Channel down"),
     "error.not_found": ("찾을 수 없습니다.", "Not found."),
+    # Why a case refused an action (`anbu.domain.alerts.Refusal`), for the person acting.
+    "refusal.closed": ("이미 종결된 건입니다.", "This case is already closed."),
+    "refusal.already_acknowledged": (
+        "이미 다른 담당자가 접수했거나 종결된 건입니다.",
+        "Someone has already acknowledged this case, or it is closed.",
+    ),
+    "refusal.already_visit_needed": (
+        "이미 방문 필요로 표시된 건입니다.",
+        "This case is already waiting for a visit.",
+    ),
+    "refusal.taken": (
+        "이미 다른 담당자가 방문을 맡았습니다.",
+        "Someone else has already taken the visit.",
+    ),
+    "refusal.already_yours": ("이미 맡은 방문입니다.", "You have already taken this visit."),
+    "refusal.not_yours": ("맡은 건이 아닙니다.", "You have not taken this visit."),
+    "refusal.nobody_to_visit": (
+        "이 알림에는 방문할 대상자가 없습니다. 메모만 남길 수 있습니다.",
+        "Nobody to visit for this alert: notes only.",
+    ),
+    "refusal.closes_itself": (
+        "통신사 자료·발송 장애 알림은 회복되면 저절로 종결됩니다.",
+        "An alert about a feed or a channel closes itself on recovery.",
+    ),
+    "refusal.not_an_officer_outcome": ("처리 결과를 골라 주세요.", "Please choose an outcome."),
+    "refusal.not_a_system_outcome": ("처리 결과를 골라 주세요.", "Please choose an outcome."),
+    "refusal.visit_outcome_needed": (
+        "방문이 필요했던 건은 방문 결과(안전 확인·입원·사망·개문)로 종결합니다.",
+        "A case that needed a visit closes with the visit's result.",
+    ),
+    "refusal.visit_first": (
+        "방문 기록(또는 이후의 생존 신호)이 있어야 종결할 수 있습니다. 먼저 방문을 기록해 주세요.",
+        "Record the visit first (or wait for a sign of life): then the case can be closed.",
+    ),
+    "refusal.result_needed": (
+        "전화나 방문의 결과를 골라 주세요.",
+        "Please choose the call's or visit's result.",
+    ),
+    "refusal.note_too_long": (
+        "메모는 2,000자까지 쓸 수 있습니다.",
+        "A note is at most 2,000 characters.",
+    ),
+    "refusal.no_plan": ("처리할 수 없는 요청입니다.", "This cannot be done."),
+    "refusal.not_resumed": ("처리할 수 없는 요청입니다.", "This cannot be done."),
     "error.forbidden": (
         "요청을 처리할 수 없습니다. 화면을 새로 고쳐 주세요.",
         "Request refused; please reload the page.",
@@ -54,6 +99,11 @@ WORDS: dict[str, tuple[str, str]] = {
 def translate(key: str, language: str) -> str:
     korean, english = WORDS.get(key, (key, key))
     return english if language == "en" else korean
+
+
+def refusal(reason: str, language: str) -> str:
+    """Why a case refused an action, in the reader's language."""
+    return translate(f"refusal.{reason}", language)
 
 
 def add(words: dict[str, tuple[str, str]]) -> None:

@@ -10,9 +10,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from anbu.adapters.storage import monitoring
 from anbu.bootstrap import Anbu
 from anbu.entrypoints.clock import wall_clock
+from anbu.services import operations
 
 
 class Monitoring:
@@ -38,12 +38,8 @@ class _State(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = wall_clock()
-        with self._anbu.transaction() as store:
-            connection = store.connection
-            alerts = monitoring.open_alerts(connection)
-            outbox = monitoring.notifications_by_state(connection)
-            oldest = monitoring.oldest_queued(connection)
-            feeds = store.feeds()
+        work = operations.work_state(self._anbu)
+        alerts, outbox, oldest = work.open_alerts, work.notifications, work.oldest_queued
         open_alerts = GaugeMetricFamily(
             "anbu_alerts_open", "Alerts not yet resolved", labels=["kind", "state"]
         )
@@ -69,7 +65,6 @@ class _State(Collector):
             "How far each carrier's watermark is behind the clock",
             labels=["carrier"],
         )
-        for carrier, feed in sorted(feeds.items()):
-            if feed.watermark is not None:
-                lag.add_metric([carrier.value], (now - feed.watermark).total_seconds())
+        for carrier, watermark in sorted(work.watermarks.items()):
+            lag.add_metric([carrier.value], (now - watermark).total_seconds())
         yield lag

@@ -5,11 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import SQLAlchemyError
 
-from anbu.adapters.storage import engine as storage
-from anbu.adapters.storage import monitoring
 from anbu.bootstrap import Anbu
+from anbu.services import operations
 
 router = APIRouter(tags=["system"])
 
@@ -18,16 +16,16 @@ router = APIRouter(tags=["system"])
 def health(request: Request) -> JSONResponse:
     """200 when the database answers and its schema is current; 503 otherwise."""
     anbu: Anbu = request.app.state.anbu
-    try:
-        with anbu.transaction() as store:
-            monitoring.ping(store.connection)
-        schema = storage.current_revision(anbu.engine)
-    except SQLAlchemyError:
+    found = operations.health(anbu)
+    if not found.database:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-    current = schema == storage.SCHEMA_HEAD
     return JSONResponse(
-        {"status": "ok" if current else "unavailable", "database": "ok", "schema": schema},
-        200 if current else 503,
+        {
+            "status": "ok" if found.current else "unavailable",
+            "database": "ok",
+            "schema": found.schema,
+        },
+        200 if found.current else 503,
     )
 
 

@@ -9,12 +9,14 @@ casework: not for operators (403)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import AlertState, Outcome
+from anbu.domain.kinds import Outcome
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web.api.access import ApiRoute, Caseworker, errors
 from anbu.entrypoints.web.api.schemas import (
@@ -29,11 +31,13 @@ from anbu.entrypoints.web.api.schemas import (
     Resolution,
     SubjectRef,
     TimelineEntry,
+    VisitNeeded,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
-from anbu.services import case_detail, cases, casework
+from anbu.services import case_views, cases
 from anbu.services.accounts import StaffUser
-from anbu.services.case_detail import CaseNotFoundError, Entry, Step
+from anbu.services.case_views import Entry, Step
+from anbu.services.cases import CaseConflict, CaseInvalid, CaseNotFound
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=ApiRoute)
 PAGE_SIZE = 100
@@ -60,7 +64,7 @@ def list_alerts(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
 ) -> AlertPage:
-    items = casework.alert_list(
+    items = case_views.alert_list(
         anbu_of(request),
         user,
         open_only=status is AlertFilter.OPEN,
@@ -70,7 +74,7 @@ def list_alerts(
     )
     return AlertPage(
         items=[_summary(item) for item in items],
-        next_before=items[-1].alert.alert_id if len(items) == limit else None,
+        next_before=items[-1].alert.id if len(items) == limit else None,
     )
 
 
@@ -94,36 +98,59 @@ def get_alert(request: Request, alert_id: int, user: ApiUser) -> AlertDetail:
     responses=errors(404, 409),
 )
 def acknowledge(request: Request, alert_id: int, user: ApiUser) -> CaseChanged:
-    app = anbu_of(request)
-    try:
-        case_detail.visible_case(app, alert_id, user)
-        cases.acknowledge(app, alert_id, by=user.login, now=wall_clock())
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    return CaseChanged(id=alert_id, state=AlertState.ACKNOWLEDGED)
+    with _refusals():
+        alert = cases.acknowledge(anbu_of(request), alert_id, by=user.login, now=wall_clock())
+    return CaseChanged(id=alert_id, state=alert.state)
 
 
 @router.post(
     "/{alert_id}/resolve",
     summary="Close a case about a person with its outcome",
-    description="An alert about a feed or a channel closes itself on recovery (409), as "
-    "does an attempt to close a case already resolved.",
+    description="A case waiting for a visit closes once a visit (or a later sign of life) is "
+    "on record, with the visit's result (409 before, or with another outcome). An alert "
+    "about a feed or a channel closes itself on recovery (409), as does an attempt to close "
+    "a case already resolved. `unreachable_visit_needed` does not close a case: it moves it "
+    "to `visit_needed`, as `POST /alerts/{alert_id}/visit-needed` does.",
     response_model=CaseChanged,
     responses=errors(404, 409),
 )
 def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUser) -> CaseChanged:
     outcome = Outcome(resolution.outcome.value)
-    try:
-        case_detail.resolve(
-            anbu_of(request), alert_id, user, outcome, resolution.note, wall_clock()
+    with _refusals():
+        alert = cases.resolve(
+            anbu_of(request),
+            alert_id,
+            outcome,
+            by=user.login,
+            note=resolution.note,
+            now=wall_clock(),
         )
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    return CaseChanged(id=alert_id, state=AlertState.RESOLVED, outcome=outcome)
+    return CaseChanged(id=alert_id, state=alert.state, outcome=alert.outcome)
+
+
+@router.post(
+    "/{alert_id}/visit-needed",
+    summary="Nobody could reach the person: the case waits for a visit",
+    description="The case stays open as `visit_needed`, heads its centre's queue and "
+    "escalates like an unanswered case until somebody takes the visit (from the next office "
+    "opening, so that a case marked at night goes to the centre's officers in the morning). "
+    "It closes only once a visit is recorded. 409 when it already waits for one, is "
+    "resolved, or is about a feed or a channel. Not for operators (403).",
+    response_model=CaseChanged,
+    responses=errors(403, 404, 409),
+)
+def visit_needed(
+    request: Request, alert_id: int, user: Caseworker, body: VisitNeeded | None = None
+) -> CaseChanged:
+    with _refusals():
+        alert = cases.need_visit(
+            anbu_of(request),
+            alert_id,
+            by=user.login,
+            note=body.note if body else "",
+            now=wall_clock(),
+        )
+    return CaseChanged(id=alert_id, state=alert.state)
 
 
 @router.post(
@@ -138,16 +165,8 @@ def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUs
 )
 def claim(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
     app = anbu_of(request)
-    try:
-        case = case_detail.visible_case(app, alert_id, user)
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    if case.centre_id is None:
-        raise HTTPException(409, "an alert about a feed or a channel has nobody to visit")
-    try:
-        casework.claim(app, alert_id, user, wall_clock())
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
+    with _refusals():
+        cases.claim(app, alert_id, by=user.login, now=wall_clock())
     return _case(app, alert_id, user)
 
 
@@ -162,13 +181,8 @@ def claim(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
 )
 def release(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
     app = anbu_of(request)
-    try:
-        case_detail.visible_case(app, alert_id, user)
-        casework.release(app, alert_id, user, wall_clock())
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
+    with _refusals():
+        cases.release(app, alert_id, by=user.login, now=wall_clock())
     return _case(app, alert_id, user)
 
 
@@ -177,9 +191,9 @@ def release(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
     status_code=201,
     summary="Record a call, a visit or a note on a case",
     description="A call or a visit acknowledges a case nobody had acknowledged, and is the "
-    "contact an acknowledged case was waiting for. The note is kept sealed and is not sent "
-    "back; it shows on the case's timeline. An alert about a feed or a channel takes notes "
-    "only (409).",
+    "contact an acknowledged case was waiting for; a visit is what a case waiting for one "
+    "needs before it can be closed. The note is kept sealed and is not sent back; it shows "
+    "on the case's timeline. An alert about a feed or a channel takes notes only (409).",
     response_model=ContactRecorded,
     responses=errors(404, 409),
 )
@@ -187,20 +201,16 @@ def record_contact(
     request: Request, alert_id: int, contact: ContactIn, user: ApiUser
 ) -> ContactRecorded:
     now = wall_clock()
-    try:
-        case_detail.record_contact(
+    with _refusals():
+        cases.record_contact(
             anbu_of(request),
             alert_id,
-            user,
+            by=user.login,
             kind=contact.kind,
             result=contact.result,
             note=contact.note,
             now=now,
         )
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        raise HTTPException(409, str(exc)) from exc
     return ContactRecorded(
         alert_id=alert_id,
         kind=contact.kind,
@@ -211,13 +221,25 @@ def record_contact(
     )
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refused case command as its status: 404 for a case missing or out of reach, 409
+    when the case as it is does not allow it, 422 when the request itself is wrong."""
+    try:
+        yield
+    except CaseNotFound as exc:
+        raise HTTPException(404, "not found") from exc
+    except CaseConflict as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except CaseInvalid as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
 def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
     """The case as `GET /alerts/{alert_id}` answers it (the view is audited); 404 when it is
     missing or out of reach."""
-    try:
-        found = case_detail.detail(app, alert_id, user, wall_clock())
-    except CaseNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
+    with _refusals():
+        found = case_views.detail(app, alert_id, user, wall_clock())
     s, person = found.situation, found.person
     return AlertDetail(
         id=s.alert_id,
@@ -236,6 +258,8 @@ def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
         due_at=s.due_at,
         opened_at=s.opened_at,
         resumed_at=s.resumed_at,
+        visit_needed_at=s.visit_needed_at,
+        visited_at=s.visited_at,
         acknowledged_at=s.acknowledged_at,
         acknowledged_by=s.acknowledged_by,
         claimed_by=s.claimed_by,
@@ -269,7 +293,7 @@ def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
     )
 
 
-def _summary(item: casework.AlertListItem) -> AlertSummary:
+def _summary(item: case_views.AlertListItem) -> AlertSummary:
     subject = None
     if item.external_id is not None:
         subject = SubjectRef(
@@ -278,17 +302,19 @@ def _summary(item: casework.AlertListItem) -> AlertSummary:
             centre=item.centre or "",
         )
     a = item.alert
+    assert a.id is not None
     return AlertSummary(
-        id=a.alert_id,
+        id=a.id,
         kind=a.kind,
         state=a.state,
         subject=subject,
-        carrier=a.carrier,
-        channel=a.channel,
+        carrier=a.carrier.value if a.carrier else None,
+        channel=a.channel.value if a.channel else None,
         base_at=a.base_at,
         due_at=a.due_at,
         opened_at=a.opened_at,
         resumed_at=a.resumed_at,
+        visit_needed_at=a.visit_needed_at,
         acknowledged_at=a.acknowledged_at,
         acknowledged_by=a.acknowledged_by,
         claimed_by=a.claimed_by,

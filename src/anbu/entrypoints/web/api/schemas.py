@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import (
     ActivityKind,
     AlertKind,
@@ -31,7 +32,6 @@ from anbu.domain.kinds import (
     SubjectStatus,
 )
 from anbu.entrypoints.clock import SEOUL
-from anbu.services.casework import ContactKind, ContactResult
 from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
 
 
@@ -75,14 +75,17 @@ class Refused(Answer):
 
 
 class OfficerOutcome(StrEnum):
-    """The outcomes an officer records (`anbu.services.cases.OFFICER_OUTCOMES`); the others
-    are recorded by anbu itself."""
+    """The outcomes an officer records (`anbu.domain.alerts.OFFICER_OUTCOMES`); the others
+    are recorded by anbu itself. `door_opened` (with the police or fire services) needs a
+    visit on record; a case waiting for a visit takes a visit's result (not
+    `false_alarm`). `unreachable_visit_needed` closes nothing: the case waits for a visit."""
 
     SAFE = Outcome.SAFE.value
     HOSPITALISED = Outcome.HOSPITALISED.value
     DECEASED = Outcome.DECEASED.value
-    UNREACHABLE_VISIT_NEEDED = Outcome.UNREACHABLE_VISIT_NEEDED.value
+    DOOR_OPENED = Outcome.DOOR_OPENED.value
     FALSE_ALARM = Outcome.FALSE_ALARM.value
+    UNREACHABLE_VISIT_NEEDED = Outcome.UNREACHABLE_VISIT_NEEDED.value
 
 
 class AlertFilter(StrEnum):
@@ -111,6 +114,10 @@ class AlertSummary(Answer):
     due_at: Instant
     opened_at: Instant
     resumed_at: Instant | None
+    visit_needed_at: Instant | None = Field(
+        description="Since when the case has waited for a visit (nobody could reach the "
+        "person); null if it never needed one."
+    )
     acknowledged_at: Instant | None
     acknowledged_by: str | None
     claimed_by: str | None
@@ -167,6 +174,7 @@ class AlertDetail(AlertSummary):
     period_seconds: int | None = Field(description="The person's period for this kind.")
     since_consent: bool = Field(description="No sign of life at all since consent.")
     claimed_at: Instant | None
+    visited_at: Instant | None = Field(description="When the latest visit was recorded.")
     resolution_note: str | None
     person: Contact | None
     timeline: list[TimelineEntry]
@@ -183,6 +191,16 @@ class Resolution(BaseModel):
     )
 
 
+class VisitNeeded(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(
+        default="",
+        max_length=2000,
+        description="What was tried; kept sealed on the case, as a note.",
+    )
+
+
 class CaseChanged(Answer):
     id: int
     state: AlertState
@@ -190,7 +208,7 @@ class CaseChanged(Answer):
 
 
 class ContactIn(BaseModel):
-    """A call, a visit or a note on a case (`anbu.services.casework.record_contact`)."""
+    """A call, a visit or a note on a case (`anbu.services.cases.record_contact`)."""
 
     model_config = ConfigDict(extra="forbid")
 

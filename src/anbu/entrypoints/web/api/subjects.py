@@ -335,7 +335,7 @@ def _detail(p: people.PersonDetail) -> SubjectDetail:
         pauses=[_pause(x) for x in p.pauses],
         alerts=[
             AlertBrief(
-                id=a.alert_id,
+                id=a.id or 0,
                 kind=a.kind,
                 state=a.state,
                 base_at=a.base_at,

@@ -10,15 +10,15 @@ from collections.abc import Callable
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from anbu.domain.kinds import Outcome
+from anbu.domain.alerts import OFFICER_OUTCOMES, VISIT_OUTCOMES, ContactKind, ContactResult
+from anbu.domain.kinds import AlertState, Outcome
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of
 from anbu.entrypoints.web.templating import templates
-from anbu.services import case_detail, cases
+from anbu.services import case_views, cases
 from anbu.services.accounts import StaffUser
-from anbu.services.case_detail import CaseNotFoundError
-from anbu.services.casework import ContactKind, ContactResult
+from anbu.services.cases import CaseNotFound, CaseRefused
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,10 +88,49 @@ i18n.add(
         "detail.outcome.safe": ("안전 확인", "Safe"),
         "detail.outcome.hospitalised": ("입원", "Hospitalised"),
         "detail.outcome.deceased": ("사망", "Deceased"),
+        "detail.outcome.door_opened": (
+            "경찰·소방 협조 개문",
+            "Door opened with police or fire services",
+        ),
         "detail.outcome.unreachable_visit_needed": (
             "연락 안 됨·방문 필요",
             "Unreachable, visit needed",
         ),
+        "detail.visit_needed": ("방문 필요", "Visit needed"),
+        "detail.visit_needed_since": ("방문 필요 표시", "Visit needed since"),
+        "detail.visited": ("마지막 방문 기록", "Last visit recorded"),
+        "detail.visit_needed_hint": (
+            "연락이 닿지 않아 방문이 필요합니다. 방문할 분이 '방문 담당'을 눌러 주세요. "
+            "방문 담당이 없으면 팀장·당직으로 단계적으로 알립니다.",
+            'Nobody could reach the person: someone must go. Press "I\'ll go" to take the '
+            "visit; until someone does, the lead and the duty desk are told in turn.",
+        ),
+        "detail.visit_needed_taken": (
+            "{who} 님이 방문을 맡았습니다. 다녀온 뒤 방문 결과를 기록해 주세요.",
+            "{who} has taken the visit. Record the visit and its result afterwards.",
+        ),
+        "detail.visit_needed_closable": (
+            "방문(또는 이후 생존 신호)이 기록되었습니다. 방문 결과로 종결할 수 있습니다.",
+            "A visit (or a later sign of life) is on record: close the case with its result.",
+        ),
+        "detail.unreachable": ("연락 안 됨 · 방문 필요", "Unreachable: a visit is needed"),
+        "detail.unreachable_hint": (
+            "전화·문자로 연락이 닿지 않으면 눌러 주세요. 건은 종결되지 않고 목록 맨 위에 남아, "
+            "누군가 방문할 때까지 알림이 이어집니다.",
+            "When calls and texts do not reach the person. The case stays open at the top of "
+            "the queue, and messages go on until somebody takes the visit.",
+        ),
+        "detail.unreachable_submit": ("연락 안 됨 · 방문 필요", "Unreachable: visit needed"),
+        "detail.resolve_after_visit": (
+            "방문을 기록하면(전화·방문 기록에서 '방문') 방문 결과로 종결할 수 있습니다.",
+            'Once a visit is recorded (a "Visit" above), the case closes with its result.',
+        ),
+        "detail.marked_visit_needed": (
+            "방문 필요로 표시했습니다. 방문 담당이 정해질 때까지 알림이 이어집니다.",
+            "Marked as needing a visit. Messages go on until somebody takes it.",
+        ),
+        "detail.tl.visit_needed": ("연락 안 됨 · 방문 필요", "Unreachable: visit needed"),
+        "detail.step.v": ("방문 요청 {n}차", "visit call #{n}"),
         "detail.outcome.false_alarm": ("오경보", "False alarm"),
         "detail.outcome.feed_recovered": ("자료 회복", "Feed recovered"),
         "detail.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
@@ -186,14 +225,29 @@ def contact(request: Request, alert_id: int, user: PageUser, form: Form) -> Resp
         user,
         "detail.saved",
         draft,
-        lambda: case_detail.record_contact(
+        lambda: cases.record_contact(
             anbu_of(request),
             alert_id,
-            user,
+            by=user.login,
             kind=kind,
-            result=result,
+            result=None if kind is ContactKind.NOTE else result,
             note=draft["note"],
             now=wall_clock(),
+        ),
+    )
+
+
+@router.post("/alerts/{alert_id}/visit-needed")
+def visit_needed(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+    draft = {"visit_note": str(form.get("visit_note") or "")}
+    return _act(
+        request,
+        alert_id,
+        user,
+        "detail.marked_visit_needed",
+        draft,
+        lambda: cases.need_visit(
+            anbu_of(request), alert_id, by=user.login, note=draft["visit_note"], now=wall_clock()
         ),
     )
 
@@ -218,8 +272,13 @@ def resolve(request: Request, alert_id: int, user: PageUser, form: Form) -> Resp
         user,
         "detail.closed",
         draft,
-        lambda: case_detail.resolve(
-            anbu_of(request), alert_id, user, outcome, draft["resolve_note"], wall_clock()
+        lambda: cases.resolve(
+            anbu_of(request),
+            alert_id,
+            outcome,
+            by=user.login,
+            note=draft["resolve_note"],
+            now=wall_clock(),
         ),
     )
 
@@ -230,17 +289,18 @@ def _act(
     user: StaffUser,
     done: str,
     draft: dict[str, str],
-    action: Callable[[], None],
+    action: Callable[[], object],
 ) -> Response:
     """Run the action. Out of reach or missing: 404, as for the page; refused: the page
     again with the reason (409) and what was typed. Done: back to the page (HTMX gets it
     rendered, a plain form a redirect)."""
     try:
         action()
-    except CaseNotFoundError as exc:
+    except CaseNotFound as exc:
         raise HTTPException(404, "not found") from exc
-    except cases.CaseError as exc:
-        return _page(request, alert_id, user, error=str(exc), status=409, draft=draft)
+    except CaseRefused as exc:
+        error = i18n.refusal(exc.reason, user.language)
+        return _page(request, alert_id, user, error=error, status=409, draft=draft)
     if request.headers.get("HX-Request"):
         return _page(request, alert_id, user, notice=_words(user, done))
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
@@ -257,8 +317,8 @@ def _page(
     draft: dict[str, str] | None = None,
 ) -> Response:
     try:
-        found = case_detail.detail(anbu_of(request), alert_id, user, wall_clock())
-    except CaseNotFoundError as exc:
+        found = case_views.detail(anbu_of(request), alert_id, user, wall_clock())
+    except CaseNotFound as exc:
         raise HTTPException(404, "not found") from exc
     return templates.TemplateResponse(
         request,
@@ -271,7 +331,11 @@ def _page(
             "timeline": found.timeline,
             "activity_since": found.activity_since,
             "activity_cut": found.activity_cut,
-            "outcomes": cases.OFFICER_OUTCOMES,
+            "outcomes": (
+                VISIT_OUTCOMES
+                if found.situation.state is AlertState.VISIT_NEEDED
+                else OFFICER_OUTCOMES
+            ),
             "contact_kinds": list(ContactKind),
             "contact_results": list(ContactResult),
             "error": error,

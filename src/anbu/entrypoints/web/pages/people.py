@@ -135,6 +135,7 @@ i18n.add(
         "people.outcome.hospitalised": ("입원", "Hospitalised"),
         "people.outcome.deceased": ("사망", "Deceased"),
         "people.outcome.unreachable_visit_needed": ("연락 안 됨, 방문 필요", "Unreachable"),
+        "people.outcome.door_opened": ("경찰·소방 협조 개문", "Door opened with police/fire"),
         "people.outcome.false_alarm": ("오경보", "False alarm"),
         "people.outcome.feed_recovered": ("자료 복구", "Feed recovered"),
         "people.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),

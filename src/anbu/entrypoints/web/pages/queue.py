@@ -10,10 +10,12 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of
 from anbu.entrypoints.web.templating import templates
-from anbu.services import cases, casework
+from anbu.services import case_views, cases
 from anbu.services.accounts import StaffUser
+from anbu.services.cases import CaseNotFound, CaseRefused
 
 router = APIRouter(include_in_schema=False)
 # Ids the database can hold: anything larger is simply not found, never a database error.
@@ -24,7 +26,7 @@ AlertId = Annotated[int, Path(ge=1, le=2**62)]
 def queue_page(request: Request, user: PageUser) -> Response:
     if not user.sees_personal_data:
         return RedirectResponse("/feeds", status_code=303)
-    items = casework.queue(anbu_of(request), user, wall_clock())
+    items = case_views.queue(anbu_of(request), user, wall_clock())
     return templates.TemplateResponse(
         request,
         "queue.html",
@@ -49,7 +51,7 @@ def claim(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Re
         request,
         alert_id,
         user,
-        lambda: casework.claim(anbu_of(request), alert_id, user, wall_clock()),
+        lambda: cases.claim(anbu_of(request), alert_id, by=user.login, now=wall_clock()),
         str(form.get("next", "/")),
     )
 
@@ -60,7 +62,7 @@ def release(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> 
         request,
         alert_id,
         user,
-        lambda: casework.release(anbu_of(request), alert_id, user, wall_clock()),
+        lambda: cases.release(anbu_of(request), alert_id, by=user.login, now=wall_clock()),
         str(form.get("next", "/")),
     )
 
@@ -69,17 +71,17 @@ def _act(
     request: Request,
     alert_id: int,
     user: StaffUser,
-    action: Callable[[], None],
+    action: Callable[[], object],
     next_path: str = "/",
 ) -> Response:
     """Run the action; an alert out of the user's reach is "not found" (its existence does
     not leak), one that moved on meanwhile is a conflict. HTMX gets the queue back."""
     try:
         action()
-    except cases.CaseError as exc:
-        if str(exc).startswith("no alert") or str(exc).startswith("no active staff"):
-            raise HTTPException(404, "not found") from exc
-        raise HTTPException(409, str(exc)) from exc
+    except CaseNotFound as exc:
+        raise HTTPException(404, "not found") from exc
+    except CaseRefused as exc:
+        raise HTTPException(409, i18n.refusal(exc.reason, user.language)) from exc
     detail = f"/alerts/{alert_id}"
     if request.headers.get("HX-Request"):
         if detail in request.headers.get("HX-Current-URL", ""):

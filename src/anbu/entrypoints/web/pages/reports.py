@@ -96,6 +96,7 @@ i18n.add(
         "reports.outcome.hospitalised": ("입원", "Hospitalised"),
         "reports.outcome.deceased": ("사망", "Deceased"),
         "reports.outcome.unreachable_visit_needed": ("연락 안 됨·방문 필요", "Unreachable"),
+        "reports.outcome.door_opened": ("경찰·소방 협조 개문", "Door opened (police/fire)"),
         "reports.outcome.false_alarm": ("오경보", "False alarm"),
         "reports.outcome.checked_in": ("본인 응답", "Person replied"),
         "reports.outcome.superseded": ("새 알림으로 이어짐", "Continued in a new alert"),

@@ -1,29 +1,35 @@
-"""One case as the officer who must phone or visit sees it: what happened, who the person
-is and how to reach them, and a timeline of the person's phone activity, the messages sent
-about the case and what staff did. Opening it is a view of personal data: it is audited.
+"""Cases as staff read them — the queue of open cases, the JSON API's list, and one case as
+the officer who must phone or visit sees it: what happened, who the person is and how to
+reach them, and a timeline of the person's phone activity, the messages sent about the case
+and what staff did. Read-only; every view of a person's data is audited.
 
-A case outside the viewer's reach reads exactly as one that does not exist
-(`CaseNotFoundError` for both), so that its existence does not leak."""
+Reach is the one rule of `anbu.domain.reach`: a case outside it reads exactly as one that
+does not exist (`CaseNotFound` for both), so that its existence does not leak. Acting on a
+case is `anbu.services.cases`."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import Connection
 
-from anbu.adapters.storage import case_detail as store
-from anbu.adapters.storage import cases as cases_store
-from anbu.adapters.storage import casework as casework_store
-from anbu.adapters.storage.alert_rows import AlertRecord
-from anbu.adapters.storage.case_detail import AttemptRow
-from anbu.bootstrap import Anbu
+from anbu.adapters.storage.case_views import (
+    ActivityRow,
+    AttemptRow,
+    CaseEvent,
+    NotificationRow,
+    SubjectDetailRow,
+)
+from anbu.adapters.storage.case_views import (
+    AlertLine as AlertLine,
+)
+from anbu.domain.alerts import Alert
 from anbu.domain.kinds import (
     ActivityKind,
     AlertKind,
@@ -31,10 +37,11 @@ from anbu.domain.kinds import (
     NotificationState,
     Outcome,
 )
+from anbu.domain.notifications import Phase, Recipient, StepRef, StepRefError
 from anbu.domain.subjects import age_on, mask_name
-from anbu.services import cases, casework
 from anbu.services.accounts import StaffUser
-from anbu.services.casework import ContactKind, ContactResult
+from anbu.services.cases import CaseNotFound, reachable
+from anbu.services.context import Context
 
 SEOUL = ZoneInfo("Asia/Seoul")
 # The person's activity shown: from a week before their last sign of life (their usual
@@ -44,12 +51,7 @@ ACTIVITY_AFTER_CLOSE = timedelta(days=1)
 ACTIVITY_LIMIT = 300
 NOTIFICATION_LIMIT = 300
 _MOBILE_010 = re.compile(r"^\+8210(\d{4})(\d{4})$")
-# The largest id the databases hold (BIGINT): a larger one in a URL is simply not found.
-_LARGEST_ID = 2**63 - 1
-
-
-class CaseNotFoundError(LookupError):
-    """No such case within the viewer's reach (or none at all: the two read the same)."""
+QUEUE_LENGTH = 200
 
 
 class Step(StrEnum):
@@ -61,6 +63,7 @@ class Step(StrEnum):
     ACTIVITY = "activity"
     NOTIFICATION = "notification"
     ACKNOWLEDGED = "acknowledged"
+    VISIT_NEEDED = "visit_needed"
     CLAIM = "claim"
     RELEASE = "release"
     CALL = "call"
@@ -107,10 +110,14 @@ class Situation:
     claimed_by: str | None
     claimed_at: datetime | None
     resumed_at: datetime | None
+    visit_needed_at: datetime | None
+    visited_at: datetime | None
     resolved_at: datetime | None
     resolved_by: str | None
     outcome: Outcome | None
     resolution_note: str | None
+    # A case waiting for a visit that may now be closed (a visit or a sign of life since).
+    closable_after_visit: bool = False
 
     @property
     def about_person(self) -> bool:
@@ -150,11 +157,14 @@ class Entry:
     @property
     def round(self) -> tuple[str, int] | None:
         """A notification's escalation step as (phase, round counted from 1): "u0" is the
-        first message before anyone acknowledged, "a1" the second contact check after."""
-        step = self.step_of or ""
-        if len(step) > 1 and step[0] in ("u", "a") and step[1:].isdigit():
-            return step[0], int(step[1:]) + 1
-        return None
+        first message before anyone acknowledged, "a1" the second contact check after, "v0"
+        the first call for a visit. None for the follow-up."""
+        try:
+            step = StepRef.parse(self.step_of or "")
+        except StepRefError:
+            return None
+        phase: Phase | None = step.phase
+        return None if phase is None else (phase.value, step.round)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,29 +176,99 @@ class CaseDetail:
     activity_cut: bool  # older activity in the window was left out
 
 
-def visible_case(app: Anbu, alert_id: int, user: StaffUser) -> cases_store.Case:
-    """The case, if the user may see it. Raises CaseNotFoundError otherwise."""
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    alert_id: int
+    kind: AlertKind
+    state: AlertState
+    subject_id: int
+    external_id: str
+    centre: str
+    masked_name: str
+    last_sign: datetime
+    silent_for: timedelta
+    acknowledged_by: str | None
+    claimed_by: str | None
+    resumed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertListItem:
+    """An alert in a list (the JSON API's): the person by reference, centre and masked name
+    only; None for an alert about the system."""
+
+    alert: Alert
+    external_id: str | None
+    centre: str | None
+    masked_name: str | None
+
+
+def queue(app: Context, user: StaffUser, now: datetime) -> list[QueueItem]:
+    """The open cases the user answers for, most urgent first (waiting for a visit, then
+    nobody has taken charge, then the longest silence). The names are masked; the view is
+    written to the audit log with the people it showed."""
     with app.transaction() as tx:
-        return _reach(tx.connection, alert_id, user)
+        rows = tx.cases.queue(user.reach.centres, QUEUE_LENGTH)
+        detail = json.dumps({"alerts": [r.alert.id for r in rows]})
+        tx.audit.record(user.login, "queue.viewed", now, detail=detail)
+    return [_queued(app, row, now) for row in rows if row.person is not None]
 
 
-def detail(app: Anbu, alert_id: int, user: StaffUser, now: datetime) -> CaseDetail:
+def alert_list(
+    app: Context,
+    user: StaffUser,
+    *,
+    open_only: bool,
+    before: int | None,
+    limit: int,
+    now: datetime,
+) -> list[AlertListItem]:
+    """The alerts within the user's reach, newest first. Audited with the alerts it
+    showed."""
+    reach = user.reach
+    with app.transaction() as tx:
+        rows = tx.cases.within(
+            reach.centres, system=reach.system, open_only=open_only, before=before, limit=limit
+        )
+        detail = json.dumps({"alerts": [r.alert.id for r in rows]})
+        tx.audit.record(user.login, "alerts.listed", now, detail=detail)
+    return [_listed(app, row) for row in rows]
+
+
+def listing(app: Context, *, states: Collection[AlertState] | None = None) -> list[AlertLine]:
+    """Every alert (in these states), by when it became due: the command line's list, for
+    operators and administrators at the machine (not audited per person: it shows
+    references only)."""
+    with app.transaction() as tx:
+        return tx.cases.listing(states=states)
+
+
+def visible(app: Context, alert_id: int, user: StaffUser) -> Alert:
+    """The case, if the user may see it. Raises CaseNotFound otherwise."""
+    with app.transaction() as tx:
+        return reachable(tx, alert_id, user.login)
+
+
+def detail(app: Context, alert_id: int, user: StaffUser, now: datetime) -> CaseDetail:
     """Everything the case page shows; the view of the person is written to the audit log.
-    Raises CaseNotFoundError for a case out of the user's reach or missing."""
+    Raises CaseNotFound for a case out of the user's reach or missing."""
     with app.transaction() as tx:
-        _reach(tx.connection, alert_id, user)
-        row, subject = store.alert(tx.connection, alert_id)
-        end = row.resolved_at or now
-        since = row.base_at - ACTIVITY_BEFORE
-        activity: list[store.ActivityRow] = []
+        reachable(tx, alert_id, user.login)
+        found = tx.cases.detail(alert_id)
+        if found is None:
+            raise CaseNotFound(alert_id)
+        alert, subject = found
+        end = alert.resolved_at or now
+        since = alert.base_at - ACTIVITY_BEFORE
+        activity: list[ActivityRow] = []
         if subject is not None:
-            until = None if row.resolved_at is None else row.resolved_at + ACTIVITY_AFTER_CLOSE
-            activity = store.activity(tx.connection, subject.id, since, until, ACTIVITY_LIMIT)
-        sent = store.notifications_of(tx.connection, alert_id, NOTIFICATION_LIMIT)
-        attempts = store.attempts_of(tx.connection, [n.id for n in sent])
-        events = casework_store.events(tx.connection, alert_id)
+            until = None if alert.resolved_at is None else alert.resolved_at + ACTIVITY_AFTER_CLOSE
+            activity = tx.cases.activity(subject.id, since, until, ACTIVITY_LIMIT)
+        sent = tx.cases.notifications_of(alert_id, NOTIFICATION_LIMIT)
+        attempts = tx.cases.attempts_of([n.id for n in sent])
+        events = tx.case_events.of(alert_id)
         if subject is not None:
-            tx.audit(
+            tx.audit.record(
                 user.login,
                 "subject.viewed",
                 now,
@@ -196,34 +276,39 @@ def detail(app: Anbu, alert_id: int, user: StaffUser, now: datetime) -> CaseDeta
                 detail=json.dumps({"alert": alert_id}),
             )
     person = None if subject is None else _person(app, subject, now)
+    assert alert.id is not None
     situation = Situation(
-        alert_id=row.alert_id,
-        kind=row.kind,
-        state=row.state,
-        carrier=row.carrier or (subject.carrier if subject else None),
-        channel=row.channel,
-        base_at=row.base_at,
-        due_at=row.due_at,
-        opened_at=row.opened_at,
-        silent_for=max(end - row.base_at, timedelta(0)),
+        alert_id=alert.id,
+        kind=alert.kind,
+        state=alert.state,
+        carrier=(alert.carrier.value if alert.carrier else None)
+        or (subject.carrier if subject else None),
+        channel=alert.channel.value if alert.channel else None,
+        base_at=alert.base_at,
+        due_at=alert.due_at,
+        opened_at=alert.opened_at,
+        silent_for=max(end - alert.base_at, timedelta(0)),
         since_consent=(
             subject is not None
-            and row.kind is AlertKind.NO_ACTIVITY
-            and row.base_at == subject.consent_at
+            and alert.kind is AlertKind.NO_ACTIVITY
+            and alert.base_at == subject.consent_at
         ),
-        period=_period(row.kind, subject),
-        acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by,
-        claimed_by=row.claimed_by,
-        claimed_at=row.claimed_at,
-        resumed_at=row.resumed_at,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        outcome=row.outcome,
-        resolution_note=row.resolution_note,
+        period=_period(alert.kind, subject),
+        acknowledged_at=alert.acknowledged_at,
+        acknowledged_by=alert.acknowledged_by,
+        claimed_by=alert.claimed_by,
+        claimed_at=alert.claimed_at,
+        resumed_at=alert.resumed_at,
+        visit_needed_at=alert.visit_needed_at,
+        visited_at=alert.visited_at,
+        resolved_at=alert.resolved_at,
+        resolved_by=alert.resolved_by,
+        outcome=alert.outcome,
+        resolution_note=alert.resolution_note,
+        closable_after_visit=alert.may_be_closed_after_visit,
     )
     timeline = (
-        _milestones(row)
+        _milestones(alert)
         + _activity(app, activity)
         + [_notification(n, tuple(attempts.get(n.id, ()))) for n in sent]
         + [_case_event(app, alert_id, e) for e in events]
@@ -238,74 +323,42 @@ def detail(app: Anbu, alert_id: int, user: StaffUser, now: datetime) -> CaseDeta
     )
 
 
-def record_contact(
-    app: Anbu,
-    alert_id: int,
-    user: StaffUser,
-    *,
-    kind: ContactKind,
-    result: ContactResult | None,
-    note: str,
-    now: datetime,
-) -> None:
-    """A call, a visit or a note (`casework.record_contact`). An alert about a feed or a
-    channel has nobody to phone: only notes. Raises CaseNotFoundError, or CaseError with
-    words for the officer."""
-    case = visible_case(app, alert_id, user)
-    if case.centre_id is None and kind is not ContactKind.NOTE:
-        raise cases.CaseError("이 알림에는 메모만 남길 수 있습니다.")
-    casework.record_contact(
-        app,
-        alert_id,
-        user,
-        kind=kind,
-        result=None if kind is ContactKind.NOTE else result,
-        note=note,
-        now=now,
-    )
-
-
-def resolve(
-    app: Anbu, alert_id: int, user: StaffUser, outcome: Outcome, note: str, now: datetime
-) -> None:
-    """Close a case about a person with its outcome (`cases.resolve`); an alert about a feed
-    or a channel closes itself on recovery. The note may say how the person was found, so it
-    is kept sealed on the case, as a note, not in the alert's clear `resolution_note`.
-    Raises CaseNotFoundError, or CaseError with words for the officer."""
-    case = visible_case(app, alert_id, user)
-    if case.centre_id is None:
-        raise cases.CaseError("통신사 자료·발송 장애 알림은 회복되면 저절로 종결됩니다.")
-    if case.state is AlertState.RESOLVED:
-        raise cases.CaseError("이미 종결된 건입니다.")
-    if outcome not in cases.OFFICER_OUTCOMES:
-        raise cases.CaseError("처리 결과를 골라 주세요.")
-    if note.strip():
-        casework.record_contact(
-            app, alert_id, user, kind=ContactKind.NOTE, result=None, note=note.strip(), now=now
-        )
-    cases.resolve(app, alert_id, outcome, by=user.login, note="", now=now)
-
-
 # -- building the page -------------------------------------------------------------
 
 # Within one instant: the cause first, then what anbu did, then what staff did.
 _ORDER = {step: rank for rank, step in enumerate(Step)}
 
 
-def _reach(connection: Connection, alert_id: int, user: StaffUser) -> cases_store.Case:
-    if not 0 < alert_id <= _LARGEST_ID:
-        raise CaseNotFoundError(alert_id)
-    try:
-        cases.ensure_reach(connection, alert_id, user.login)
-    except cases.CaseError as exc:
-        raise CaseNotFoundError(alert_id) from exc
-    found = cases_store.case(connection, alert_id)
-    if found is None or (found.centre_id is not None and not user.sees_personal_data):
-        raise CaseNotFoundError(alert_id)
-    return found
+def _queued(app: Context, row: AlertLine, now: datetime) -> QueueItem:
+    person = row.person
+    assert person is not None
+    assert row.alert.id is not None
+    name = app.vault.open(person.personal, bound_to=person.external_id).get("name", "")
+    return QueueItem(
+        row.alert.id,
+        row.alert.kind,
+        row.alert.state,
+        person.subject_id,
+        person.external_id,
+        person.centre,
+        mask_name(str(name)),
+        row.alert.base_at,
+        now - row.alert.base_at,
+        row.alert.acknowledged_by,
+        row.alert.claimed_by,
+        row.alert.resumed_at,
+    )
 
 
-def _person(app: Anbu, subject: store.SubjectDetailRow, now: datetime) -> Person:
+def _listed(app: Context, row: AlertLine) -> AlertListItem:
+    person = row.person
+    if person is None:
+        return AlertListItem(row.alert, None, None, None)
+    name = str(app.vault.open(person.personal, bound_to=person.external_id).get("name", ""))
+    return AlertListItem(row.alert, person.external_id, person.centre, mask_name(name))
+
+
+def _person(app: Context, subject: SubjectDetailRow, now: datetime) -> Person:
     personal = app.vault.open(subject.personal, bound_to=subject.external_id)
     name = str(personal.get("name", ""))
     phone = str(personal.get("phone", ""))
@@ -350,7 +403,7 @@ def _national(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def _period(kind: AlertKind, subject: store.SubjectDetailRow | None) -> timedelta | None:
+def _period(kind: AlertKind, subject: SubjectDetailRow | None) -> timedelta | None:
     if subject is None:
         return None
     if kind is AlertKind.NO_ACTIVITY:
@@ -360,30 +413,30 @@ def _period(kind: AlertKind, subject: store.SubjectDetailRow | None) -> timedelt
     return None
 
 
-def _milestones(row: AlertRecord) -> list[Entry]:
+def _milestones(alert: Alert) -> list[Entry]:
     found = [
-        Entry(row.base_at, Step.BEGAN),
-        Entry(row.due_at, Step.CROSSED),
-        Entry(row.opened_at, Step.OPENED),
+        Entry(alert.base_at, Step.BEGAN),
+        Entry(alert.due_at, Step.CROSSED),
+        Entry(alert.opened_at, Step.OPENED),
     ]
-    if row.acknowledged_at is not None:
-        found.append(Entry(row.acknowledged_at, Step.ACKNOWLEDGED, by=row.acknowledged_by))
-    if row.resumed_at is not None:
-        found.append(Entry(row.resumed_at, Step.RESUMED))
-    if row.resolved_at is not None:
+    if alert.acknowledged_at is not None:
+        found.append(Entry(alert.acknowledged_at, Step.ACKNOWLEDGED, by=alert.acknowledged_by))
+    if alert.resumed_at is not None:
+        found.append(Entry(alert.resumed_at, Step.RESUMED))
+    if alert.resolved_at is not None:
         found.append(
             Entry(
-                row.resolved_at,
+                alert.resolved_at,
                 Step.RESOLVED,
-                by=row.resolved_by,
-                outcome=row.outcome,
-                note=row.resolution_note,
+                by=alert.resolved_by,
+                outcome=alert.outcome,
+                note=alert.resolution_note,
             )
         )
     return found
 
 
-def _activity(app: Anbu, rows: list[store.ActivityRow]) -> list[Entry]:
+def _activity(app: Context, rows: list[ActivityRow]) -> list[Entry]:
     """Consecutive events of one kind (and one verdict) become one line."""
     found: list[Entry] = []
     for row in rows:
@@ -412,8 +465,8 @@ def _activity(app: Anbu, rows: list[store.ActivityRow]) -> list[Entry]:
     return found
 
 
-def _notification(row: store.NotificationRow, attempts: tuple[AttemptRow, ...]) -> Entry:
-    staff = row.recipient == "staff"
+def _notification(row: NotificationRow, attempts: tuple[AttemptRow, ...]) -> Entry:
+    staff = row.recipient == Recipient.STAFF.value
     return Entry(
         row.created_at,
         Step.NOTIFICATION,
@@ -429,14 +482,17 @@ def _notification(row: store.NotificationRow, attempts: tuple[AttemptRow, ...]) 
     )
 
 
-_EVENT_STEPS = {s.value: s for s in (Step.CLAIM, Step.RELEASE, Step.CALL, Step.VISIT, Step.NOTE)}
+_EVENT_STEPS = {
+    s.value: s
+    for s in (Step.CLAIM, Step.RELEASE, Step.CALL, Step.VISIT, Step.NOTE, Step.VISIT_NEEDED)
+}
 
 
-def _case_event(app: Anbu, alert_id: int, event: Any) -> Entry:
+def _case_event(app: Context, alert_id: int, event: CaseEvent) -> Entry:
     """A row of `case_events`; its note is unsealed (it is bound to this case)."""
     note = None
     if event.sealed_note:
-        opened = app.vault.open(bytes(event.sealed_note), bound_to=f"case:{alert_id}")
+        opened = app.vault.open(event.sealed_note, bound_to=f"case:{alert_id}")
         note = str(opened.get("note", ""))
     # A kind this page does not know yet still shows, as a note by its author.
     step = _EVENT_STEPS.get(event.kind, Step.NOTE)

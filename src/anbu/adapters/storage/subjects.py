@@ -1,0 +1,356 @@
+"""People in the database: their enrolment records, their detection state (watches), their
+pauses, and the index the sweep asks "who is due?". Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, tuple_, update
+
+from anbu.adapters.storage.batches import Batches, unnested
+from anbu.adapters.storage.tables import Instant, activity_events, alerts, centres, pauses, subjects
+from anbu.domain.detection import Watch
+from anbu.domain.kinds import Carrier, SubjectStatus
+from anbu.domain.pauses import Pause
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRef:
+    """Just enough of a subject to route an event to them."""
+
+    id: int
+    consent_at: datetime
+    status: SubjectStatus
+
+
+_WATCH_COLUMNS = (
+    subjects.c.id,
+    subjects.c.consent_at,
+    subjects.c.inactivity_minutes,
+    subjects.c.phone_off_minutes,
+    subjects.c.last_life_at,
+    subjects.c.last_on_at,
+    subjects.c.last_off_at,
+    subjects.c.silence_alerted_base,
+    subjects.c.off_alerted_base,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSubject:
+    """What a message may say about the person: their reference, centre, sealed data."""
+
+    subject_id: int
+    external_id: str
+    centre_id: int
+    centre: str
+    personal: bytes
+    inactivity_minutes: int
+    phone_off_minutes: int
+
+
+class SubjectRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._dialect = connection.dialect.name
+        self._batches = Batches(connection)
+
+    def centre_named(self, name: str, now: datetime) -> int:
+        found = self.connection.scalar(select(centres.c.id).where(centres.c.name == name))
+        if found is not None:
+            return int(found)
+        return int(
+            self.connection.execute(
+                insert(centres).values(name=name, created_at=now).returning(centres.c.id)
+            ).scalar_one()
+        )
+
+    def by_external_id(self, external_id: str) -> Row[Any] | None:
+        return self.connection.execute(
+            select(subjects).where(subjects.c.external_id == external_id)
+        ).first()
+
+    def by_phone(self, phone_key: bytes) -> Row[Any] | None:
+        return self.connection.execute(
+            select(subjects.c.id, subjects.c.carrier, subjects.c.status).where(
+                subjects.c.phone_key == phone_key
+            )
+        ).first()
+
+    def external_id_by_phone_key(self, phone_key: bytes) -> str | None:
+        return self.connection.scalar(
+            select(subjects.c.external_id).where(subjects.c.phone_key == phone_key)
+        )
+
+    def add(self, values: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(subjects).values(**values).returning(subjects.c.id))
+        return int(result.scalar_one())
+
+    def without_name_key(self, after: int, limit: int) -> list[tuple[int, str, bytes]]:
+        """(id, reference, sealed data) of people still monitored who have no name key
+        (enrolled before schema 0006), by id after `after`."""
+        rows = self.connection.execute(
+            select(subjects.c.id, subjects.c.external_id, subjects.c.personal)
+            .where(
+                subjects.c.id > after,
+                subjects.c.name_key.is_(None),
+                subjects.c.status != SubjectStatus.WITHDRAWN.value,
+            )
+            .order_by(subjects.c.id)
+            .limit(limit)
+        )
+        return [(int(row.id), str(row.external_id), bytes(row.personal)) for row in rows]
+
+    def update(self, subject_id: int, values: dict[str, Any]) -> None:
+        self.connection.execute(
+            update(subjects).where(subjects.c.id == subject_id).values(**values)
+        )
+
+    def by_phone_keys(self, keys: Iterable[bytes]) -> dict[bytes, SubjectRef]:
+        found: dict[bytes, SubjectRef] = {}
+        for chunk in self._batches.per_statement(list(set(keys))):
+            rows = self.connection.execute(
+                select(
+                    subjects.c.phone_key, subjects.c.id, subjects.c.consent_at, subjects.c.status
+                ).where(self._batches.among(subjects.c.phone_key, chunk))
+            ).all()
+            for key, subject_id, consent_at, status in rows:
+                found[bytes(key)] = SubjectRef(subject_id, consent_at, SubjectStatus(status))
+        return found
+
+    def forget(self, subject_id: int, personal: bytes, placeholder: bytes, now: datetime) -> None:
+        """Withdrawal: delete the person's events and pauses and overwrite what identifies
+        them. Their cases stay, holding no personal data once their notes are gone
+        (`CaseViews.forget_notes`)."""
+        self.connection.execute(
+            delete(activity_events).where(activity_events.c.subject_id == subject_id)
+        )
+        self.connection.execute(delete(pauses).where(pauses.c.subject_id == subject_id))
+        self.connection.execute(
+            update(subjects)
+            .where(subjects.c.id == subject_id)
+            .values(
+                name_key=None,
+                personal=personal,
+                phone_key=placeholder,
+                record_key=placeholder,
+                status=SubjectStatus.WITHDRAWN.value,
+                withdrawn_at=now,
+                last_life_at=None,
+                last_on_at=None,
+                last_off_at=None,
+                silence_alerted_base=None,
+                off_alerted_base=None,
+                next_due_at=None,
+                updated_at=now,
+            )
+        )
+
+    def count(self) -> int:
+        return int(self.connection.scalar(select(func.count()).select_from(subjects)) or 0)
+
+    def watches(self, subject_ids: Sequence[int], *, lock: bool) -> dict[int, Watch]:
+        result: dict[int, Watch] = {}
+        for chunk in self._batches.per_statement(subject_ids):
+            query = select(*_WATCH_COLUMNS).where(self._batches.among(subjects.c.id, chunk))
+            if lock and self._dialect == "postgresql":
+                # Every writer locks in id order, so that two of them cannot deadlock.
+                query = query.order_by(subjects.c.id).with_for_update()
+            elif lock:
+                query = query.with_for_update()
+            rows = self.connection.execute(query).all()
+            paused = self._pauses(chunk)
+            for row in rows:
+                result[row.id] = Watch(
+                    consent_at=row.consent_at,
+                    inactivity=timedelta(minutes=row.inactivity_minutes),
+                    phone_off_limit=timedelta(minutes=row.phone_off_minutes),
+                    pauses=tuple(paused.get(row.id, ())),
+                    last_life_at=row.last_life_at,
+                    last_on_at=row.last_on_at,
+                    last_off_at=row.last_off_at,
+                    silence_alerted_base=row.silence_alerted_base,
+                    off_alerted_base=row.off_alerted_base,
+                )
+        return result
+
+    def _pauses(self, subject_ids: Sequence[int]) -> dict[int, list[Pause]]:
+        found: dict[int, list[Pause]] = {}
+        rows = self.connection.execute(
+            select(pauses.c.subject_id, pauses.c.starts_at, pauses.c.ends_at).where(
+                self._batches.among(pauses.c.subject_id, subject_ids)
+            )
+        )
+        for subject_id, starts_at, ends_at in rows:
+            found.setdefault(subject_id, []).append(Pause(starts_at, ends_at))
+        return found
+
+    def save_watches(self, watches: dict[int, Watch], now: datetime) -> None:
+        """Write each subject's detection state; the caller holds their rows' locks."""
+        if not watches:
+            return
+        if self._dialect == "postgresql":
+            self._save_watches_postgresql(watches, now)
+            return
+        statement = (
+            update(subjects)
+            .where(subjects.c.id == _bind("sid"))
+            .values(
+                last_life_at=_bind("last_life_at"),
+                last_on_at=_bind("last_on_at"),
+                last_off_at=_bind("last_off_at"),
+                silence_alerted_base=_bind("silence_alerted_base"),
+                off_alerted_base=_bind("off_alerted_base"),
+                next_due_at=_bind("next_due_at"),
+                updated_at=now,
+            )
+        )
+        self.connection.execute(
+            statement,
+            [
+                {
+                    "sid": subject_id,
+                    "last_life_at": w.last_life_at,
+                    "last_on_at": w.last_on_at,
+                    "last_off_at": w.last_off_at,
+                    "silence_alerted_base": w.silence_alerted_base,
+                    "off_alerted_base": w.off_alerted_base,
+                    "next_due_at": w.next_due_at,
+                }
+                for subject_id, w in watches.items()
+            ],
+        )
+
+    def _save_watches_postgresql(self, watches: dict[int, Watch], now: datetime) -> None:
+        states = list(watches.values())
+        batch = unnested(
+            "batch",
+            {
+                subjects.c.id: list(watches),
+                subjects.c.last_life_at: [w.last_life_at for w in states],
+                subjects.c.last_on_at: [w.last_on_at for w in states],
+                subjects.c.last_off_at: [w.last_off_at for w in states],
+                subjects.c.silence_alerted_base: [w.silence_alerted_base for w in states],
+                subjects.c.off_alerted_base: [w.off_alerted_base for w in states],
+                subjects.c.next_due_at: [w.next_due_at for w in states],
+            },
+        )
+        self.connection.execute(
+            update(subjects)
+            .where(subjects.c.id == batch.c.id)
+            .values(
+                last_life_at=batch.c.last_life_at,
+                last_on_at=batch.c.last_on_at,
+                last_off_at=batch.c.last_off_at,
+                silence_alerted_base=batch.c.silence_alerted_base,
+                off_alerted_base=batch.c.off_alerted_base,
+                next_due_at=batch.c.next_due_at,
+                updated_at=now,
+            )
+        )
+
+    def add_pause(self, subject_id: int, pause: Pause, reason: str, now: datetime) -> int:
+        result = self.connection.execute(
+            insert(pauses)
+            .values(
+                subject_id=subject_id,
+                starts_at=pause.starts_at,
+                ends_at=pause.ends_at,
+                reason=reason,
+                created_at=now,
+            )
+            .returning(pauses.c.id)
+        )
+        return int(result.scalar_one())
+
+    def pause_of(self, subject_id: int, pause_id: int) -> Row[Any] | None:
+        """One of the person's pauses, its row locked until the transaction ends (so that
+        two officers ending it at once are told apart); None if the person has no such
+        pause."""
+        query = select(
+            pauses.c.id, pauses.c.starts_at, pauses.c.ends_at, pauses.c.reason, pauses.c.created_at
+        ).where(pauses.c.id == pause_id, pauses.c.subject_id == subject_id)
+        return self.connection.execute(query.with_for_update()).first()
+
+    def end_pause(self, pause_id: int, ends_at: datetime) -> None:
+        self.connection.execute(
+            update(pauses).where(pauses.c.id == pause_id).values(ends_at=ends_at)
+        )
+
+    def remove_pause(self, pause_id: int) -> None:
+        self.connection.execute(delete(pauses).where(pauses.c.id == pause_id))
+
+    def due(
+        self,
+        carrier: Carrier,
+        until: datetime,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[tuple[datetime, int]]:
+        """Active subjects of `carrier` whose next due instant is at or before `until`,
+        in (next_due_at, id) order after `after`. Answered from `ix_subjects_due`."""
+        query = (
+            select(subjects.c.next_due_at, subjects.c.id)
+            .where(
+                subjects.c.carrier == carrier.value,
+                subjects.c.next_due_at <= until,
+                subjects.c.status == SubjectStatus.ACTIVE.value,
+            )
+            .order_by(subjects.c.next_due_at, subjects.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(
+                tuple_(subjects.c.next_due_at, subjects.c.id) > tuple_(*_literal_pair(after))
+            )
+        if self._dialect == "postgresql":
+            # Several sweepers may run at once: each takes the rows nobody else holds.
+            query = query.with_for_update(skip_locked=True)
+        return [(row.next_due_at, row.id) for row in self.connection.execute(query)]
+
+    def about(self, subject_ids: Sequence[int]) -> dict[int, AlertSubject]:
+        query = select(
+            subjects.c.id,
+            subjects.c.external_id,
+            subjects.c.centre_id,
+            centres.c.name,
+            subjects.c.personal,
+            subjects.c.inactivity_minutes,
+            subjects.c.phone_off_minutes,
+        ).join(centres, centres.c.id == subjects.c.centre_id)
+        """What messages about these people's alerts may say of them, by person."""
+        found: dict[int, AlertSubject] = {}
+        for chunk in self._batches.per_statement(sorted(set(subject_ids))):
+            for row in self.connection.execute(
+                query.where(self._batches.among(subjects.c.id, chunk))
+            ):
+                found[row.id] = AlertSubject(
+                    row.id,
+                    row.external_id,
+                    row.centre_id,
+                    row.name,
+                    bytes(row.personal),
+                    row.inactivity_minutes,
+                    row.phone_off_minutes,
+                )
+        return found
+
+    def sealed_by_alert(self, alert_id: int) -> tuple[str, bytes] | None:
+        """(reference, sealed personal data) of the person an alert is about."""
+        row = self.connection.execute(
+            select(subjects.c.external_id, subjects.c.personal)
+            .join(alerts, alerts.c.subject_id == subjects.c.id)
+            .where(alerts.c.id == alert_id)
+        ).first()
+        return None if row is None else (row.external_id, bytes(row.personal))
+
+
+def _bind(name: str) -> Any:
+    return bindparam(name)
+
+
+def _literal_pair(after: tuple[datetime, int]) -> tuple[Any, Any]:
+    return bindparam("after_due", after[0], type_=Instant()), bindparam("after_id", after[1])

@@ -1,0 +1,135 @@
+"""The unit of work: one transaction, and the repositories that read and write through it.
+
+A use case opens one (`Database.transaction`), works through its named repositories —
+`uow.alerts`, `uow.subjects`, `uow.feeds`, `uow.outbox`, `uow.staff`, `uow.audit` and the
+read-side views — and everything commits together when the block ends, or nothing does when
+it raises. Repositories never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from anbu.adapters.storage import engine as schema
+from anbu.adapters.storage.alerts import AlertRepository
+from anbu.adapters.storage.audit_log import AuditLog
+from anbu.adapters.storage.case_views import CaseEvents, CaseViews
+from anbu.adapters.storage.centres import CentreRepository
+from anbu.adapters.storage.events import ActivityRepository
+from anbu.adapters.storage.feeds import FeedRepository
+from anbu.adapters.storage.monitoring import WorkCounts
+from anbu.adapters.storage.outbox import Outbox
+from anbu.adapters.storage.staff import StaffRepository
+from anbu.adapters.storage.subjects import SubjectRepository
+from anbu.adapters.storage.tables import meta
+
+
+class UnitOfWork:
+    def __init__(self, connection: Connection) -> None:
+        # Storage's own; a use case goes through the repositories.
+        self.connection = connection
+
+    @cached_property
+    def alerts(self) -> AlertRepository:
+        return AlertRepository(self.connection)
+
+    @cached_property
+    def subjects(self) -> SubjectRepository:
+        return SubjectRepository(self.connection)
+
+    @cached_property
+    def events(self) -> ActivityRepository:
+        return ActivityRepository(self.connection)
+
+    @cached_property
+    def feeds(self) -> FeedRepository:
+        return FeedRepository(self.connection)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.connection)
+
+    @cached_property
+    def staff(self) -> StaffRepository:
+        return StaffRepository(self.connection)
+
+    @cached_property
+    def centres(self) -> CentreRepository:
+        return CentreRepository(self.connection)
+
+    @cached_property
+    def case_events(self) -> CaseEvents:
+        return CaseEvents(self.connection)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.connection)
+
+    @cached_property
+    def meta(self) -> Meta:
+        return Meta(self.connection)
+
+    # -- the read side: what people look at -------------------------------------------
+
+    @cached_property
+    def cases(self) -> CaseViews:
+        return CaseViews(self.connection)
+
+    @cached_property
+    def work(self) -> WorkCounts:
+        return WorkCounts(self.connection)
+
+
+class Meta:
+    """Facts about the database itself (which demo made it, …)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def get(self, key: str) -> str | None:
+        return self.connection.scalar(select(meta.c.value).where(meta.c.key == key))
+
+    def put(self, key: str, value: str) -> None:
+        changed = self.connection.execute(
+            update(meta).where(meta.c.key == key).values(value=value)
+        ).rowcount
+        if not changed:
+            self.connection.execute(insert(meta).values(key=key, value=value))
+
+
+class Database:
+    """Where units of work come from: one engine, one transaction each."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        with self.engine.begin() as connection:
+            yield UnitOfWork(connection)
+
+    def schema(self) -> str:
+        """The revision the schema is at; raises DatabaseUnavailable when the database does
+        not answer."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return schema.current_revision(self.engine) or ""
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+
+    @property
+    def newest_schema(self) -> str:
+        return schema.SCHEMA_HEAD
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class DatabaseUnavailable(Exception):  # noqa: N818 — the database is what is unavailable
+    """The database does not answer."""
