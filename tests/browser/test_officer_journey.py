@@ -93,3 +93,49 @@ def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
         safe = phone.locator("#outcomes td[data-label='안전 확인']").first
         expect(safe).to_have_text("1")
         screenshot(phone, "reports-phone")
+
+
+def test_an_officer_who_cannot_reach_the_person_sends_someone_to_the_door(
+    anbu: Anbu, officer: str, cli_env: dict[str, str], phone: Page, tmp_path: Path
+) -> None:
+    """On a phone: the calls go unanswered, so the officer marks "연락 안 됨 · 방문 필요"; the
+    case does not close but heads the queue with its badge; the officer takes the visit,
+    records it, and only then closes it with the visit's result."""
+    feed(anbu, watermark("SKT", OPENED), now=OPENED)
+    sweep_at(anbu, OPENED)
+    (port,) = free_ports(1)
+    with serving(cli_env, port, tmp_path / "serve.log", "--no-background") as base:
+        _log_in(phone, base, officer)
+        phone.locator("tr", has_text="SD-0001").get_by_role("link", name="자세히").click()
+        phone.get_by_role("radio", name="전화", exact=True).check()
+        phone.get_by_label("연락 안 됨·부재").check()
+        phone.get_by_role("button", name="기록").click()
+        expect(phone.get_by_role("status")).to_contain_text("기록했습니다.")
+
+        phone.locator("textarea[name=visit_note]").fill("세 번 전화했으나 받지 않으심")
+        phone.get_by_role("button", name="연락 안 됨 · 방문 필요").click()
+        expect(phone.get_by_role("status")).to_contain_text("방문 필요로 표시했습니다.")
+        expect(phone.locator("h1 .badge")).to_have_text("방문 필요")
+        # Not closed: nothing to close with until a visit is on record.
+        expect(phone.get_by_text("방문을 기록하면")).to_be_visible()
+
+        phone.goto(f"{base}/")
+        row = phone.locator("tr", has_text="SD-0001")
+        expect(row.locator(".badge")).to_have_text("방문 필요")
+        screenshot(phone, "visit-needed-queue-phone")
+        row.get_by_role("button", name="방문 담당").click()
+        expect(row).to_contain_text(officer)
+
+        row.get_by_role("link", name="자세히").click()
+        phone.get_by_role("radio", name="방문", exact=True).check()
+        phone.get_by_label("연락 안 됨·부재").check()
+        phone.locator("textarea[name=note]").fill("문이 잠겨 있어 경찰·소방에 요청")
+        phone.get_by_role("button", name="기록").click()
+        expect(phone.get_by_role("status")).to_contain_text("기록했습니다.")
+        phone.get_by_label("경찰·소방 협조 개문").check()
+        screenshot(phone, "visit-needed-case-phone")
+        phone.get_by_role("button", name="이 결과로 종결").click()
+        expect(phone.get_by_role("status")).to_contain_text("종결했습니다.")
+        expect(phone.locator("h1 .badge")).to_have_text("종결")
+        phone.goto(f"{base}/")
+        expect(phone.get_by_text("지금 확인할 알림이 없습니다.")).to_be_visible()
