@@ -31,6 +31,7 @@ from anbu.bootstrap import Anbu
 from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, Outcome, Role
+from anbu.domain.notifications import StepRef
 from anbu.entrypoints.demo.causes import NATURAL, Cause, cause_of, ended
 from anbu.entrypoints.demo.notifying import Sending, staff_by_id
 from anbu.entrypoints.demo.roster import Person
@@ -43,7 +44,7 @@ from anbu.services.case_views import AlertLine
 # and a contact is expected within four hours of the acknowledgement.
 POLICY = EscalationPolicy()
 FIRST_TIER_WAIT = POLICY.tiers[0].wait
-FOLLOW_UP = "follow-up"  # the "activity resumed" message: not a step up
+FOLLOW_UP = str(StepRef.follow_up())  # the "activity resumed" message: not a step up
 
 # Minutes from the message to the acknowledgement: an officer between other work, the
 # duty desk, whose job it is, a little sooner.
