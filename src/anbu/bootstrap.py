@@ -3,10 +3,13 @@ use cases run in, for the CLI, the web application, the demo and the tests alike
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from anbu.adapters.channels import Channel, Medium
@@ -68,12 +71,15 @@ def options_from(settings: Settings) -> Options:
     )
 
 
-def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Anbu:
+def bootstrap(
+    settings: Settings | None = None, *, migrate: bool = True, scratch: bool = False
+) -> Anbu:
     """Everything a command needs, on the configured database. With `migrate`, the schema is
     brought to the newest revision first, and after an upgrade the start-up steps that a
-    migration cannot take without the key run once."""
+    migration cannot take without the key run once. A `scratch` database is thrown away
+    after use (`scratch_in`)."""
     settings = settings or Settings()
-    engine = storage.make_engine(settings.sqlalchemy_url)
+    engine = storage.make_engine(settings.sqlalchemy_url, scratch=scratch)
     upgraded = storage.upgrade(engine) if migrate else False
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     key_file = settings.secret_key_file or settings.data_dir / "secret.key"
@@ -87,6 +93,21 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Anbu
     if upgraded:
         after_upgrade(app)
     return app
+
+
+def scratch_in(folder: Path, like: Settings) -> Anbu:
+    """A throwaway anbu in `folder` — its own SQLite database and its own key — with the
+    detection settings of `like`, for a backtest: nothing of the configured database is read
+    or written."""
+    settings = like.model_copy(
+        update={
+            "data_dir": folder,
+            "database_url": "",
+            "secret_key": SecretStr(secrets.token_hex(32)),
+            "secret_key_file": None,
+        }
+    )
+    return bootstrap(settings, scratch=True)
 
 
 def upgrade_schema(settings: Settings) -> bool:

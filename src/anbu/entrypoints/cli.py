@@ -6,11 +6,13 @@ import getpass
 import json
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from time import perf_counter
 from typing import Annotated, BinaryIO
 
 import typer
@@ -18,17 +20,17 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from anbu.adapters.formats.activity_feed import format_for, read_feed
+from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
-from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
+from anbu.bootstrap import Anbu, bootstrap, configured_channels, scratch_in, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
-from anbu.services import accounts, case_views, centres, notifications
+from anbu.services import accounts, backtest, case_views, centres, messages, notifications
 from anbu.services import cases as case_handling
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
@@ -334,6 +336,219 @@ def _print_ingest(report: IngestReport) -> None:
         f"lines {report.lines}: stored {report.stored}, duplicates {report.duplicates}, "
         f"unknown numbers {report.unknown_numbers}, not monitored {report.not_monitored}, "
         f"watermarks {report.watermarks}, rejected {report.rejected_count}",
+        highlight=False,
+    )
+
+
+@app.command("backtest")
+def backtest_command(
+    subjects: Annotated[
+        Path, typer.Option("--subjects", help="The people, as for `subjects import`.")
+    ],
+    events: Annotated[
+        Path,
+        typer.Option(
+            "--events", help="Events and watermarks, as for `ingest` (`received_at` optional)."
+        ),
+    ],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Start (ISO 8601); default: the first line.")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="End (ISO 8601); default: the last line plus the longest period."
+        ),
+    ] = None,
+    sweep_every: Annotated[
+        int, typer.Option("--sweep-every", min=1, max=24 * 60, help="Minutes between sweeps.")
+    ] = 15,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines: one alert a line, then a summary.")
+    ] = False,
+) -> None:
+    """What would detection have done on this history? Replays it through the same ingest,
+    detection and sweep, into a scratch database that is thrown away: the configured
+    database is never touched, and no message is sent."""
+    started = perf_counter()
+    people = _read(subjects)
+    start = _optional_instant("--from", from_)
+    end = _optional_instant("--until", until)
+    settings = Settings()
+    lines = _replay_lines(events, settings)
+    arrived, rejected = backtest.arrivals(lines)
+    if not arrived:
+        err.print(f"{events}: nothing to replay (no event or watermark was accepted)")
+        _print_rejections(rejected, len(rejected))
+        raise typer.Exit(EXIT_UNREADABLE)
+    # The list is today's: a consent after the history's last line is no error.
+    listed_at = max(end or arrived[-1].at, wall_clock())
+    with tempfile.TemporaryDirectory(prefix="anbu-backtest-") as folder:
+        scratch = scratch_in(Path(folder), settings)
+        try:
+            try:
+                parsed = list(read_subjects(people, now=listed_at, periods=scratch.periods))
+            except UnreadableInputError as exc:
+                err.print(f"{subjects}: {exc}", markup=False)
+                raise typer.Exit(EXIT_UNREADABLE) from exc
+            refused = [row for row in parsed if isinstance(row, Rejection)]
+            if refused:
+                # As `subjects import` would report them; a backtest of a partial list
+                # would answer another question than the one asked.
+                _print_rejections(refused, len(refused))
+                err.print(f"{subjects}: fix these rows first; nothing was replayed")
+                raise typer.Exit(EXIT_UNREADABLE)
+            enrolled = [row for _, row in (r for r in parsed if not isinstance(r, Rejection))]
+            longest = max((max(e.inactivity, e.phone_off) for e in enrolled), default=timedelta(0))
+            first = start or arrived[0].at
+            last = end or arrived[-1].at + longest
+            enrol(scratch, parsed, now=first, actor="backtest")
+            with _progress_of(first, last, quiet=as_json) as tick:
+                report = backtest.replay(
+                    scratch,
+                    arrived,
+                    start=first,
+                    end=last,
+                    every=timedelta(minutes=sweep_every),
+                    on_tick=tick,
+                )
+            found = backtest.findings(scratch)
+        finally:
+            scratch.close()
+    report.rejected = rejected
+    report.lines += len(rejected)
+    _print_rejections(rejected, len(rejected))
+    if as_json:
+        for line in found.alerts:
+            sys.stdout.write(json.dumps(_backtest_document(line), ensure_ascii=False) + "\n")
+        summary = _backtest_summary(found, report, perf_counter() - started)
+        sys.stdout.write(json.dumps({"summary": summary}, ensure_ascii=False) + "\n")
+    else:
+        _print_backtest(found, report, perf_counter() - started)
+    if rejected:
+        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+def _optional_instant(option: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except TimestampError as exc:
+        err.print(f"{option}: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+
+
+def _replay_lines(file: Path, settings: Settings) -> list[FeedLine]:
+    """Every line of the events file, each with its arrival (`received_at`) when it has one;
+    a line may not claim to be later than its own arrival."""
+    try:
+        with file.open("rb") as stream:
+            first = stream.peek(64)[:64]
+            fmt = format_for(str(file), first)
+            # No clock: a line is judged against its own arrival.
+            return list(
+                read_feed(
+                    stream,
+                    fmt,
+                    now=datetime.max.replace(tzinfo=UTC) - timedelta(days=2),
+                    tolerance=settings.future_tolerance,
+                    arrivals=True,
+                )
+            )
+    except OSError as exc:
+        err.print(f"{file}: {exc.strerror}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    except UnreadableInputError as exc:
+        err.print(f"{file}: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+
+
+@contextmanager
+def _progress_of(
+    first: datetime, last: datetime, *, quiet: bool
+) -> Iterator[Callable[[datetime], None]]:
+    """A Rich progress bar on stderr over the simulated time, on a terminal."""
+    if quiet or not err.is_terminal:
+        yield lambda _at: None
+        return
+    total = max((last - first).total_seconds(), 1.0)
+    columns = (TextColumn("backtest"), BarColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("", total=total)
+
+        def tick(at: datetime) -> None:
+            progress.update(task, completed=(at - first).total_seconds(), description=seoul(at))
+
+        yield tick
+
+
+def _backtest_document(line: AlertLine) -> dict[str, object]:
+    alert = line.alert
+    about = line.external_id or (alert.carrier.value if alert.carrier else "")
+    if alert.channel is not None:
+        about = alert.channel.value
+    return {
+        **_alert_document(line),
+        "level": "serious",
+        "levels": [{"level": "serious", "at": seoul(alert.due_at)}],
+        "reason": messages.reason(alert.kind, alert.due_at - alert.base_at, about),
+    }
+
+
+def _backtest_summary(
+    found: backtest.Findings, report: backtest.ReplayReport, seconds: float
+) -> dict[str, object]:
+    by_kind: dict[str, dict[str, int]] = {}
+    for line in found.alerts:
+        counts = by_kind.setdefault(line.alert.kind.value, {})
+        counts["serious"] = counts.get("serious", 0) + 1
+    return {
+        "alerts": by_kind,
+        "from": seoul(report.started_at),
+        "until": seoul(report.ended_at),
+        "sweeps": report.sweeps,
+        "lines": {
+            "accepted": report.accepted,
+            "rejected": len(report.rejected),
+            "stored": report.stored,
+            "duplicates": report.duplicates,
+            "unknown_numbers": report.unknown_numbers,
+            "not_monitored": report.not_monitored,
+            "watermarks": report.watermarks,
+        },
+        "self_checks": found.self_checks,
+        "staff_messages": found.staff_messages,
+        "seconds": round(seconds, 3),
+    }
+
+
+def _print_backtest(
+    found: backtest.Findings, report: backtest.ReplayReport, seconds: float
+) -> None:
+    title = f"backtest {seoul_minute(report.started_at)} → {seoul_minute(report.ended_at)}"
+    table = Table(title=f"{title} · Asia/Seoul", box=None, header_style="bold")
+    for column in ("subject", "kind", "level", "due", "opened", "state", "reason"):
+        table.add_column(column, overflow="fold", no_wrap=column == "subject")
+    for line in found.alerts:
+        document = _backtest_document(line)
+        alert = line.alert
+        table.add_row(
+            line.external_id or str(document["carrier"] or alert.channel or ""),
+            alert.kind.value,
+            str(document["level"]),
+            seoul_minute(alert.due_at),
+            seoul_minute(alert.opened_at),
+            alert.outcome.value if alert.outcome else alert.state.value,
+            str(document["reason"]),
+        )
+    out.print(table)
+    summary = _backtest_summary(found, report, seconds)
+    out.print(
+        f"alerts {len(found.alerts)} · sweeps {report.sweeps} · lines accepted "
+        f"{report.accepted}, rejected {len(report.rejected)} · self-check texts "
+        f"{found.self_checks} · staff messages {found.staff_messages} (none sent) · "
+        f"{summary['seconds']} s",
         highlight=False,
     )
 

@@ -60,6 +60,20 @@ def subject_alert(
     return f"[안부] {centre} {masked_name} 님 {what}", text
 
 
+def reason(kind: AlertKind, period: timedelta, about: str = "") -> str:
+    """Why an alert was raised, in plain Korean: the rule and its period (`about` names the
+    carrier of a feed alert, the channel of a gateway alert)."""
+    hours = f"{period / timedelta(hours=1):g}시간"
+    if kind is AlertKind.NO_ACTIVITY:
+        return f"설정 기간 {hours} 동안 통화·문자 기록 없음"
+    if kind is AlertKind.PHONE_OFF:
+        return f"휴대전화가 {hours} 넘게 꺼져 있음"
+    if kind is AlertKind.FEED_STALE:
+        return f"통신사 {about} 자료가 {hours} 넘게 도착하지 않음"
+    minutes = f"{period / timedelta(minutes=1):g}분"
+    return f"{'문자' if about == 'sms' else '이메일'} 발송이 {minutes} 넘게 실패"
+
+
 def feed_alert(carrier: Carrier, since: datetime) -> tuple[str, str]:
     subject = f"[안부 운영] 통신사 {carrier.value} 자료 지연"
     text = (

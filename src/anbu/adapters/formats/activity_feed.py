@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "occurred_at",
     "duration_s",
     "complete_until",
+    "received_at",
 )
 _MAX_DURATION_S = 7 * 24 * 3600
 
@@ -42,6 +43,9 @@ class FeedFormat(StrEnum):
 class EventLine:
     line: int
     event: ActivityEvent
+    # When the carrier delivered it, for a replay (`anbu backtest`); None when not given or
+    # not asked for (ingest stamps what it receives with its own clock).
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class WatermarkLine:
     line: int
     carrier: Carrier
     complete_until: datetime
+    received_at: datetime | None = None
 
 
 FeedLine = EventLine | WatermarkLine | Rejection
@@ -77,21 +82,49 @@ def format_for(name: str, first_bytes: bytes) -> FeedFormat:
 
 
 def read_feed(
-    lines: Iterable[bytes], fmt: FeedFormat, *, now: datetime, tolerance: timedelta
+    lines: Iterable[bytes],
+    fmt: FeedFormat,
+    *,
+    now: datetime,
+    tolerance: timedelta,
+    arrivals: bool = False,
 ) -> Iterator[FeedLine]:
-    limit = now + tolerance
+    """Each line as an event, a watermark or a rejection naming its field.
+
+    With `arrivals` (a replay of history), a line's optional `received_at` says when the
+    carrier delivered it, and nothing may claim to be later than its own arrival (plus the
+    tolerance); otherwise `received_at` is ignored like any other extra field, and the limit
+    is `now`."""
+    reading = _Reading(now + tolerance, tolerance if arrivals else None)
     if fmt is FeedFormat.JSONL:
-        yield from _read_jsonl(lines, limit)
+        yield from _read_jsonl(lines, reading)
     else:
-        yield from _read_csv(lines, limit)
+        yield from _read_csv(lines, reading)
 
 
-def _read_jsonl(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    limit: datetime
+    # Replaying: the tolerance past each line's own arrival; None when not replaying.
+    arrival_tolerance: timedelta | None
+
+    def arrival(self, doc: dict[str, Any]) -> datetime | None:
+        if self.arrival_tolerance is None or not doc.get("received_at"):
+            return None
+        return _instant(doc, "received_at")
+
+    def limit_for(self, arrival: datetime | None) -> datetime:
+        if arrival is None or self.arrival_tolerance is None:
+            return self.limit
+        return arrival + self.arrival_tolerance
+
+
+def _read_jsonl(lines: Iterable[bytes], reading: _Reading) -> Iterator[FeedLine]:
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            yield _document(number, _object(_json(raw)), limit)
+            yield _document(number, _object(_json(raw)), reading)
         except json.JSONDecodeError as exc:
             yield Rejection(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
         except UnicodeDecodeError:
@@ -118,7 +151,7 @@ def _object(document: Any) -> dict[str, Any]:
     return document
 
 
-def _read_csv(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
+def _read_csv(lines: Iterable[bytes], reading: _Reading) -> Iterator[FeedLine]:
     texts = (raw.decode("utf-8-sig", errors="replace") for raw in lines)
     header, records = header_and_records(texts)
     missing = [c for c in ("carrier", "kind") if c not in header]
@@ -133,7 +166,7 @@ def _read_csv(lines: Iterable[bytes], limit: datetime) -> Iterator[FeedLine]:
         if "duration_s" in document:
             document["duration_s"] = _csv_int(document["duration_s"])
         try:
-            yield _document(number, document, limit)
+            yield _document(number, document, reading)
         except _FieldError as exc:
             yield Rejection(number, exc.field, exc.reason)
 
@@ -145,14 +178,16 @@ def _csv_int(text: str) -> int | str:
         return text
 
 
-def _document(number: int, doc: dict[str, Any], limit: datetime) -> FeedLine:
+def _document(number: int, doc: dict[str, Any], reading: _Reading) -> FeedLine:
     carrier = _carrier(doc.get("carrier"))
     kind_text = _text(doc, "kind")
+    arrival = reading.arrival(doc)
+    limit = reading.limit_for(arrival)
     if kind_text == WATERMARK:
         until = _instant(doc, "complete_until")
         if until > limit:
             raise _FieldError("complete_until", "a watermark cannot be in the future")
-        return WatermarkLine(number, carrier, until)
+        return WatermarkLine(number, carrier, until, arrival)
     try:
         kind = ActivityKind(kind_text)
     except ValueError:
@@ -172,7 +207,7 @@ def _document(number: int, doc: dict[str, Any], limit: datetime) -> FeedLine:
             "occurred_at", f"{occurred_at.isoformat()} is later than the clock allows"
         )
     event = ActivityEvent(event_id, carrier, phone, kind, occurred_at, _duration(doc))
-    return EventLine(number, event)
+    return EventLine(number, event, arrival)
 
 
 def _carrier(value: Any) -> Carrier:

@@ -16,13 +16,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_HEAD = "0011"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, scratch: bool = False) -> Engine:
+    """The engine for `url`. A `scratch` SQLite database (a backtest's, thrown away after) does
+    not wait for the disk at each commit: a crash loses it, and it would be made anew."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if scratch:
+            event.listen(engine, "connect", _sqlite_scratch)
         return engine
     engine = create_engine(url, pool_pre_ping=True)
     event.listen(engine, "connect", _binary_arrays)
@@ -45,6 +49,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_scratch(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
     cursor.close()
 
 
