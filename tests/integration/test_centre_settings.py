@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
-from anbu.adapters.storage import centre_settings as settings_store
 from anbu.adapters.storage.tables import audit_log
 from anbu.bootstrap import Anbu
 from anbu.domain.escalation import PolicyError
@@ -155,7 +154,7 @@ def test_going_back_to_the_districts_periods_moves_people_back(anbu: Anbu, peopl
     assert default.inactivity_minutes == 48 * 60
     assert default.next_due_at == NOW + timedelta(hours=48)
     with anbu.transaction() as store:
-        assert settings_store.group_periods(store.connection, centre_id) is None
+        assert store.centres.group_periods(centre_id) is None
     shown = centre_settings.settings_of(anbu, admin, centre_id)
     assert (shown.periods_set, shown.periods) == (False, anbu.periods)
 

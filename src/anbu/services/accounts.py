@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from anbu.adapters.storage import accounts as store
+from anbu.adapters.storage.accounts import TokenRow
 from anbu.domain.kinds import Role
 from anbu.domain.reach import Reach
 from anbu.services.context import Context
@@ -100,10 +100,10 @@ def create_user(
         if unknown:
             raise AccountError(f"no centre named {', '.join(unknown)}")
         if role in (Role.OFFICER, Role.LEAD) and not wanted:
-            existing = store.account(tx.connection, login)
+            existing = tx.accounts.account(login)
             if existing is None:
                 raise AccountError(f"an {role.value} needs at least one --centre")
-        existing = store.account(tx.connection, login)
+        existing = tx.accounts.account(login)
         if existing is None:
             officer_id = staff.insert(
                 {
@@ -126,9 +126,9 @@ def create_user(
             outcome = "updated"
         if wanted:
             staff.assign(officer_id, [known[name] for name in wanted])
-        store.set_password_hash(tx.connection, officer_id, _hasher.hash(password), now)
+        tx.accounts.set_password_hash(officer_id, _hasher.hash(password), now)
         # A new password ends every session opened with the old one.
-        store.close_sessions_of(tx.connection, officer_id)
+        tx.accounts.close_sessions_of(officer_id)
         detail = json.dumps({"login": login, "role": role.value, "centres": wanted})
         tx.audit.record(actor, f"account.{outcome}", now, detail=detail)
     return outcome
@@ -141,32 +141,31 @@ def log_in(
     login and a wrong password, so that staff logins cannot be discovered)."""
     login = login.strip().lower()
     with app.transaction() as tx:
-        by_login, by_address = store.failures_since(
-            tx.connection, login=login, address=address, since=now - WINDOW
+        by_login, by_address = tx.accounts.failures_since(
+            login=login, address=address, since=now - WINDOW
         )
-        found = store.account(tx.connection, login)
+        found = tx.accounts.account(login)
     if by_login >= MAX_FAILURES_PER_LOGIN or by_address >= MAX_FAILURES_PER_ADDRESS:
         with app.transaction() as tx:
-            store.record_attempt(tx.connection, login, address, now, succeeded=False)
+            tx.accounts.record_attempt(login, address, now, succeeded=False)
         raise LoginRefusedError(throttled=True)
     good = _verify(found.password_hash if found else None, password)
     ok = good and found is not None and found.active
     if not ok or found is None:
         # Recorded in a transaction of its own that commits: the refusal must count.
         with app.transaction() as tx:
-            store.record_attempt(tx.connection, login, address, now, succeeded=False)
+            tx.accounts.record_attempt(login, address, now, succeeded=False)
             tx.audit.record(login, "login.failed", now, detail=address)
         raise LoginRefusedError(throttled=False)
     with app.transaction() as tx:
-        store.record_attempt(tx.connection, login, address, now, succeeded=True)
+        tx.accounts.record_attempt(login, address, now, succeeded=True)
         if found.password_hash and _hasher.check_needs_rehash(found.password_hash):
-            store.set_password_hash(tx.connection, found.officer_id, _hasher.hash(password), now)
+            tx.accounts.set_password_hash(found.officer_id, _hasher.hash(password), now)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
         lang = language if language in LANGUAGES else "ko"
-        store.forget_expired(tx.connection, now)
-        store.open_session(
-            tx.connection,
+        tx.accounts.forget_expired(now)
+        tx.accounts.open_session(
             {
                 "token_hash": _digest(token),
                 "officer_id": found.officer_id,
@@ -178,7 +177,7 @@ def log_in(
             },
         )
         tx.audit.record(login, "login", now, detail=address)
-        centres = store.centre_ids(tx.connection, found.officer_id)
+        centres = tx.accounts.centre_ids(found.officer_id)
     return OpenedSession(token, StaffUser(found.officer_id, login, found.role, centres, lang, csrf))
 
 
@@ -186,21 +185,21 @@ def session_user(app: Context, token: str, now: datetime) -> StaffUser | None:
     """The user of a live session, sliding its idle expiry; None if expired or unknown."""
     digest = _digest(token)
     with app.transaction() as tx:
-        row = store.session(tx.connection, digest)
+        row = tx.accounts.session(digest)
         if row is None:
             return None
         if now >= row.expires_at or now >= row.created_at + LONGEST:
-            store.close_session(tx.connection, digest)
+            tx.accounts.close_session(digest)
             return None
-        found = store.account_by_id(tx.connection, row.officer_id)
+        found = tx.accounts.account_by_id(row.officer_id)
         if found is None or not found.active:
-            store.close_session(tx.connection, digest)
+            tx.accounts.close_session(digest)
             return None
         # Written at most once a minute: a page view should not always be a write.
         if now - row.last_seen_at > timedelta(minutes=1):
             until = min(now + IDLE, row.created_at + LONGEST)
-            store.touch_session(tx.connection, digest, {"last_seen_at": now, "expires_at": until})
-        centres = store.centre_ids(tx.connection, found.officer_id)
+            tx.accounts.touch_session(digest, {"last_seen_at": now, "expires_at": until})
+        centres = tx.accounts.centre_ids(found.officer_id)
     return StaffUser(
         found.officer_id, found.login, found.role, centres, row.language, row.csrf_token
     )
@@ -209,24 +208,23 @@ def session_user(app: Context, token: str, now: datetime) -> StaffUser | None:
 def set_language(app: Context, token: str, language: str) -> None:
     if language in LANGUAGES:
         with app.transaction() as tx:
-            store.touch_session(tx.connection, _digest(token), {"language": language})
+            tx.accounts.touch_session(_digest(token), {"language": language})
 
 
 def log_out(app: Context, token: str, now: datetime, login: str) -> None:
     with app.transaction() as tx:
-        store.close_session(tx.connection, _digest(token))
+        tx.accounts.close_session(_digest(token))
         tx.audit.record(login, "logout", now)
 
 
 def create_token(app: Context, login: str, *, label: str, now: datetime, actor: str) -> str:
     """A new API bearer token for `login`; shown once, stored as a hash."""
     with app.transaction() as tx:
-        found = store.account(tx.connection, login)
+        found = tx.accounts.account(login)
         if found is None or not found.active:
             raise AccountError(f"no active staff member {login!r}")
         token = "anbu_" + secrets.token_urlsafe(32)
-        store.add_token(
-            tx.connection,
+        tx.accounts.add_token(
             {
                 "officer_id": found.officer_id,
                 "token_hash": _digest(token),
@@ -240,18 +238,18 @@ def create_token(app: Context, login: str, *, label: str, now: datetime, actor: 
     return token
 
 
-def list_tokens(app: Context, login: str | None = None) -> list[store.TokenRow]:
+def list_tokens(app: Context, login: str | None = None) -> list[TokenRow]:
     with app.transaction() as tx:
-        return store.tokens(tx.connection, login)
+        return tx.accounts.tokens(login)
 
 
-def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> store.TokenRow:
+def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> TokenRow:
     """Stop a token working from now on (a lost laptop, a finished integration); the row is
     kept for the record. Raises AccountError for an unknown or already revoked token."""
     with app.transaction() as tx:
-        if not store.revoke_token(tx.connection, token_id, now):
+        if not tx.accounts.revoke_token(token_id, now):
             raise AccountError(f"no token {token_id} in use")
-        (revoked,) = [row for row in store.tokens(tx.connection, None) if row.id == token_id]
+        (revoked,) = [row for row in tx.accounts.tokens(None) if row.id == token_id]
         detail = {"token": token_id, "login": revoked.login, "label": revoked.label}
         tx.audit.record(actor, "token.revoked", now, detail=json.dumps(detail))
     return revoked
@@ -260,14 +258,14 @@ def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> s
 def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
     digest = _digest(token)
     with app.transaction() as tx:
-        officer_id = store.token_owner(tx.connection, digest)
+        officer_id = tx.accounts.token_owner(digest)
         if officer_id is None:
             return None
-        found = store.account_by_id(tx.connection, officer_id)
+        found = tx.accounts.account_by_id(officer_id)
         if found is None or not found.active:
             return None
-        store.mark_token_used(tx.connection, digest, now)
-        centres = store.centre_ids(tx.connection, officer_id)
+        tx.accounts.mark_token_used(digest, now)
+        centres = tx.accounts.centre_ids(officer_id)
     return StaffUser(officer_id, found.login, found.role, centres)
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from anbu.adapters.storage import centre_settings as settings_store
+from anbu.adapters.storage.centres import CentreCount
 from anbu.adapters.storage.staff import StaffRow
 from anbu.domain.escalation import EscalationPolicy, PolicyError
 from anbu.domain.kinds import Group, Role
@@ -66,7 +66,7 @@ class CentreSettings:
     staff: list[StaffRow]  # the centre's staff, by login
 
 
-def centres(app: Context, user: StaffUser) -> list[settings_store.CentreCount]:
+def centres(app: Context, user: StaffUser) -> list[CentreCount]:
     """The centres this user keeps: all for an administrator, their own for a lead."""
     if user.role is Role.ADMIN:
         wanted: frozenset[int] | None = None
@@ -75,18 +75,18 @@ def centres(app: Context, user: StaffUser) -> list[settings_store.CentreCount]:
     else:
         return []
     with app.transaction() as store:
-        return settings_store.counted(store.connection, wanted)
+        return store.centres.counted(wanted)
 
 
 def settings_of(app: Context, user: StaffUser, centre_id: int) -> CentreSettings:
     """Raises CentreNotFoundError for a centre out of this user's reach."""
     _check_reach(user, centre_id)
     with app.transaction() as store:
-        row = settings_store.centre(store.connection, centre_id)
+        row = store.centres.get(centre_id)
         if row is None:
             raise CentreNotFoundError(centre_id)
         staff = [s for s in store.staff.listing() if row.name in s.centres]
-    own = None if row.group_periods is None else settings_store.periods_from_json(row.group_periods)
+    own = row.own_periods
     return CentreSettings(
         id=row.id,
         name=row.name,
@@ -109,7 +109,7 @@ def set_policy(
     CentreNotFoundError."""
     _check_reach(user, centre_id)
     with app.transaction() as store:
-        row = settings_store.centre(store.connection, centre_id)
+        row = store.centres.get(centre_id)
     if row is None:
         raise CentreNotFoundError(centre_id)
     merged = {**policy_for(row.escalation_policy).to_json(), **document}
@@ -157,18 +157,17 @@ def set_periods(
     once, and the next sweep opens their alert."""
     _check_reach(user, centre_id)
     with app.transaction() as store:
-        connection = store.connection
         # Locked first: two saves of one centre's periods take turns.
-        row = settings_store.centre(connection, centre_id, lock=True)
+        row = store.centres.get(centre_id, lock=True)
         if row is None:
             raise CentreNotFoundError(centre_id)
-        settings_store.set_group_periods(connection, centre_id, periods)
+        store.centres.set_group_periods(centre_id, periods)
         applied = periods or app.periods
-        ids = settings_store.followers(connection, centre_id)
+        ids = store.centres.followers(centre_id)
         # Locked in id order, as every writer of detection state does (no deadlock).
         watches = store.subjects.watches(ids, lock=True)
         changed: dict[int, tuple[int, int]] = {}
-        for person in settings_store.periods_of(connection, list(watches)):
+        for person in store.centres.periods_of(list(watches)):
             inactivity = _minutes(
                 person.inactivity_minutes,
                 person.inactivity_custom,
@@ -179,7 +178,7 @@ def set_periods(
             )
             if (inactivity, phone_off) != (person.inactivity_minutes, person.phone_off_minutes):
                 changed[person.id] = (inactivity, phone_off)
-        settings_store.set_subject_periods(connection, changed, now)
+        store.centres.set_subject_periods(changed, now)
         store.subjects.save_watches(
             {
                 sid: replace(
@@ -229,7 +228,7 @@ def _check_reach(user: StaffUser, centre_id: int) -> None:
 def _reachable_name(app: Context, user: StaffUser, centre_id: int) -> str:
     _check_reach(user, centre_id)
     with app.transaction() as store:
-        row = settings_store.centre(store.connection, centre_id)
+        row = store.centres.get(centre_id)
     if row is None:
         raise CentreNotFoundError(centre_id)
     return row.name

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from anbu.adapters.storage import centre_settings
 from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.detection import Watch
 from anbu.domain.kinds import Carrier, SubjectStatus
@@ -104,7 +103,7 @@ def _enrol_one(
         )
     centre_id = store.subjects.centre_named(enrolment.centre, now)
     if centre_id not in tables:
-        own = centre_settings.group_periods(store.connection, centre_id)
+        own = store.centres.group_periods(centre_id)
         tables[centre_id] = own or app.periods
     # Periods not given for the person are their centre's for their group. The record key
     # above stays that of the row as read, so that a centre changing its periods later

@@ -17,12 +17,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
-
 from anbu.adapters.formats.subjects_csv import COLUMNS, OPTIONAL_COLUMNS, Parsed, read_subjects
 from anbu.adapters.held_uploads import HeldUploads
-from anbu.adapters.storage import centre_settings as centre_store
-from anbu.adapters.storage import enrolment_review as review_store
+from anbu.adapters.storage.enrolment_review import EnrolmentReview
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import Rejection
 from anbu.services.accounts import StaffUser
@@ -65,7 +62,7 @@ class HeldReview:
 
 def centre_names(app: Context) -> list[str]:
     with app.transaction() as store:
-        return centre_store.names(store.connection)
+        return store.centres.names()
 
 
 def enrol_person(
@@ -85,12 +82,12 @@ def review(app: Context, data: bytes, *, now: datetime) -> Review:
     rows = _read(app, data, now)
     found = Review(ImportReport())
     with app.transaction() as store:
-        centres = set(centre_store.names(store.connection))
+        centres = set(store.centres.names())
         # Numbers as the file leaves them so far: a row may take a number an earlier row
         # gave up (None), or one an earlier row took.
         taken: dict[bytes, str | None] = {}
         for chunk in _chunks(rows):
-            _review_chunk(app, store.connection, chunk, taken, centres, found)
+            _review_chunk(app, store.enrolment_review, chunk, taken, centres, found)
     found.report.rejected.sort(key=lambda r: r.line)
     return found
 
@@ -139,7 +136,7 @@ def purge_uploads(app: Context, now: datetime) -> int:
 
 def _review_chunk(
     app: Context,
-    connection: Connection,
+    on_file: EnrolmentReview,
     chunk: list[Parsed],
     taken: dict[bytes, str | None],
     centres: set[str],
@@ -149,8 +146,8 @@ def _review_chunk(
     same order of checks, from two reads for the whole chunk."""
     good = [row for row in chunk if not isinstance(row, Rejection)]
     phone_keys = {e.external_id: app.vault.lookup_key(e.phone) for _, e in good}
-    stored = review_store.known(connection, phone_keys)
-    holders = review_store.holders(connection, set(phone_keys.values()) - set(taken))
+    stored = on_file.known(phone_keys)
+    holders = on_file.holders(set(phone_keys.values()) - set(taken))
     for row in chunk:
         if isinstance(row, Rejection):
             found.report.rejected.append(row)

@@ -14,13 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import Row
 
-from anbu.adapters.storage import people as store
+from anbu.adapters.storage.people import Criteria, PersonLine
+from anbu.adapters.storage.subjects import PauseRow
 from anbu.domain.alerts import Alert
 from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, SubjectStatus
 from anbu.domain.pauses import Pause
@@ -181,17 +180,17 @@ def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> 
     criteria = _criteria(app, scope, query, now)
     with app.transaction() as tx:
         if query.view is View.CLOSEST:
-            lines = store.closest(
-                tx.connection, criteria, after=_closest_cursor(query.after), limit=PAGE_SIZE + 1
+            lines = tx.people.closest(
+                criteria, after=_closest_cursor(query.after), limit=PAGE_SIZE + 1
             )
         else:
-            lines = store.people(tx.connection, criteria, after=query.after, limit=PAGE_SIZE + 1)
+            lines = tx.people.by_reference(criteria, after=query.after, limit=PAGE_SIZE + 1)
         more = len(lines) > PAGE_SIZE
         lines = lines[:PAGE_SIZE]
         shown = [line.subject_id for line in lines]
-        alerts = store.open_alerts(tx.connection, shown)
-        paused = store.paused_now(tx.connection, shown, now)
-        centres = [(row.id, row.name) for row in store.centres_within(tx.connection, scope)]
+        alerts = tx.people.open_alerts(shown)
+        paused = tx.people.paused_now(shown, now)
+        centres = tx.people.centres_within(scope)
         detail = {
             "view": query.view.value,
             "searched": bool(query.text.strip()),
@@ -225,12 +224,12 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
     since = datetime.combine(first_day, time(), SEOUL)
     until = datetime.combine(today + timedelta(days=1), time(), SEOUL)
     with app.transaction() as tx:
-        row = store.person(tx.connection, external_id)
+        row = tx.people.person(external_id)
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
-        pause_rows = store.pauses_of(tx.connection, row.id)
+        pause_rows = tx.people.pauses_of(row.id)
         history = tx.cases.history(row.id, ALERT_HISTORY)
-        counts = store.daily_activity(tx.connection, row.id, since, until)
+        counts = tx.people.daily_activity(row.id, since, until)
         tx.audit.record(user.login, "subject.viewed", now, subject_id=row.id)
     personal = app.vault.open(row.personal, bound_to=row.external_id)
     birth = date.fromisoformat(personal["birth_date"]) if personal.get("birth_date") else None
@@ -250,7 +249,7 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
         group=Group(row.group),
         carrier=row.carrier,
         consent_at=row.consent_at,
-        status=SubjectStatus(row.status),
+        status=row.status,
         withdrawn_at=row.withdrawn_at,
         inactivity=timedelta(minutes=row.inactivity_minutes),
         inactivity_custom=row.inactivity_custom,
@@ -289,10 +288,10 @@ def add_pause(
     ):
         raise PauseError("일시 중지는 앞뒤 1년 안에서만 정할 수 있습니다.")
     with app.transaction() as tx:
-        row = store.person(tx.connection, external_id)
+        row = tx.people.person(external_id)
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
-        if SubjectStatus(row.status) is not SubjectStatus.ACTIVE:
+        if row.status is not SubjectStatus.ACTIVE:
             raise PauseError("동의를 철회한 분은 일시 중지할 수 없습니다.")
     words = PAUSE_REASON_WORDS[reason]
     written = f"{words} · {note}" if note else words
@@ -317,7 +316,7 @@ def end_pause(
     been planned. Raises PersonNotFoundError (or PauseNotFoundError) when the person or the
     pause is out of reach or unknown, PauseOverError when the pause ended by `now`."""
     with app.transaction() as tx:
-        row = store.person(tx.connection, external_id)
+        row = tx.people.person(external_id)
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         found = tx.subjects.pause_of(row.id, pause_id)
@@ -368,7 +367,7 @@ def _reaches(user: StaffUser, centre_id: int) -> bool:
 
 def _criteria(
     app: Context, scope: frozenset[int] | None, query: PeopleQuery, now: datetime
-) -> store.Criteria:
+) -> Criteria:
     text = query.text.strip()
     reference = prefix = ""
     name_key = phone_key = None
@@ -384,7 +383,7 @@ def _criteria(
         name_key = app.vault.lookup_key(name_key_for(text))
         reference = text
     status = None if query.status is StatusFilter.ANY else SubjectStatus(query.status.value)
-    return store.Criteria(
+    return Criteria(
         centre_ids=scope,
         now=now,
         reference=reference,
@@ -422,7 +421,7 @@ def _closest_cursor(after: str | None) -> tuple[datetime, str] | None:
 
 def _item(
     app: Context,
-    line: store.PersonLine,
+    line: PersonLine,
     alerts: list[tuple[int, AlertKind, AlertState]],
     paused: bool,
     now: datetime,
@@ -459,7 +458,7 @@ def _pause_item(
     )
 
 
-def _pause_detail(row: Row[Any]) -> str:
+def _pause_detail(row: PauseRow) -> str:
     """The pause's dates before it was ended or removed: a removed one is gone from the
     pauses table, so the audit log is where its planned dates stay. Not its reason, which
     may say why someone is in hospital: the audit log keeps no more than it must."""

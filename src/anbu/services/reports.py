@@ -17,9 +17,13 @@ from enum import StrEnum
 from time import perf_counter
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
-from anbu.adapters.storage import reports as store
+from anbu.adapters.storage.reports import (
+    AlertCount,
+    GroupCount,
+    ReportViews,
+    ResponseSpreads,
+    SystemAlert,
+)
 from anbu.domain.alerts import OFFICER_OUTCOMES
 from anbu.domain.kinds import AlertKind, Carrier, Group, NotificationState, Outcome, Role
 from anbu.domain.spread import Spread
@@ -247,7 +251,7 @@ def _count_into(
 ) -> Report:
     started = perf_counter()
     with app.transaction() as tx:
-        counted = _count(tx.connection, span, scope, tables)
+        counted = _count(tx.reports, span, scope, tables)
     cache.put(key, counted, timedelta(seconds=perf_counter() - started))
     return counted
 
@@ -277,7 +281,7 @@ def report(
             result = _count_into(app, cache, key, span, scope, tables)
         else:
             with app.transaction() as tx:
-                result = _count(tx.connection, span, scope, tables)
+                result = _count(tx.reports, span, scope, tables)
     with app.transaction() as tx:
         detail = {
             "weeks": weeks,
@@ -290,29 +294,29 @@ def report(
 
 
 def _count(
-    connection: Connection,
+    views: ReportViews,
     span: Period,
     scope: frozenset[int] | None,
     tables: Collection[ReportTable],
 ) -> Report:
-    store.without_jit(connection)
-    names = store.centre_names(connection, scope)
+    views.without_jit()
+    names = views.centre_names(scope)
     result = Report(span, list(names.values()))
     if ReportTable.ALERTS_PER_WEEK in tables or ReportTable.OUTCOMES in tables:
-        counted = store.alert_counts(connection, scope, span.boundaries)
+        counted = views.alert_counts(scope, span.boundaries)
         if ReportTable.ALERTS_PER_WEEK in tables:
             _fill_weeks(result, counted, names)
         if ReportTable.OUTCOMES in tables:
             result.outcomes.extend(_outcomes(counted, names))
     if ReportTable.TIMINGS in tables:
-        times = store.response_times(connection, scope, span.since, span.until)
+        times = views.response_times(scope, span.since, span.until)
         result.timings.extend(_timings(times, names))
     if ReportTable.ENROLMENT in tables:
-        result.enrolment.extend(_enrolment(store.enrolment(connection, scope), names))
+        result.enrolment.extend(_enrolment(views.enrolment(scope), names))
     return result
 
 
-def _fill_weeks(result: Report, counted: list[store.AlertCount], names: dict[int, str]) -> None:
+def _fill_weeks(result: Report, counted: list[AlertCount], names: dict[int, str]) -> None:
     starts = result.period.week_starts
     cells: dict[tuple[int, int], dict[AlertKind, int]] = {}
     for row in counted:
@@ -338,7 +342,7 @@ def _fill_weeks(result: Report, counted: list[store.AlertCount], names: dict[int
     result.by_centre.append(WeekRow(period_start, "", everything))
 
 
-def _timings(spreads: list[store.ResponseSpreads], names: dict[int, str]) -> list[TimingRow]:
+def _timings(spreads: list[ResponseSpreads], names: dict[int, str]) -> list[TimingRow]:
     """A row per centre in scope (empty when it had no acknowledged alert), then the whole."""
     found = {row.centre_id: row for row in spreads}
     nothing = Spread(0, None, None)
@@ -353,7 +357,7 @@ def _timings(spreads: list[store.ResponseSpreads], names: dict[int, str]) -> lis
     return rows
 
 
-def _outcomes(ended: list[store.AlertCount], names: dict[int, str]) -> list[OutcomeRow]:
+def _outcomes(ended: list[AlertCount], names: dict[int, str]) -> list[OutcomeRow]:
     counts: dict[int, dict[Outcome | None, int]] = {centre_id: {} for centre_id in names}
     for row in ended:
         if row.centre_id in counts:
@@ -368,7 +372,7 @@ def _outcomes(ended: list[store.AlertCount], names: dict[int, str]) -> list[Outc
     return rows
 
 
-def _enrolment(found: list[store.GroupCount], names: dict[int, str]) -> list[EnrolmentRow]:
+def _enrolment(found: list[GroupCount], names: dict[int, str]) -> list[EnrolmentRow]:
     counts: dict[int, dict[Group, int]] = {
         centre_id: {group: 0 for group in Group} for centre_id in names
     }
@@ -387,7 +391,7 @@ def _enrolment(found: list[store.GroupCount], names: dict[int, str]) -> list[Enr
 @dataclass(frozen=True, slots=True)
 class FeedRow:
     status: feeds.FeedStatus
-    open_alert: store.SystemAlert | None
+    open_alert: SystemAlert | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +408,7 @@ class FeedBoard:
     hours: list[datetime]  # the start of each hour counted, oldest first
     # Per carrier, one count per hour.
     events: dict[Carrier, list[int]]
-    channel_alerts: list[store.SystemAlert]
+    channel_alerts: list[SystemAlert]
     outbox: list[OutboxRow]
 
 
@@ -419,9 +423,8 @@ def feed_board(app: Context, user: StaffUser, now: datetime) -> FeedBoard:
     hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     bounds = [hour - timedelta(hours=HOURS - 1 - i) for i in range(HOURS + 1)]
     with app.transaction() as tx:
-        connection = tx.connection
-        counted = store.events_per_hour(connection, bounds)
-        system = store.open_system_alerts(connection)
+        counted = tx.reports.events_per_hour(bounds)
+        system = tx.reports.open_system_alerts()
         by_state = tx.work.notifications_by_state()
         oldest = tx.work.oldest_queued()
     feed_alerts = {a.carrier: a for a in system if a.kind is AlertKind.FEED_STALE}

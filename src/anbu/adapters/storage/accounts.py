@@ -1,5 +1,9 @@
-"""Queries for staff accounts: passwords, sessions, login attempts and API tokens.
-Never commits."""
+"""Staff accounts in the database: passwords, sessions, login attempts and API tokens.
+Never commits.
+
+Sessions and tokens are found by the SHA-256 of their secret (`token_hash`): the secret
+itself is never stored, so a copy of the database opens nothing.
+"""
 
 from __future__ import annotations
 
@@ -38,117 +42,6 @@ class SessionRow:
     expires_at: datetime
 
 
-def account(connection: Connection, login: str) -> Account | None:
-    row = connection.execute(
-        select(
-            officers.c.id,
-            officers.c.login,
-            officers.c.role,
-            officers.c.active,
-            officers.c.password_hash,
-        ).where(officers.c.login == login)
-    ).first()
-    if row is None:
-        return None
-    return Account(row.id, row.login, Role(row.role), bool(row.active), row.password_hash)
-
-
-def account_by_id(connection: Connection, officer_id: int) -> Account | None:
-    login = connection.scalar(select(officers.c.login).where(officers.c.id == officer_id))
-    return None if login is None else account(connection, login)
-
-
-def centre_ids(connection: Connection, officer_id: int) -> frozenset[int]:
-    return frozenset(
-        connection.scalars(
-            select(officer_centres.c.centre_id).where(officer_centres.c.officer_id == officer_id)
-        )
-    )
-
-
-def set_password_hash(connection: Connection, officer_id: int, hashed: str, now: datetime) -> None:
-    connection.execute(
-        update(officers)
-        .where(officers.c.id == officer_id)
-        .values(password_hash=hashed, password_set_at=now)
-    )
-
-
-def record_attempt(
-    connection: Connection, login: str, address: str, now: datetime, *, succeeded: bool
-) -> None:
-    connection.execute(
-        insert(login_attempts).values(
-            login=login[:64], address=address[:64], at=now, succeeded=succeeded
-        )
-    )
-
-
-def failures_since(
-    connection: Connection, *, login: str, address: str, since: datetime
-) -> tuple[int, int]:
-    """(failed attempts for this login, failed attempts from this address) since `since`."""
-    failed = (login_attempts.c.succeeded.is_(False), login_attempts.c.at >= since)
-    by_login = connection.scalar(
-        select(func.count()).where(login_attempts.c.login == login, *failed)
-    )
-    by_address = connection.scalar(
-        select(func.count()).where(login_attempts.c.address == address, *failed)
-    )
-    return int(by_login or 0), int(by_address or 0)
-
-
-def open_session(connection: Connection, values: dict[str, Any]) -> None:
-    connection.execute(insert(web_sessions).values(**values))
-
-
-def session(connection: Connection, token_hash: bytes) -> SessionRow | None:
-    row = connection.execute(
-        select(web_sessions).where(web_sessions.c.token_hash == token_hash)
-    ).first()
-    if row is None:
-        return None
-    return SessionRow(
-        row.officer_id,
-        row.csrf_token,
-        row.language,
-        row.created_at,
-        row.last_seen_at,
-        row.expires_at,
-    )
-
-
-def touch_session(connection: Connection, token_hash: bytes, values: dict[str, Any]) -> None:
-    connection.execute(
-        update(web_sessions).where(web_sessions.c.token_hash == token_hash).values(**values)
-    )
-
-
-def close_session(connection: Connection, token_hash: bytes) -> None:
-    connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
-
-
-def close_sessions_of(connection: Connection, officer_id: int) -> None:
-    connection.execute(delete(web_sessions).where(web_sessions.c.officer_id == officer_id))
-
-
-def forget_expired(connection: Connection, now: datetime) -> None:
-    connection.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
-
-
-def add_token(connection: Connection, values: dict[str, Any]) -> None:
-    connection.execute(insert(api_tokens).values(**values))
-
-
-def token_owner(connection: Connection, token_hash: bytes) -> int | None:
-    row = connection.execute(
-        select(api_tokens.c.id, api_tokens.c.officer_id).where(
-            api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None)
-        )
-    ).first()
-    return None if row is None else int(row.officer_id)
-
-
 @dataclass(frozen=True, slots=True)
 class TokenRow:
     id: int
@@ -159,36 +52,143 @@ class TokenRow:
     revoked_at: datetime | None
 
 
-def tokens(connection: Connection, login: str | None) -> list[TokenRow]:
-    """API tokens (never their hashes), oldest first; `login` narrows to one member of staff."""
-    query = (
-        select(
-            api_tokens.c.id,
-            officers.c.login,
-            api_tokens.c.label,
-            api_tokens.c.created_at,
-            api_tokens.c.last_used_at,
-            api_tokens.c.revoked_at,
+class Accounts:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- who: the account and its centres ---------------------------------------------
+
+    def account(self, login: str) -> Account | None:
+        row = self.connection.execute(
+            select(
+                officers.c.id,
+                officers.c.login,
+                officers.c.role,
+                officers.c.active,
+                officers.c.password_hash,
+            ).where(officers.c.login == login)
+        ).first()
+        if row is None:
+            return None
+        return Account(row.id, row.login, Role(row.role), bool(row.active), row.password_hash)
+
+    def account_by_id(self, officer_id: int) -> Account | None:
+        login = self.connection.scalar(select(officers.c.login).where(officers.c.id == officer_id))
+        return None if login is None else self.account(login)
+
+    def centre_ids(self, officer_id: int) -> frozenset[int]:
+        return frozenset(
+            self.connection.scalars(
+                select(officer_centres.c.centre_id).where(
+                    officer_centres.c.officer_id == officer_id
+                )
+            )
         )
-        .join(officers, officers.c.id == api_tokens.c.officer_id)
-        .order_by(api_tokens.c.id)
-    )
-    if login is not None:
-        query = query.where(officers.c.login == login)
-    return [TokenRow(*row) for row in connection.execute(query)]
 
+    def set_password_hash(self, officer_id: int, hashed: str, now: datetime) -> None:
+        self.connection.execute(
+            update(officers)
+            .where(officers.c.id == officer_id)
+            .values(password_hash=hashed, password_set_at=now)
+        )
 
-def revoke_token(connection: Connection, token_id: int, now: datetime) -> bool:
-    """False if there is no such token or it was revoked already."""
-    changed = connection.execute(
-        update(api_tokens)
-        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    ).rowcount
-    return bool(changed)
+    # -- logging in: the attempts that throttle guessing -------------------------------
 
+    def record_attempt(self, login: str, address: str, now: datetime, *, succeeded: bool) -> None:
+        self.connection.execute(
+            insert(login_attempts).values(
+                login=login[:64], address=address[:64], at=now, succeeded=succeeded
+            )
+        )
 
-def mark_token_used(connection: Connection, token_hash: bytes, now: datetime) -> None:
-    connection.execute(
-        update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
-    )
+    def failures_since(self, *, login: str, address: str, since: datetime) -> tuple[int, int]:
+        """(failed attempts for this login, failed attempts from this address) since `since`."""
+        failed = (login_attempts.c.succeeded.is_(False), login_attempts.c.at >= since)
+        by_login = self.connection.scalar(
+            select(func.count()).where(login_attempts.c.login == login, *failed)
+        )
+        by_address = self.connection.scalar(
+            select(func.count()).where(login_attempts.c.address == address, *failed)
+        )
+        return int(by_login or 0), int(by_address or 0)
+
+    # -- sessions of the web application -----------------------------------------------
+
+    def open_session(self, values: dict[str, Any]) -> None:
+        self.connection.execute(insert(web_sessions).values(**values))
+
+    def session(self, token_hash: bytes) -> SessionRow | None:
+        row = self.connection.execute(
+            select(web_sessions).where(web_sessions.c.token_hash == token_hash)
+        ).first()
+        if row is None:
+            return None
+        return SessionRow(
+            row.officer_id,
+            row.csrf_token,
+            row.language,
+            row.created_at,
+            row.last_seen_at,
+            row.expires_at,
+        )
+
+    def touch_session(self, token_hash: bytes, values: dict[str, Any]) -> None:
+        self.connection.execute(
+            update(web_sessions).where(web_sessions.c.token_hash == token_hash).values(**values)
+        )
+
+    def close_session(self, token_hash: bytes) -> None:
+        self.connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
+
+    def close_sessions_of(self, officer_id: int) -> None:
+        self.connection.execute(delete(web_sessions).where(web_sessions.c.officer_id == officer_id))
+
+    def forget_expired(self, now: datetime) -> None:
+        self.connection.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+
+    # -- API bearer tokens --------------------------------------------------------------
+
+    def add_token(self, values: dict[str, Any]) -> None:
+        self.connection.execute(insert(api_tokens).values(**values))
+
+    def token_owner(self, token_hash: bytes) -> int | None:
+        """The officer a token in use (not revoked) belongs to."""
+        row = self.connection.execute(
+            select(api_tokens.c.id, api_tokens.c.officer_id).where(
+                api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None)
+            )
+        ).first()
+        return None if row is None else int(row.officer_id)
+
+    def tokens(self, login: str | None) -> list[TokenRow]:
+        """API tokens (never their hashes), oldest first; `login` narrows to one member of
+        staff."""
+        query = (
+            select(
+                api_tokens.c.id,
+                officers.c.login,
+                api_tokens.c.label,
+                api_tokens.c.created_at,
+                api_tokens.c.last_used_at,
+                api_tokens.c.revoked_at,
+            )
+            .join(officers, officers.c.id == api_tokens.c.officer_id)
+            .order_by(api_tokens.c.id)
+        )
+        if login is not None:
+            query = query.where(officers.c.login == login)
+        return [TokenRow(*row) for row in self.connection.execute(query)]
+
+    def revoke_token(self, token_id: int, now: datetime) -> bool:
+        """False if there is no such token or it was revoked already."""
+        changed = self.connection.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        return bool(changed)
+
+    def mark_token_used(self, token_hash: bytes, now: datetime) -> None:
+        self.connection.execute(
+            update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
+        )

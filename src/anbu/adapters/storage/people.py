@@ -1,6 +1,5 @@
-"""Queries for finding and looking after enrolled people: the search within the viewer's
-centres, who is closest to their limit, and one person's pauses, alerts and daily activity.
-Never commits.
+"""People as staff read them: the search within the viewer's centres, who is closest to
+their limit, and one person's record, pauses, open alerts and daily activity. Never commits.
 
 Names and phone numbers are sealed, so they are found by their keyed hashes
 (`subjects.name_key`, `subjects.phone_key`) and never by a pattern over readable text.
@@ -31,6 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from anbu.adapters.storage.subjects import PAUSE_COLUMNS, PauseRow
 from anbu.adapters.storage.tables import (
     Instant,
     activity_events,
@@ -87,165 +87,196 @@ class OpenAlert:
     state: AlertState
 
 
-def people(
-    connection: Connection, criteria: Criteria, *, after: str | None, limit: int
-) -> list[PersonLine]:
-    """People matching `criteria` in reference order, after the reference `after`."""
-    query = _lines(criteria).order_by(subjects.c.external_id).limit(limit)
-    if after is not None:
-        query = query.where(subjects.c.external_id > after)
-    return [_line(row) for row in connection.execute(query)]
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """One person's enrolment record and detection state, with their centre's name (the
+    personal data still sealed)."""
+
+    id: int
+    external_id: str
+    centre_id: int
+    centre: str
+    personal: bytes
+    group: str
+    carrier: str
+    consent_at: datetime
+    status: SubjectStatus
+    withdrawn_at: datetime | None
+    inactivity_minutes: int
+    inactivity_custom: bool
+    phone_off_minutes: int
+    phone_off_custom: bool
+    last_life_at: datetime | None
+    next_due_at: datetime | None
 
 
-def closest(
-    connection: Connection,
-    criteria: Criteria,
-    *,
-    after: tuple[datetime, str] | None,
-    limit: int,
-) -> list[PersonLine]:
-    """Active people not paused at `criteria.now`, soonest limit first (those with no limit
-    ahead — paused until further notice — are left out), after (next_due_at, reference).
+class PeopleViews:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
-    One ordered scan of `ix_subjects_due` (carrier, next_due_at) per carrier, merged: over
-    every carrier at once the index gives no order, and sorting a million rows to show
-    fifty took 0.4–1.6 s at 1 M people.
-    """
-    arms = []
-    later = None
-    if after is not None:
-        due = bindparam("after_due", after[0], type_=Instant())
-        later = tuple_(subjects.c.next_due_at, subjects.c.external_id) > tuple_(
-            due, bindparam("after_ref", after[1])
-        )
-    for carrier in Carrier:
-        arm = (
-            _lines(criteria)
+    # -- the list ---------------------------------------------------------------------
+
+    def by_reference(
+        self, criteria: Criteria, *, after: str | None, limit: int
+    ) -> list[PersonLine]:
+        """People matching `criteria` in reference order, after the reference `after`."""
+        query = _lines(criteria).order_by(subjects.c.external_id).limit(limit)
+        if after is not None:
+            query = query.where(subjects.c.external_id > after)
+        return [_line(row) for row in self.connection.execute(query)]
+
+    def closest(
+        self,
+        criteria: Criteria,
+        *,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[PersonLine]:
+        """Active people not paused at `criteria.now`, soonest limit first (those with no
+        limit ahead — paused until further notice — are left out), after (next_due_at,
+        reference).
+
+        One ordered scan of `ix_subjects_due` (carrier, next_due_at) per carrier, merged:
+        over every carrier at once the index gives no order, and sorting a million rows to
+        show fifty took 0.4–1.6 s at 1 M people.
+        """
+        arms = []
+        later = None
+        if after is not None:
+            due = bindparam("after_due", after[0], type_=Instant())
+            later = tuple_(subjects.c.next_due_at, subjects.c.external_id) > tuple_(
+                due, bindparam("after_ref", after[1])
+            )
+        for carrier in Carrier:
+            arm = (
+                _lines(criteria)
+                .where(
+                    subjects.c.carrier == carrier.value,
+                    subjects.c.status == SubjectStatus.ACTIVE.value,
+                    subjects.c.next_due_at.is_not(None),
+                    ~_paused_at(criteria.now),
+                )
+                .order_by(subjects.c.next_due_at, subjects.c.external_id)
+                .limit(limit)
+            )
+            if later is not None:
+                arm = arm.where(later)
+            # Each arm in a subquery of its own: SQLite refuses ORDER BY inside UNION ALL.
+            arms.append(select(arm.subquery()))
+        merged = union_all(*arms).subquery()
+        query = select(merged).order_by(merged.c.next_due_at, merged.c.external_id).limit(limit)
+        return [_line(row) for row in self.connection.execute(query)]
+
+    def open_alerts(self, subject_ids: Sequence[int]) -> list[OpenAlert]:
+        """The unresolved alerts of these people (answered from the partial unique index on
+        open alerts)."""
+        if not subject_ids:
+            return []
+        rows = self.connection.execute(
+            select(alerts.c.subject_id, alerts.c.id, alerts.c.kind, alerts.c.state)
             .where(
-                subjects.c.carrier == carrier.value,
-                subjects.c.status == SubjectStatus.ACTIVE.value,
-                subjects.c.next_due_at.is_not(None),
-                ~_paused_at(criteria.now),
+                alerts.c.subject_id.in_(list(subject_ids)),
+                alerts.c.state != AlertState.RESOLVED.value,
             )
-            .order_by(subjects.c.next_due_at, subjects.c.external_id)
-            .limit(limit)
+            .order_by(alerts.c.id)
         )
-        if later is not None:
-            arm = arm.where(later)
-        # Each arm in a subquery of its own: SQLite refuses ORDER BY inside UNION ALL.
-        arms.append(select(arm.subquery()))
-    merged = union_all(*arms).subquery()
-    query = select(merged).order_by(merged.c.next_due_at, merged.c.external_id).limit(limit)
-    return [_line(row) for row in connection.execute(query)]
+        return [OpenAlert(r.subject_id, r.id, AlertKind(r.kind), AlertState(r.state)) for r in rows]
 
-
-def open_alerts(connection: Connection, subject_ids: Sequence[int]) -> list[OpenAlert]:
-    """The unresolved alerts of these people (answered from the partial unique index on
-    open alerts)."""
-    if not subject_ids:
-        return []
-    rows = connection.execute(
-        select(alerts.c.subject_id, alerts.c.id, alerts.c.kind, alerts.c.state)
-        .where(
-            alerts.c.subject_id.in_(list(subject_ids)),
-            alerts.c.state != AlertState.RESOLVED.value,
-        )
-        .order_by(alerts.c.id)
-    )
-    return [OpenAlert(r.subject_id, r.id, AlertKind(r.kind), AlertState(r.state)) for r in rows]
-
-
-def paused_now(connection: Connection, subject_ids: Sequence[int], now: datetime) -> set[int]:
-    """Which of these people a pause covers at `now` (from `ix_pauses_subject`)."""
-    if not subject_ids:
-        return set()
-    return set(
-        connection.scalars(
-            select(pauses.c.subject_id).where(
-                pauses.c.subject_id.in_(list(subject_ids)), _covers(now)
+    def paused_now(self, subject_ids: Sequence[int], now: datetime) -> set[int]:
+        """Which of these people a pause covers at `now` (from `ix_pauses_subject`)."""
+        if not subject_ids:
+            return set()
+        return set(
+            self.connection.scalars(
+                select(pauses.c.subject_id).where(
+                    pauses.c.subject_id.in_(list(subject_ids)), _covers(now)
+                )
             )
         )
-    )
 
+    def centres_within(self, centre_ids: Collection[int] | None) -> list[tuple[int, str]]:
+        """(id, name) of the centres in reach (None: every centre), by name."""
+        query = select(centres.c.id, centres.c.name).order_by(centres.c.name)
+        if centre_ids is not None:
+            query = query.where(centres.c.id.in_(list(centre_ids)))
+        return [(row.id, row.name) for row in self.connection.execute(query)]
 
-def centres_within(connection: Connection, centre_ids: Collection[int] | None) -> list[Row[Any]]:
-    """(id, name) of the centres in reach, by name."""
-    query = select(centres.c.id, centres.c.name).order_by(centres.c.name)
-    if centre_ids is not None:
-        query = query.where(centres.c.id.in_(list(centre_ids)))
-    return list(connection.execute(query))
+    # -- one person -------------------------------------------------------------------
 
+    def person(self, external_id: str) -> PersonRecord | None:
+        """The person of that reference, with their centre's name."""
+        row = self.connection.execute(
+            select(subjects, centres.c.name.label("centre"))
+            .join(centres, centres.c.id == subjects.c.centre_id)
+            .where(subjects.c.external_id == external_id)
+        ).first()
+        if row is None:
+            return None
+        return PersonRecord(
+            id=row.id,
+            external_id=row.external_id,
+            centre_id=row.centre_id,
+            centre=row.centre,
+            personal=bytes(row.personal),
+            group=row.group,
+            carrier=row.carrier,
+            consent_at=row.consent_at,
+            status=SubjectStatus(row.status),
+            withdrawn_at=row.withdrawn_at,
+            inactivity_minutes=row.inactivity_minutes,
+            inactivity_custom=row.inactivity_custom,
+            phone_off_minutes=row.phone_off_minutes,
+            phone_off_custom=row.phone_off_custom,
+            last_life_at=row.last_life_at,
+            next_due_at=row.next_due_at,
+        )
 
-def person(connection: Connection, external_id: str) -> Row[Any] | None:
-    """The subject's row with their centre's name (as `centre`)."""
-    return connection.execute(
-        select(subjects, centres.c.name.label("centre"))
-        .join(centres, centres.c.id == subjects.c.centre_id)
-        .where(subjects.c.external_id == external_id)
-    ).first()
-
-
-def centre_of(connection: Connection, external_id: str) -> int | None:
-    found = connection.scalar(
-        select(subjects.c.centre_id).where(subjects.c.external_id == external_id)
-    )
-    return None if found is None else int(found)
-
-
-def pauses_of(connection: Connection, subject_id: int) -> list[Row[Any]]:
-    """The person's pauses, latest start first."""
-    return list(
-        connection.execute(
-            select(
-                pauses.c.id,
-                pauses.c.starts_at,
-                pauses.c.ends_at,
-                pauses.c.reason,
-                pauses.c.created_at,
-            )
+    def pauses_of(self, subject_id: int) -> list[PauseRow]:
+        """The person's pauses, latest start first."""
+        rows = self.connection.execute(
+            select(*PAUSE_COLUMNS)
             .where(pauses.c.subject_id == subject_id)
             .order_by(pauses.c.starts_at.desc(), pauses.c.id.desc())
         )
-    )
+        return [PauseRow(*row) for row in rows]
 
-
-def daily_activity(
-    connection: Connection, subject_id: int, since: datetime, until: datetime
-) -> list[tuple[date, ActivityKind, bool, int]]:
-    """Events of the person in [since, until) counted per Seoul calendar day, kind and
-    whether a call was answered (duration > 0): (day, kind, answered, count). At most a
-    few hundred rows, whatever the number of events (from `ix_activity_events_subject`)."""
-    occurred = activity_events.c.occurred_at
-    day: ColumnElement[Any]
-    if connection.dialect.name == "postgresql":
-        day = cast(func.timezone("Asia/Seoul", occurred), Date)
-    else:
-        # SQLite keeps naive UTC; Korea has had no daylight saving time since 1988.
-        day = func.date(occurred, "+9 hours")
-    answered = case((activity_events.c.duration_s > 0, 1), else_=0)
-    rows = connection.execute(
-        select(
-            day.label("day"),
-            activity_events.c.kind,
-            answered.label("answered"),
-            func.count().label("n"),
+    def daily_activity(
+        self, subject_id: int, since: datetime, until: datetime
+    ) -> list[tuple[date, ActivityKind, bool, int]]:
+        """Events of the person in [since, until) counted per Seoul calendar day, kind and
+        whether a call was answered (duration > 0): (day, kind, answered, count). At most a
+        few hundred rows, whatever the number of events (from `ix_activity_events_subject`)."""
+        occurred = activity_events.c.occurred_at
+        day: ColumnElement[Any]
+        if self.connection.dialect.name == "postgresql":
+            day = cast(func.timezone("Asia/Seoul", occurred), Date)
+        else:
+            # SQLite keeps naive UTC; Korea has had no daylight saving time since 1988.
+            day = func.date(occurred, "+9 hours")
+        answered = case((activity_events.c.duration_s > 0, 1), else_=0)
+        rows = self.connection.execute(
+            select(
+                day.label("day"),
+                activity_events.c.kind,
+                answered.label("answered"),
+                func.count().label("n"),
+            )
+            .where(
+                activity_events.c.subject_id == subject_id,
+                occurred >= since,
+                occurred < until,
+            )
+            .group_by(day, activity_events.c.kind, answered)
         )
-        .where(
-            activity_events.c.subject_id == subject_id,
-            occurred >= since,
-            occurred < until,
-        )
-        .group_by(day, activity_events.c.kind, answered)
-    )
-    return [
-        (
-            row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day)),
-            ActivityKind(row.kind),
-            bool(row.answered),
-            int(row.n),
-        )
-        for row in rows
-    ]
+        return [
+            (
+                row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day)),
+                ActivityKind(row.kind),
+                bool(row.answered),
+                int(row.n),
+            )
+            for row in rows
+        ]
 
 
 def _lines(criteria: Criteria) -> Select[Any]:

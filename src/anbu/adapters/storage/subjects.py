@@ -52,6 +52,27 @@ class AlertSubject:
     phone_off_minutes: int
 
 
+@dataclass(frozen=True, slots=True)
+class PauseRow:
+    """One of a person's pauses as stored; `ends_at` None: until further notice."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime | None
+    reason: str
+    created_at: datetime
+
+
+# What a PauseRow is read from, in the order of its fields.
+PAUSE_COLUMNS = (
+    pauses.c.id,
+    pauses.c.starts_at,
+    pauses.c.ends_at,
+    pauses.c.reason,
+    pauses.c.created_at,
+)
+
+
 class SubjectRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -266,14 +287,15 @@ class SubjectRepository:
         )
         return int(result.scalar_one())
 
-    def pause_of(self, subject_id: int, pause_id: int) -> Row[Any] | None:
+    def pause_of(self, subject_id: int, pause_id: int) -> PauseRow | None:
         """One of the person's pauses, its row locked until the transaction ends (so that
         two officers ending it at once are told apart); None if the person has no such
         pause."""
-        query = select(
-            pauses.c.id, pauses.c.starts_at, pauses.c.ends_at, pauses.c.reason, pauses.c.created_at
-        ).where(pauses.c.id == pause_id, pauses.c.subject_id == subject_id)
-        return self.connection.execute(query.with_for_update()).first()
+        query = select(*PAUSE_COLUMNS).where(
+            pauses.c.id == pause_id, pauses.c.subject_id == subject_id
+        )
+        row = self.connection.execute(query.with_for_update()).first()
+        return None if row is None else PauseRow(*row)
 
     def end_pause(self, pause_id: int, ends_at: datetime) -> None:
         self.connection.execute(

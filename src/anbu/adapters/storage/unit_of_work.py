@@ -1,9 +1,10 @@
 """The unit of work: one transaction, and the repositories that read and write through it.
 
 A use case opens one (`Database.transaction`), works through its named repositories —
-`uow.alerts`, `uow.subjects`, `uow.feeds`, `uow.outbox`, `uow.staff`, `uow.audit` and the
-read-side views — and everything commits together when the block ends, or nothing does when
-it raises. Repositories never commit.
+`uow.alerts`, `uow.subjects`, `uow.feeds`, `uow.outbox`, `uow.staff`, `uow.centres`,
+`uow.accounts`, `uow.audit` and the read-side views — and everything commits together when
+the block ends, or nothing does when it raises. Repositories never commit, and no use case
+touches the connection: what it needs is a method of a repository or a view.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from anbu.adapters.storage import engine as schema
+from anbu.adapters.storage.accounts import Accounts
 from anbu.adapters.storage.alerts import AlertRepository
 from anbu.adapters.storage.audit_log import AuditLog
 from anbu.adapters.storage.case_views import CaseEvents, CaseViews
 from anbu.adapters.storage.centres import CentreRepository
+from anbu.adapters.storage.enrolment_review import EnrolmentReview
 from anbu.adapters.storage.events import ActivityRepository
 from anbu.adapters.storage.feeds import FeedRepository
 from anbu.adapters.storage.monitoring import WorkCounts
 from anbu.adapters.storage.outbox import Outbox
+from anbu.adapters.storage.people import PeopleViews
+from anbu.adapters.storage.reports import ReportViews
 from anbu.adapters.storage.staff import StaffRepository
 from anbu.adapters.storage.subjects import SubjectRepository
 from anbu.adapters.storage.tables import meta
@@ -63,6 +68,10 @@ class UnitOfWork:
         return CentreRepository(self.connection)
 
     @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self.connection)
+
+    @cached_property
     def case_events(self) -> CaseEvents:
         return CaseEvents(self.connection)
 
@@ -83,6 +92,18 @@ class UnitOfWork:
     @cached_property
     def work(self) -> WorkCounts:
         return WorkCounts(self.connection)
+
+    @cached_property
+    def people(self) -> PeopleViews:
+        return PeopleViews(self.connection)
+
+    @cached_property
+    def reports(self) -> ReportViews:
+        return ReportViews(self.connection)
+
+    @cached_property
+    def enrolment_review(self) -> EnrolmentReview:
+        return EnrolmentReview(self.connection)
 
 
 class Meta:
