@@ -15,6 +15,10 @@ SUBJECT_COLUMNS = (
 _event_ids = count(1)
 
 
+# The master key of every test's data (a real one is random and kept in the data folder).
+TEST_SECRET = "test-secret-0123456789abcdef"
+
+
 def at(text: str) -> datetime:
     """`at("2026-11-20 09:00")` is that minute in Seoul."""
     return datetime.fromisoformat(text).replace(tzinfo=KST)

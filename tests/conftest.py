@@ -18,10 +18,11 @@ from psycopg import sql
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.settings import Settings
 
+from builders import TEST_SECRET
+
 pytest_plugins = ["gateways.kannel", "gateways.browser"]  # Kannel; Chromium (browser, phone, desk)
 
 PG_ADMIN_URL = os.environ.get("ANBU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_SECRET = "test-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")

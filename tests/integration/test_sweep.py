@@ -11,8 +11,7 @@ from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import AlertKind, AlertState, Outcome
 from anbu.settings import Settings
 
-from builders import at, event, subject_row, watermark
-from conftest import TEST_SECRET
+from builders import TEST_SECRET, at, event, subject_row, watermark
 from flows import enrol_rows, feed, sweep_at
 
 PHONE = "010-1234-5678"

@@ -355,9 +355,8 @@ def national_form(e164: object) -> str:
 
 
 def _scope(user: StaffUser) -> frozenset[int] | None:
-    if not user.sees_personal_data:
-        return frozenset()
-    return None if user.whole_district else user.centre_ids
+    """The centres whose people the user may see (None: every centre; operators: none)."""
+    return user.reach.centres
 
 
 def _reaches(user: StaffUser, centre_id: int) -> bool:

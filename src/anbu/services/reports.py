@@ -273,7 +273,7 @@ def report(
     if user.role not in REPORT_ROLES:
         raise ReportRefusedError(f"reports are not for the {user.role.value} role")
     span = period(weeks, now)
-    scope: frozenset[int] | None = None if user.whole_district else user.centre_ids
+    scope = user.reach.centres
     key: _CacheKey = (scope, weeks, frozenset(tables), span.since)
     result = cache.get(key, now) if cache else None
     if result is None:
