@@ -6,14 +6,13 @@ import getpass
 import json
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated, BinaryIO
+from typing import Annotated, BinaryIO, Literal
 
 import typer
 from rich.console import Console
@@ -24,11 +23,12 @@ from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
-from anbu.bootstrap import Anbu, bootstrap, configured_channels, scratch_in, upgrade_schema
+from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import accounts, backtest, case_views, centres, messages, notifications
 from anbu.services import cases as case_handling
@@ -376,48 +376,32 @@ def backtest_command(
     end = _optional_instant("--until", until)
     settings = Settings()
     lines = _replay_lines(events, settings)
-    arrived, rejected = backtest.arrivals(lines)
-    if not arrived:
+    try:
+        result = backtesting.run(
+            settings,
+            people,
+            lines,
+            # The list is today's: a consent after the history's last line is no error.
+            listed_at=max(end or wall_clock(), wall_clock()),
+            start=start,
+            end=end,
+            every=timedelta(minutes=sweep_every),
+            on_span=None if as_json else _progress_of,
+        )
+    except UnreadableInputError as exc:
+        err.print(f"{subjects}: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    except backtesting.SubjectsRefusedError as exc:
+        # As `subjects import` would report them.
+        _print_rejections(exc.rows, len(exc.rows))
+        err.print(f"{subjects}: fix these rows first; nothing was replayed")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    except backtesting.NothingToReplayError as exc:
+        _print_rejections([r for r in lines if isinstance(r, Rejection)], len(lines))
         err.print(f"{events}: nothing to replay (no event or watermark was accepted)")
-        _print_rejections(rejected, len(rejected))
-        raise typer.Exit(EXIT_UNREADABLE)
-    # The list is today's: a consent after the history's last line is no error.
-    listed_at = max(end or arrived[-1].at, wall_clock())
-    with tempfile.TemporaryDirectory(prefix="anbu-backtest-") as folder:
-        scratch = scratch_in(Path(folder), settings)
-        try:
-            try:
-                parsed = list(read_subjects(people, now=listed_at, periods=scratch.periods))
-            except UnreadableInputError as exc:
-                err.print(f"{subjects}: {exc}", markup=False)
-                raise typer.Exit(EXIT_UNREADABLE) from exc
-            refused = [row for row in parsed if isinstance(row, Rejection)]
-            if refused:
-                # As `subjects import` would report them; a backtest of a partial list
-                # would answer another question than the one asked.
-                _print_rejections(refused, len(refused))
-                err.print(f"{subjects}: fix these rows first; nothing was replayed")
-                raise typer.Exit(EXIT_UNREADABLE)
-            enrolled = [row for _, row in (r for r in parsed if not isinstance(r, Rejection))]
-            longest = max((max(e.inactivity, e.phone_off) for e in enrolled), default=timedelta(0))
-            first = start or arrived[0].at
-            last = end or arrived[-1].at + longest
-            enrol(scratch, parsed, now=first, actor="backtest")
-            with _progress_of(first, last, quiet=as_json) as tick:
-                report = backtest.replay(
-                    scratch,
-                    arrived,
-                    start=first,
-                    end=last,
-                    every=timedelta(minutes=sweep_every),
-                    on_tick=tick,
-                )
-            found = backtest.findings(scratch)
-        finally:
-            scratch.close()
-    report.rejected = rejected
-    report.lines += len(rejected)
-    _print_rejections(rejected, len(rejected))
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    found, report = result.findings, result.report
+    _print_rejections(report.rejected, len(report.rejected))
     if as_json:
         for line in found.alerts:
             sys.stdout.write(json.dumps(_backtest_document(line), ensure_ascii=False) + "\n")
@@ -425,7 +409,7 @@ def backtest_command(
         sys.stdout.write(json.dumps({"summary": summary}, ensure_ascii=False) + "\n")
     else:
         _print_backtest(found, report, perf_counter() - started)
-    if rejected:
+    if report.rejected:
         raise typer.Exit(EXIT_SOME_REJECTED)
 
 
@@ -464,23 +448,23 @@ def _replay_lines(file: Path, settings: Settings) -> list[FeedLine]:
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
-@contextmanager
-def _progress_of(
-    first: datetime, last: datetime, *, quiet: bool
-) -> Iterator[Callable[[datetime], None]]:
-    """A Rich progress bar on stderr over the simulated time, on a terminal."""
-    if quiet or not err.is_terminal:
-        yield lambda _at: None
-        return
+def _progress_of(first: datetime, last: datetime) -> Callable[[datetime], None]:
+    """A Rich progress bar on stderr over the simulated time, on a terminal; it ends with
+    the process."""
+    if not err.is_terminal:
+        return lambda _at: None
     total = max((last - first).total_seconds(), 1.0)
     columns = (TextColumn("backtest"), BarColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("", total=total)
+    progress = Progress(*columns, console=err, transient=True)
+    task = progress.add_task("", total=total)
+    progress.start()
 
-        def tick(at: datetime) -> None:
-            progress.update(task, completed=(at - first).total_seconds(), description=seoul(at))
+    def tick(at: datetime) -> None:
+        progress.update(task, completed=(at - first).total_seconds(), description=seoul(at))
+        if at >= last:
+            progress.stop()
 
-        yield tick
+    return tick
 
 
 def _backtest_document(line: AlertLine) -> dict[str, object]:
@@ -551,6 +535,56 @@ def _print_backtest(
         f"{summary['seconds']} s",
         highlight=False,
     )
+
+
+@app.command("evaluate")
+def evaluate_command(
+    seed: Annotated[
+        int, typer.Option(help="The district's seed: the same seed, the same run.")
+    ] = 1,
+    people: Annotated[int, typer.Option(min=20, max=20_000, help="People in the district.")] = 400,
+    days: Annotated[int, typer.Option(min=21, max=180, help="Days of history.")] = 42,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per policy.")] = False,
+    plot_to: Annotated[
+        Path | None, typer.Option("--plot", help="Also draw delay against false alerts (PNG).")
+    ] = None,
+) -> None:
+    """Simulate a district with planted incidents and score each detection policy on it,
+    through `anbu backtest`: missed incidents, delay to the first officer-facing alert,
+    false alerts, self-check texts and alerts per officer."""
+    from anbu.entrypoints.evaluation import run as evaluation
+
+    settings = Settings()
+    chosen = evaluation.policies(personal=evaluation.PERSONAL_AVAILABLE)
+
+    def announce(policy: evaluation.Policy) -> None:
+        if not as_json:
+            err.print(f"backtest: {policy.name}", highlight=False)
+
+    district, scores = evaluation.evaluate(
+        settings, seed=seed, people=people, days=days, chosen=chosen, on_policy=announce
+    )
+    if as_json:
+        for found in scores:
+            sys.stdout.write(json.dumps(found.as_json(), ensure_ascii=False) + "\n")
+    else:
+        title = (
+            f"seed {seed} · {people} people · {days} days "
+            f"({len(district.incidents)} incidents, scored from day "
+            f"{(district.scored_from - district.start).days})"
+        )
+        table = Table(title=title, box=None, header_style="bold")
+        columns = list(scores[0].as_json()) if scores else []
+        for column in columns:
+            justify: Literal["left", "right"] = "left" if column == "policy" else "right"
+            table.add_column(column, justify=justify, no_wrap=True)
+        for found in scores:
+            table.add_row(*("" if v is None else str(v) for v in found.as_json().values()))
+        out.print(table)
+    if plot_to is not None:
+        evaluation.plot(scores, plot_to)
+        if not as_json:
+            out.print(f"plot: {plot_to}", highlight=False)
 
 
 @app.command("sweep")
