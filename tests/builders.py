@@ -42,11 +42,13 @@ def subject_row(**overrides: Any) -> dict[str, str]:
 
 
 def subjects_csv(*rows: dict[str, str], encoding: str = "utf-8") -> bytes:
-    """The optional `guardian_phone` column is written when any row gives one."""
+    """The optional `guardian_phone` and `detection` columns are written when any row
+    gives one."""
     columns = SUBJECT_COLUMNS
-    if any("guardian_phone" in row for row in rows):
-        columns += ",guardian_phone"
-        rows = tuple({"guardian_phone": "", **row} for row in rows)
+    for optional in ("guardian_phone", "detection"):
+        if any(optional in row for row in rows):
+            columns += f",{optional}"
+            rows = tuple({optional: "", **row} for row in rows)
     return _csv(columns, rows, encoding)
 
 

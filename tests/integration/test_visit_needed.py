@@ -308,7 +308,16 @@ def test_upgrading_opens_again_the_cases_closed_as_unreachable(anbu: Anbu) -> No
     opened = _open_at(anbu, WEDNESDAY_10)
     command.downgrade(storage.alembic_config(anbu.engine), "0010")
     later = WEDNESDAY_10 + 30 * HOUR
-    before_0011 = [c for c in alerts.c if c.name not in ("visit_needed_at", "visited_at")]
+    later_columns = {
+        "visit_needed_at",
+        "visited_at",
+        "level",
+        "attention_at",
+        "caution_at",
+        "serious_at",
+        "reason",
+    }
+    before_0011 = [c for c in alerts.c if c.name not in later_columns]
     with anbu.engine.begin() as connection:
         rows = connection.execute(
             select(*before_0011).where(alerts.c.id.in_(list(opened.values())))

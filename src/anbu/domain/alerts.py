@@ -25,12 +25,13 @@ still is the alert as read (`guard`), so two workers acting on one alert cannot 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from anbu.domain.detection import Reason
 from anbu.domain.escalation import (
     Audience,
     EscalationPolicy,
@@ -38,12 +39,14 @@ from anbu.domain.escalation import (
     PlannedStep,
     StepKind,
     acknowledged_plan,
+    first_staff_step_index,
     step_audiences,
     unacknowledged_plan,
     visit_plan,
 )
 from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
 from anbu.domain.notifications import Medium, Phase, StepRef
+from anbu.domain.rhythm import LEVELS, Level
 
 # Who closes the cases that the system closes itself, in the audit log and on the case.
 SYSTEM_ACTOR = "anbu"
@@ -190,6 +193,11 @@ class Alert:
     resolved_by: str | None = None
     outcome: Outcome | None = None
     resolution_note: str | None = None
+    # How grave (관심 → 주의 → 심각), when each level reached fell due, and why it was raised.
+    # The fixed rule's alerts, and alerts about the system, are serious from the start.
+    level: Level = Level.SERIOUS
+    levels: tuple[tuple[Level, datetime], ...] = ()
+    reason: Reason | None = None
 
     # -- the three kinds of alert ------------------------------------------------------
 
@@ -205,10 +213,14 @@ class Alert:
         due_at: datetime,
         now: datetime,
         policy: EscalationPolicy,
+        levels: tuple[tuple[Level, datetime], ...] = (),
+        reason: Reason | None = None,
     ) -> Alert:
-        """A person's alert, its first step due at once (`take_step`)."""
+        """A person's alert at the highest of `levels` (serious when due, if none are
+        given), its first step due at once (`take_step`)."""
         if kind not in PERSON_KINDS:
             raise ValueError(f"{kind.value} is not about a person")
+        reached = levels or ((Level.SERIOUS, due_at),)
         return cls(
             kind=kind,
             state=AlertState.OPEN,
@@ -220,6 +232,9 @@ class Alert:
             carrier=carrier,
             policy=policy,
             step_due_at=now,
+            level=max((level for level, _ in reached), key=LEVELS.index),
+            levels=reached,
+            reason=reason,
         )
 
     @classmethod
@@ -234,6 +249,7 @@ class Alert:
             due_at=due_at,
             opened_at=now,
             carrier=carrier,
+            levels=((Level.SERIOUS, due_at),),
         )
 
     @classmethod
@@ -248,6 +264,7 @@ class Alert:
             due_at=due_at,
             opened_at=now,
             channel=channel,
+            levels=((Level.SERIOUS, due_at),),
         )
 
     # -- what it is ------------------------------------------------------------------
@@ -267,6 +284,12 @@ class Alert:
         if self.state in UNACKNOWLEDGED:
             return Phase.UNACKNOWLEDGED
         return Phase.ACKNOWLEDGED
+
+    @property
+    def officer_facing(self) -> bool:
+        """In the officers' queue: a case at caution or serious (an attention case only
+        texts the person)."""
+        return self.level is not Level.ATTENTION
 
     @property
     def may_be_closed_after_visit(self) -> bool:
@@ -331,6 +354,15 @@ class Alert:
             found.append("a case that needed a visit closes with the visit's result")
         if self.first_contact_at is not None and self.first_contact_at < self.opened_at:
             found.append("the first contact is not before the alert")
+        if self.levels and (
+            self.level is not max((lv for lv, _ in self.levels), key=LEVELS.index)
+            or [lv for lv, _ in self.levels]
+            != sorted((lv for lv, _ in self.levels), key=LEVELS.index)
+            or len({lv for lv, _ in self.levels}) != len(self.levels)
+        ):
+            found.append("a case is at the highest of its levels, each reached once, in order")
+        if not self.about_person and self.level is not Level.SERIOUS:
+            found.append("an alert about the system is serious")
         return found
 
     # -- transitions -------------------------------------------------------------------
@@ -446,6 +478,16 @@ class Alert:
             return replace(self, step_due_at=None), None
         planned: PlannedStep = plan[self.step]
         phase = self.phase
+        staff_step = planned.kind is not StepKind.SELF_CHECK
+        if phase is Phase.UNACKNOWLEDGED and staff_step:
+            if self.level is Level.ATTENTION:
+                # Attention texts the person only: staff hear if the case rises.
+                return replace(self, step_due_at=None), None
+            office = calendar.is_office_hours(now, self.policy.office_hours)
+            if self.level is Level.CAUTION and not office:
+                # Caution is for the centre's working day: nobody is woken for it.
+                opening = calendar.next_opening(now, self.policy.office_hours)
+                return replace(self, step_due_at=opening), None
         first_staff = (
             phase is Phase.UNACKNOWLEDGED
             and planned.kind is not StepKind.SELF_CHECK
@@ -468,6 +510,42 @@ class Alert:
             staff_told_at=now if first_staff else self.staff_told_at,
         )
         return moved, taken
+
+    def raise_level(
+        self,
+        reached: Sequence[tuple[Level, datetime]],
+        now: datetime,
+        calendar: OfficeCalendar,
+        reason: Reason | None = None,
+    ) -> Alert:
+        """The silence went on: the case rises to the highest of `reached` (each with the
+        instant it fell due). Before anyone has taken charge, staff are told now — skipping
+        any self-check still to come — and at night a step held for the morning at caution
+        is taken at once when the case turns serious. A level already reached changes
+        nothing."""
+        self._require_open()
+        new = [
+            (level, at) for level, at in reached if LEVELS.index(level) > LEVELS.index(self.level)
+        ]
+        if not new:
+            return self
+        level = max((lv for lv, _ in new), key=LEVELS.index)
+        raised = replace(
+            self,
+            level=level,
+            levels=(*self.levels, *new),
+            reason=reason or self.reason,
+        )
+        if self.state not in UNACKNOWLEDGED or self.policy is None:
+            return raised
+        first = first_staff_step_index(unacknowledged_plan(self.policy))
+        if first is not None and self.step <= first:
+            return replace(raised, step=first, step_due_at=now)
+        held = self.step_due_at is not None and self.step_due_at > now
+        night = not calendar.is_office_hours(now, self.policy.office_hours)
+        if level is Level.SERIOUS and held and night:
+            return replace(raised, step_due_at=now)
+        return raised
 
     def delivery_failed(self, step: StepRef, now: datetime, *, others_reached: bool) -> Alert:
         """A message of `step` failed for good. If it was the step just taken, before anyone

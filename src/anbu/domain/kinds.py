@@ -76,6 +76,13 @@ class Group(StrEnum):
     AGE_75_PLUS = "age_75_plus"
 
 
+class Detection(StrEnum):
+    """How a person's silence is judged."""
+
+    FIXED = "fixed"  # the period set for them (or their group's), the same at any hour
+    PERSONAL = "personal"  # against their own rhythm, the period as the hard maximum
+
+
 class Role(StrEnum):
     """What a member of staff may do (issue 4 enforces it on every page and API call)."""
 

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from anbu.domain.kinds import Carrier, Group
+from anbu.domain.kinds import Carrier, Detection, Group
 from anbu.domain.rejections import FieldError
 
 MIN_INACTIVITY = timedelta(hours=12)
@@ -49,6 +49,8 @@ class Enrolment:
     phone_off: timedelta
     phone_off_custom: bool
     guardian_phone: str | None = None  # E.164; someone else's mobile, texted if policy says so
+    # How their silence is judged; None: as their centre's default says.
+    detection: Detection | None = None
 
 
 def age_on(birth_date: date, day: date) -> int:

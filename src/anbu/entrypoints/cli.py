@@ -25,7 +25,7 @@ from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
-from anbu.domain.kinds import AlertState, Outcome, Role
+from anbu.domain.kinds import AlertState, Detection, Outcome, Role
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints import backtesting
@@ -221,6 +221,30 @@ def _read(file: Path) -> bytes:
     except OSError as exc:
         err.print(f"{file}: {exc.strerror}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
+
+
+@centres_app.command("detection")
+def centres_detection(
+    centre: str,
+    chosen: Annotated[
+        Detection | None,
+        typer.Argument(help="fixed or personal; leave out to show the centre's default."),
+    ] = None,
+    now: NowOption = None,
+) -> None:
+    """Show or set how a centre's people are watched unless set for the person: the fixed
+    period, or personal detection (the period then the hard maximum)."""
+    at = _now(now)
+    with _anbu() as anbu:
+        try:
+            if chosen is None:
+                out.print(centres.detection(anbu, centre).value, highlight=False)
+                return
+            moved = centres.set_detection(anbu, centre, chosen, by=_actor(), now=at)
+        except centres.CentreError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    out.print(f"{centre}: {chosen.value} ({moved} people follow it now)", highlight=False)
 
 
 @subjects_app.command("pause")
@@ -474,9 +498,8 @@ def _backtest_document(line: AlertLine) -> dict[str, object]:
         about = alert.channel.value
     return {
         **_alert_document(line),
-        "level": "serious",
-        "levels": [{"level": "serious", "at": seoul(alert.due_at)}],
-        "reason": messages.reason(alert.kind, alert.due_at - alert.base_at, about),
+        "levels": [{"level": level.value, "at": seoul(at)} for level, at in alert.levels],
+        "reason": messages.explain(alert, about),
     }
 
 
@@ -486,7 +509,7 @@ def _backtest_summary(
     by_kind: dict[str, dict[str, int]] = {}
     for line in found.alerts:
         counts = by_kind.setdefault(line.alert.kind.value, {})
-        counts["serious"] = counts.get("serious", 0) + 1
+        counts[line.alert.level.value] = counts.get(line.alert.level.value, 0) + 1
     return {
         "alerts": by_kind,
         "from": seoul(report.started_at),
@@ -580,7 +603,7 @@ def evaluate_command(
             table.add_column(column, justify=justify, no_wrap=True)
         for found in scores:
             table.add_row(*("" if v is None else str(v) for v in found.as_json().values()))
-        out.print(table)
+        out.print(table, width=max(out.width, 160))
     if plot_to is not None:
         evaluation.plot(scores, plot_to)
         if not as_json:
@@ -813,6 +836,7 @@ def _alert_document(line: AlertLine) -> dict[str, object]:
         "resolved_at": seoul(alert.resolved_at) or None,
         "resolved_by": alert.resolved_by,
         "outcome": alert.outcome.value if alert.outcome else None,
+        "level": alert.level.value,
     }
 
 

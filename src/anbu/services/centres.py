@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from anbu.domain.escalation import EscalationPolicy, PolicyError
+from anbu.domain.kinds import Detection
 from anbu.services.context import Context
 from anbu.services.escalation import policy_for
 
@@ -50,3 +51,28 @@ def _read(document: str) -> EscalationPolicy:
         return EscalationPolicy.from_json(data)
     except PolicyError as exc:
         raise CentreError(f"{exc.field}: {exc.reason}") from exc
+
+
+def detection(app: Context, centre: str) -> Detection:
+    """How the centre's people are watched unless set for the person."""
+    with app.transaction() as tx:
+        found = tx.centres.detection_named(centre)
+    if found is None:
+        raise CentreError(f"no centre named {centre!r}")
+    return found[1]
+
+
+def set_detection(app: Context, centre: str, chosen: Detection, *, by: str, now: datetime) -> int:
+    """Make `chosen` the centre's default; the people who follow the default are watched
+    that way from now on (their due instants worked out anew). Returns how many moved."""
+    with app.transaction() as tx:
+        found = tx.centres.detection_named(centre)
+        if found is None:
+            raise CentreError(f"no centre named {centre!r}")
+        moved = tx.centres.set_detection(found[0], chosen)
+        for start in range(0, len(moved), 500):
+            chunk = moved[start : start + 500]
+            tx.subjects.save_watches(tx.subjects.watches(chunk, lock=True), now)
+        detail = json.dumps({"centre": centre, "detection": chosen.value, "people": len(moved)})
+        tx.audit.record(by, "centre.detection_changed", now, detail=detail)
+    return len(moved)

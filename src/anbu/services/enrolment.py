@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from anbu.adapters.storage.unit_of_work import UnitOfWork
-from anbu.domain.detection import Watch
-from anbu.domain.kinds import Carrier, SubjectStatus
+from anbu.domain.detection import Personal, Watch
+from anbu.domain.kinds import Carrier, Detection, SubjectStatus
 from anbu.domain.rejections import Rejection
+from anbu.domain.rhythm import usual_rhythm
 from anbu.domain.subjects import Enrolment, GroupPeriods, name_key_for
 from anbu.domain.watermarks import Feed
 from anbu.services.centre_settings import with_centre_periods
@@ -105,6 +106,7 @@ def _enrol_one(
     if centre_id not in tables:
         own = store.centres.group_periods(centre_id)
         tables[centre_id] = own or app.periods
+    detection = enrolment.detection or store.centres.detection(centre_id)
     # Periods not given for the person are their centre's for their group. The record key
     # above stays that of the row as read, so that a centre changing its periods later
     # does not make an unchanged row "updated" (and a review still foretells exactly).
@@ -123,10 +125,21 @@ def _enrol_one(
         "phone_off_minutes": int(enrolment.phone_off.total_seconds() // 60),
         "phone_off_custom": enrolment.phone_off_custom,
         "consent_at": enrolment.consent_at,
+        "detection": detection.value,
+        "detection_custom": enrolment.detection is not None,
         "updated_at": now,
     }
     if existing is None:
-        watch = Watch(enrolment.consent_at, enrolment.inactivity, enrolment.phone_off)
+        watch = Watch(
+            enrolment.consent_at,
+            enrolment.inactivity,
+            enrolment.phone_off,
+            personal=(
+                Personal(usual=usual_rhythm(enrolment.group))
+                if detection is Detection.PERSONAL
+                else None
+            ),
+        )
         subject_id = store.subjects.add(
             {
                 **values,
@@ -178,6 +191,8 @@ def _canonical(enrolment: Enrolment) -> str:
             "inactivity_custom": enrolment.inactivity_custom,
             "phone_off": enrolment.phone_off.total_seconds(),
             "phone_off_custom": enrolment.phone_off_custom,
+            # Only when given: a row without it keeps the key it had before the column.
+            **({"detection": enrolment.detection.value} if enrolment.detection else {}),
         },
         ensure_ascii=False,
         sort_keys=True,

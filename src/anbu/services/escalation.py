@@ -25,9 +25,11 @@ from anbu.adapters.storage.staff import StaffContact
 from anbu.adapters.storage.subjects import AlertSubject
 from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.alerts import Alert, AlertConflict, TakenStep
+from anbu.domain.detection import Reason
 from anbu.domain.escalation import Audience, EscalationPolicy, StepKind
 from anbu.domain.kinds import AlertKind, Carrier, Role
 from anbu.domain.notifications import Addressee, Medium, Notification, Phase, StepRef
+from anbu.domain.rhythm import Level
 from anbu.domain.subjects import mask_name
 from anbu.services import ack_links, messages
 from anbu.services.context import Context
@@ -42,6 +44,8 @@ class NewAlert:
     kind: AlertKind
     base: datetime
     due_at: datetime
+    levels: tuple[tuple[Level, datetime], ...] = ()
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,7 @@ def open_alerts(app: Context, uow: UnitOfWork, new: Sequence[NewAlert], now: dat
     stored = uow.centres.policy_texts(centre_ids)
     policies = {centre: policy_for(stored.get(centre)) for centre in centre_ids}
     stepped: list[Alert] = []
-    steps: list[TakenStep] = []
+    steps: list[TakenStep | None] = []
     for a in new:
         centre = about[a.subject_id].centre_id
         alert, taken = Alert.for_person(
@@ -121,8 +125,10 @@ def open_alerts(app: Context, uow: UnitOfWork, new: Sequence[NewAlert], now: dat
             due_at=a.due_at,
             now=now,
             policy=policies[centre],
+            levels=a.levels,
+            reason=a.reason,
         ).take_step(now, app.calendar)
-        assert taken is not None  # a new alert's first step is due at once
+        # No step: an attention case with no self-check, or a caution case at night.
         stepped.append(alert)
         steps.append(taken)
     added = uow.alerts.add_all(stepped)
@@ -130,6 +136,8 @@ def open_alerts(app: Context, uow: UnitOfWork, new: Sequence[NewAlert], now: dat
     queued: list[Notification] = []
     unrouted = 0
     for alert, taken in zip(added, steps, strict=True):
+        if taken is None:
+            continue
         assert alert.subject_id is not None
         found, nobody = _messages(app, staff, alert, about[alert.subject_id], taken, now)
         queued += found

@@ -7,7 +7,10 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from anbu.domain.alerts import Alert
+from anbu.domain.detection import Rule
 from anbu.domain.kinds import AlertKind, Carrier
+from anbu.domain.rhythm import Level
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -58,6 +61,39 @@ def subject_alert(
             "전화나 방문으로 안부를 확인해 주세요."
         )
     return f"[안부] {centre} {masked_name} 님 {what}", text
+
+
+LEVEL_WORDS = {Level.ATTENTION: "관심", Level.CAUTION: "주의", Level.SERIOUS: "심각"}
+
+
+def explain(alert: Alert, about: str = "") -> str:
+    """Why the alert was raised, in plain Korean (`about` names a feed alert's carrier, a
+    gateway alert's channel)."""
+    why = alert.reason
+    if why is None or why.rule is Rule.FIXED or why.silent_for is None:
+        period = why.period if why is not None and why.period else alert.due_at - alert.base_at
+        return reason(alert.kind, period, about)
+    silent = _span(why.silent_for)
+    if why.silent_for >= why.period:
+        return f"설정 최대 기간 {silent} 동안 통화·문자 기록 없음"
+    expected = why.expected or 0.0
+    usual = f" (평소 가장 긴 공백 {_span(why.usual_quiet)})" if why.usual_quiet else ""
+    missed = f", 받지 않은 전화 {why.missed_calls}통" if why.missed_calls else ""
+    if expected < 1.0:
+        return f"평소보다 오래 {silent}째 통화·문자 기록이 없습니다{usual}{missed}"
+    return (
+        f"평소 이 시간대에는 통화·문자가 {expected:.0f}회쯤 있는데 {silent}째 기록이 "
+        f"없습니다{usual}{missed}"
+    )
+
+
+def _span(period: timedelta | None) -> str:
+    if period is None:
+        return ""
+    hours = period / timedelta(hours=1)
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours / 24:g}일"
+    return f"{hours:.0f}시간" if hours >= 1 else f"{period / timedelta(minutes=1):.0f}분"
 
 
 def reason(kind: AlertKind, period: timedelta, about: str = "") -> str:

@@ -35,6 +35,8 @@ class SweepReport:
     still_open: int = 0
     # Open cases closed because their person showed life and then a new episode began.
     superseded: list[int] = field(default_factory=list)
+    # Open cases whose silence went on to a higher level (personal detection).
+    raised: list[int] = field(default_factory=list)
     # Alerts opened with nobody on file to tell (no staff for the centre, no admin).
     unrouted: int = 0
     # The escalation steps taken after opening (reminders, next tiers, follow-ups).
@@ -95,12 +97,25 @@ def _open_due(
         open_by_kind = {alert.kind: alert for alert in open_now.get(subject_id, ())}
         for overdue in watch.overdue(until):
             case = open_by_kind.get(overdue.kind)
+            if case is not None and case.base_at == overdue.base:
+                # The same silence goes on: its case rises to the level now due.
+                raised = case.raise_level(overdue.reached, now, app.calendar, overdue.reason)
+                if raised != case and store.alerts.save(raised, case) and case.id is not None:
+                    report.raised.append(case.id)
+                watch = watch.alerted(overdue)
+                continue
             if case is not None:
                 if not supersedes(overdue, case.resumed_at):
                     # One open alert per kind: the officer's open case still stands for this.
                     report.still_open += 1
                     continue
                 superseded.append(case)
+            elif (
+                overdue.base == watch.silence_alerted_base and overdue.kind is AlertKind.NO_ACTIVITY
+            ):
+                # Staff closed this silence's case: its later levels do not open it again.
+                watch = watch.alerted(overdue)
+                continue
             due.append((subject_id, overdue))
             watch = watch.alerted(overdue)
         if watch != watches[subject_id]:
@@ -113,7 +128,7 @@ def _open_due(
     opened = escalation.open_alerts(
         app,
         store,
-        [NewAlert(s, carrier, o.kind, o.base, o.due_at) for s, o in due],
+        [NewAlert(s, carrier, o.kind, o.base, o.due_at, o.reached, o.reason) for s, o in due],
         now,
     )
     for alert in opened.alerts:

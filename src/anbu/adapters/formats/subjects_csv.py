@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from anbu.adapters.formats.text import decode, distinct_rows, header_and_records
 from anbu.adapters.formats.timestamps import TimestampError, parse_date, parse_instant
-from anbu.domain.kinds import Carrier
+from anbu.domain.kinds import Carrier, Detection
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.domain.subjects import (
@@ -39,7 +39,7 @@ COLUMNS = (
     "consent_at",
 )
 # Columns a file may leave out altogether; a missing one reads as an empty cell in every row.
-OPTIONAL_COLUMNS = ("guardian_phone",)
+OPTIONAL_COLUMNS = ("guardian_phone", "detection")
 _REQUIRED_TEXT = ("external_id", "name", "centre", "address")
 # The law forbids processing a resident registration number here: refuse the column.
 _RRN_HEADERS = {
@@ -134,7 +134,21 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
         phone_off=phone_off,
         phone_off_custom=phone_off_custom,
         guardian_phone=_guardian_phone(cells.get("guardian_phone", ""), phone),
+        detection=_detection(cells.get("detection", "")),
     )
+
+
+def _detection(text: str) -> Detection | None:
+    """`fixed` or `personal`; an empty cell follows the centre's default."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    try:
+        return Detection(value)
+    except ValueError:
+        raise EnrolmentError(
+            "detection", f"{text.strip()!r} is not one of fixed, personal (or empty)"
+        ) from None
 
 
 def _field(name: str, parse: Callable[[], T]) -> T:

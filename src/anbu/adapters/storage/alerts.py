@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -22,9 +22,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from anbu.adapters.storage.batches import Batches, array_of
 from anbu.adapters.storage.tables import alerts
 from anbu.domain.alerts import Alert, changes, guard
+from anbu.domain.detection import Reason
 from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, AlertState, Carrier, Outcome
 from anbu.domain.notifications import Medium
+from anbu.domain.rhythm import Level
 
 _ENUMS: dict[str, Any] = {
     "kind": AlertKind,
@@ -32,7 +34,9 @@ _ENUMS: dict[str, Any] = {
     "carrier": Carrier,
     "channel": Medium,
     "outcome": Outcome,
+    "level": Level,
 }
+_FIELDS = tuple(f.name for f in fields(Alert))
 
 
 @lru_cache(maxsize=64)
@@ -41,8 +45,20 @@ def _policy(text: str) -> EscalationPolicy:
     return EscalationPolicy.from_json(json.loads(text))
 
 
+_LEVEL_COLUMNS = {
+    Level.ATTENTION: "attention_at",
+    Level.CAUTION: "caution_at",
+    Level.SERIOUS: "serious_at",
+}
+
+
 def alert_of(row: Row[Any]) -> Alert:
     """The alert a row of `alerts` holds (selected whole, perhaps among other columns)."""
+    levels = tuple(
+        (level, getattr(row, column))
+        for level, column in _LEVEL_COLUMNS.items()
+        if getattr(row, column) is not None
+    )
     return Alert(
         id=row.id,
         kind=AlertKind(row.kind),
@@ -71,23 +87,36 @@ def alert_of(row: Row[Any]) -> Alert:
         resolved_by=row.resolved_by,
         outcome=Outcome(row.outcome) if row.outcome else None,
         resolution_note=row.resolution_note,
+        level=Level(row.level),
+        levels=levels,
+        reason=Reason.from_json(json.loads(row.reason)) if row.reason else None,
     )
 
 
-def _column_value(name: str, value: Any) -> Any:
+def _columns(name: str, value: Any) -> dict[str, Any]:
+    """The columns (and their values) an alert's field is kept in."""
+    if name == "levels":
+        reached = dict(value)
+        return {column: reached.get(level) for level, column in _LEVEL_COLUMNS.items()}
     if value is None:
-        return None
+        return {name: None}
     if name == "policy":
         assert isinstance(value, EscalationPolicy)
-        return json.dumps(value.to_json())
+        return {name: json.dumps(value.to_json())}
+    if name == "reason":
+        assert isinstance(value, Reason)
+        return {name: json.dumps(value.to_json(), sort_keys=True)}
     if name in _ENUMS:
-        return str(value.value)
-    return value
+        return {name: str(value.value)}
+    return {name: value}
 
 
 def _row_of(alert: Alert) -> dict[str, Any]:
-    names = [column.name for column in alerts.columns if column.name != "id"]
-    return {name: _column_value(name, getattr(alert, name)) for name in names}
+    row: dict[str, Any] = {}
+    for name in _FIELDS:
+        if name != "id":
+            row.update(_columns(name, getattr(alert, name)))
+    return row
 
 
 class AlreadyOpenError(Exception):
@@ -154,12 +183,13 @@ class AlertRepository:
         if expected.id is None:
             raise ValueError("an alert is added before it is saved")
         condition = [
-            alerts.c[name].is_(None)
-            if value is None
-            else alerts.c[name] == _column_value(name, value)
-            for name, value in guard(expected, changed).items()
+            alerts.c[column].is_(None) if value is None else alerts.c[column] == value
+            for name, field_value in guard(expected, changed).items()
+            for column, value in _columns(name, field_value).items()
         ]
-        values = {name: _column_value(name, value) for name, value in changed.items()}
+        values: dict[str, Any] = {}
+        for name, value in changed.items():
+            values.update(_columns(name, value))
         statement = update(alerts).where(and_(*condition)).values(**values)
         return bool(self.connection.execute(statement).rowcount)
 

@@ -35,6 +35,7 @@ from anbu.adapters.storage.tables import (
 )
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import ActivityKind, AlertState, AttemptOutcome, NotificationState
+from anbu.domain.rhythm import Level
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,11 @@ class CaseViews:
             select(alerts, *_PERSON_COLUMNS)
             .join(subjects, subjects.c.id == alerts.c.subject_id)
             .join(centres, centres.c.id == subjects.c.centre_id)
-            .where(alerts.c.state != AlertState.RESOLVED.value)
+            .where(
+                alerts.c.state != AlertState.RESOLVED.value,
+                # An attention case only texts the person: it is not the officers' yet.
+                alerts.c.level != Level.ATTENTION.value,
+            )
             .order_by(_URGENCY, alerts.c.base_at, alerts.c.id)
             .limit(limit)
         )

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from anbu.adapters.storage.tables import centres, subjects
-from anbu.domain.kinds import Group, SubjectStatus
+from anbu.domain.kinds import Detection, Group, SubjectStatus
 from anbu.domain.subjects import GroupPeriods
 
 PERIODS_VERSION = 1
@@ -133,6 +133,48 @@ class CentreRepository:
         )
 
     # -- default periods by group, and the people who follow them -----------------------
+
+    def detection(self, centre_id: int) -> Detection:
+        """How the centre's people are watched unless set for the person."""
+        found = self.connection.scalar(select(centres.c.detection).where(centres.c.id == centre_id))
+        return Detection(found) if found else Detection.FIXED
+
+    def detection_named(self, centre: str) -> tuple[int, Detection] | None:
+        """(id, default detection) of the centre of that name."""
+        row = self.connection.execute(
+            select(centres.c.id, centres.c.detection).where(centres.c.name == centre)
+        ).first()
+        if row is None:
+            return None
+        return row.id, Detection(row.detection) if row.detection else Detection.FIXED
+
+    def set_detection(self, centre_id: int, detection: Detection) -> list[int]:
+        """Make `detection` the centre's default; its people who follow the default follow
+        it (returned: their ids, whose due instants must be worked out anew)."""
+        self.connection.execute(
+            update(centres).where(centres.c.id == centre_id).values(detection=detection.value)
+        )
+        following = list(
+            self.connection.scalars(
+                select(subjects.c.id).where(
+                    subjects.c.centre_id == centre_id,
+                    subjects.c.detection_custom.is_(False),
+                    subjects.c.detection != detection.value,
+                    subjects.c.status == SubjectStatus.ACTIVE.value,
+                )
+            )
+        )
+        if following:
+            self.connection.execute(
+                update(subjects)
+                .where(
+                    subjects.c.centre_id == centre_id,
+                    subjects.c.detection_custom.is_(False),
+                    subjects.c.detection != detection.value,
+                )
+                .values(detection=detection.value)
+            )
+        return following
 
     def group_periods(self, centre_id: int) -> GroupPeriods | None:
         """The centre's own periods by group, or None when it follows the district's."""

@@ -3,18 +3,20 @@ pauses, and the index the sweep asks "who is due?". Never commits."""
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, tuple_, update
 
 from anbu.adapters.storage.batches import Batches, unnested
 from anbu.adapters.storage.tables import Instant, activity_events, alerts, centres, pauses, subjects
-from anbu.domain.detection import Watch
-from anbu.domain.kinds import Carrier, SubjectStatus
+from anbu.domain.detection import Personal, Watch
+from anbu.domain.kinds import Carrier, Detection, Group, SubjectStatus
 from anbu.domain.pauses import Pause
+from anbu.domain.rhythm import Level, Rhythm, usual_rhythm
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,48 @@ _WATCH_COLUMNS = (
     subjects.c.last_off_at,
     subjects.c.silence_alerted_base,
     subjects.c.off_alerted_base,
+    subjects.c.group,
+    subjects.c.detection,
+    subjects.c.rhythm,
+    subjects.c.rhythm_at,
+    subjects.c.missed_calls,
+    subjects.c.silence_level,
 )
+
+
+def _personal(row: Row[Any]) -> Personal | None:
+    """Personal detection's state as stored, or None for a person watched by the fixed
+    period."""
+    if row.detection != Detection.PERSONAL.value:
+        return None
+    rhythm = Rhythm()
+    if row.rhythm is not None and row.rhythm_at is not None:
+        rhythm = Rhythm(tuple(array("f", bytes(row.rhythm))), row.rhythm_at)
+    calls: tuple[datetime, ...] = ()
+    if row.missed_calls:
+        calls = tuple(
+            datetime.fromtimestamp(seconds, UTC) for seconds in array("q", bytes(row.missed_calls))
+        )
+    return Personal(
+        rhythm=rhythm,
+        usual=usual_rhythm(Group(row.group)),
+        missed_calls=calls,
+        level=Level(row.silence_level) if row.silence_level else None,
+    )
+
+
+def _personal_columns(personal: Personal) -> dict[str, Any]:
+    rhythm = personal.rhythm
+    return {
+        "rhythm": array("f", rhythm.counts).tobytes() if rhythm.reference else None,
+        "rhythm_at": rhythm.reference,
+        "missed_calls": (
+            array("q", (int(c.timestamp()) for c in personal.missed_calls)).tobytes()
+            if personal.missed_calls
+            else None
+        ),
+        "silence_level": None if personal.level is None else personal.level.value,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +209,10 @@ class SubjectRepository:
                 silence_alerted_base=None,
                 off_alerted_base=None,
                 next_due_at=None,
+                rhythm=None,
+                rhythm_at=None,
+                missed_calls=None,
+                silence_level=None,
                 updated_at=now,
             )
         )
@@ -195,6 +242,7 @@ class SubjectRepository:
                     last_off_at=row.last_off_at,
                     silence_alerted_base=row.silence_alerted_base,
                     off_alerted_base=row.off_alerted_base,
+                    personal=_personal(row),
                 )
         return result
 
@@ -210,9 +258,24 @@ class SubjectRepository:
         return found
 
     def save_watches(self, watches: dict[int, Watch], now: datetime) -> None:
-        """Write each subject's detection state; the caller holds their rows' locks."""
+        """Write each subject's detection state; the caller holds their rows' locks. The
+        personal state is written only for the people watched personally: a fixed-period
+        person's save costs what it did before personal detection existed."""
         if not watches:
             return
+        personal = {i: w.personal for i, w in watches.items() if w.personal is not None}
+        if personal:
+            self.connection.execute(
+                update(subjects)
+                .where(subjects.c.id == _bind("sid"))
+                .values(
+                    rhythm=_bind("rhythm"),
+                    rhythm_at=_bind("rhythm_at"),
+                    missed_calls=_bind("missed_calls"),
+                    silence_level=_bind("silence_level"),
+                ),
+                [{"sid": i, **_personal_columns(p)} for i, p in personal.items()],
+            )
         if self._dialect == "postgresql":
             self._save_watches_postgresql(watches, now)
             return

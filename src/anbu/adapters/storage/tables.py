@@ -68,6 +68,8 @@ centres = Table(
     Column("escalation_policy", Text()),
     # The centre's default periods by group as JSON (minutes by group); NULL = the district's.
     Column("group_periods", Text()),
+    # How the centre's people are watched unless set for the person: NULL = the fixed period.
+    Column("detection", String(8)),
 )
 
 subjects = Table(
@@ -100,6 +102,17 @@ subjects = Table(
     # HMAC of the normalised name: officers find a person by their whole name without the
     # names being readable in the database (not unique: namesakes exist).
     Column("name_key", LargeBinary(32), index=True),
+    # How the person is watched: the fixed period, or personal detection; set for the
+    # person (custom) or following their centre's default.
+    Column("detection", String(8), nullable=False, server_default="fixed"),
+    Column("detection_custom", Boolean(), nullable=False, server_default=text("false")),
+    # Personal detection's state: the learned rhythm (168 4-byte floats, scaled to
+    # `rhythm_at`), the calls unanswered since the last sign of life (8-byte epoch seconds),
+    # and the level the current silence's alert has reached.
+    Column("rhythm", LargeBinary()),
+    Column("rhythm_at", Instant()),
+    Column("missed_calls", LargeBinary()),
+    Column("silence_level", String(16)),
     Column("created_at", Instant(), nullable=False),
     Column("updated_at", Instant(), nullable=False),
     # The sweep asks "who of this carrier is due by its watermark?" from this index alone.
@@ -213,6 +226,13 @@ alerts = Table(
     # the latest visit was recorded: a case that needed one closes only after one.
     Column("visit_needed_at", Instant()),
     Column("visited_at", Instant()),
+    # How grave the case is (attention, caution, serious), when each level fell due, and
+    # why it was raised (JSON figures, worded by whoever shows them).
+    Column("level", String(16), nullable=False, server_default="serious"),
+    Column("attention_at", Instant()),
+    Column("caution_at", Instant()),
+    Column("serious_at", Instant()),
+    Column("reason", Text()),
     # Never two open alerts of one kind for one subject (or one feed), even with
     # several workers sweeping at once: the database itself refuses the second.
     Index(

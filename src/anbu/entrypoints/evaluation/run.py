@@ -16,11 +16,13 @@ from anbu.entrypoints.evaluation.scoring import Score, score
 from anbu.settings import Settings
 
 FIXED_HOURS = (24, 48, 72, 96)
-# Whether personal detection is built yet (it joins the table once it is).
-PERSONAL_AVAILABLE = False
+# Whether personal detection is in the table.
+PERSONAL_AVAILABLE = True
 # Personal detection's hard maximum: serious by then at the latest, whatever the model says.
 PERSONAL_MAXIMUM_HOURS = 96
-SWEEP_EVERY = timedelta(minutes=15)
+# Hourly, as the carriers deliver: the scores read the instant each level fell due, not
+# the sweep that saw it, so finer sweeps would only take longer.
+SWEEP_EVERY = timedelta(minutes=60)
 
 
 @dataclass(frozen=True, slots=True)

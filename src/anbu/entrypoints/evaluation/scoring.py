@@ -1,7 +1,8 @@
 """Scoring what detection raised against the ground truth of a simulated district.
 
 An alert is *officer-facing* from the instant it reached `caution` or `serious` (the fixed
-rule's alerts are serious when they fall due); an `attention` case only texts the person.
+rule's alerts are serious when they fall due); an `attention` case only texts the person
+(where the centre's policy sends self-checks), and is counted as such a text.
 For a person whose planted incident struck at T, the first officer-facing instant at or
 after T finds them, late by that much; an officer-facing alert about anyone alive at that
 instant — everyone else, and the incident's person before T — is a false alert. An incident
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from anbu.domain.alerts import PERSON_KINDS
+from anbu.domain.rhythm import Level
 from anbu.entrypoints.evaluation.district import District
 from anbu.services.backtest import Findings
 from anbu.services.case_views import AlertLine
@@ -51,7 +53,9 @@ class Score:
 
 def officer_facing_at(line: AlertLine) -> datetime | None:
     """When the alert first reached caution or serious; None if it never did."""
-    return line.alert.due_at
+    return min(
+        (at for level, at in line.alert.levels if level is not Level.ATTENTION), default=None
+    )
 
 
 def score(policy: str, district: District, found: Findings, *, officers: int) -> Score:
@@ -59,9 +63,13 @@ def score(policy: str, district: District, found: Findings, *, officers: int) ->
     window = district.end - district.scored_from
     people = len(district.residents)
     per_person: dict[str, list[datetime]] = {}
+    self_checks = 0
     for line in found.alerts:
         if line.alert.kind not in PERSON_KINDS or line.external_id is None:
             continue
+        attention = dict(line.alert.levels).get(Level.ATTENTION)
+        if attention is not None and district.scored_from <= attention <= district.end:
+            self_checks += 1
         at = officer_facing_at(line)
         if at is not None and district.scored_from <= at <= district.end:
             per_person.setdefault(line.external_id, []).append(at)
@@ -85,7 +93,7 @@ def score(policy: str, district: District, found: Findings, *, officers: int) ->
         delay_median_h=median(delays) if delays else None,
         delay_p95_h=_quantile(delays, 0.95),
         false_alerts_per_1000_month=false_alerts / people * 1000 / months,
-        self_checks_per_1000_month=found.self_checks / people * 1000 / months,
+        self_checks_per_1000_month=self_checks / people * 1000 / months,
         alerts_per_officer_week=officer_facing / max(officers, 1) / (window / WEEK),
     )
 

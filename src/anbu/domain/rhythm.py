@@ -1,0 +1,355 @@
+"""Each person's rhythm, and how unusual their silence is against it.
+
+A person's **rhythm** is how many signs of life they usually show in each hour of the week
+(Seoul time: Monday 00–01 is hour 0, Sunday 23–24 hour 167), learned from their own signs
+as they arrive. It is a bounded state — 168 counts and the instant they are scaled to — in
+which each sign weighs less the older it is (a mean life of four weeks), so a changed habit
+is followed within weeks and nothing but the counts is kept. Adding the same signs in any
+order gives the same rhythm.
+
+Against it, a silence is judged by the signs it would normally have held: a silence through
+a usually busy afternoon is unusual sooner than one through the night, or through a Sunday
+the person always spends quietly. People do not call at an even rate — a busy day, a quiet
+one — so the chance of hearing nothing for that long is read from a negative binomial count
+rather than a Poisson one. Unanswered calls during the silence (somebody is trying to reach
+them) make it less likely still; a call answered is a sign of life and ends it.
+
+A newcomer starts from the usual rhythm of their group and moves to their own as their
+signs arrive; time paused (a hospital stay) neither teaches the rhythm nor counts as silence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from anbu.domain.kinds import Group
+from anbu.domain.pauses import Pause
+
+SEOUL = ZoneInfo("Asia/Seoul")
+WEEK_HOURS = 168
+HOUR = timedelta(hours=1)
+WEEK = timedelta(days=7)
+# How long a sign of life keeps weighing: its weight falls by e every four weeks.
+MEMORY = timedelta(days=28)
+# How many weeks of the group's usual rhythm a newcomer starts with; their own signs
+# outweigh it within a few weeks.
+PRIOR_WEEKS = 1.5
+# How unevenly people call, day to day (the negative binomial's shape: smaller, burstier).
+DISPERSION = 2.0
+# Each unanswered call during the silence makes hearing nothing that much less likely.
+MISSED_CALL_FACTOR = 0.75
+MISSED_CALLS_COUNTED = 6
+
+
+class Level(StrEnum):
+    """How grave a case is (관심 → 주의 → 심각), as the silence grows."""
+
+    ATTENTION = "attention"  # the self-check text to the person only
+    CAUTION = "caution"  # in the queue; staff told, not woken at night
+    SERIOUS = "serious"  # the full escalation, day and night
+
+
+LEVELS = (Level.ATTENTION, Level.CAUTION, Level.SERIOUS)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a silence reaches each level: the chance of so long a silence under the
+    person's rhythm falls to `chance`, and it has lasted at least `at_least`."""
+
+    # Chosen on simulated districts (`anbu evaluate`, several seeds, a noisier and a more
+    # regular population): caution finds people sooner than the 48-hour rule with fewer
+    # false alerts; attention's self-check text comes every week or two to most people.
+    attention: tuple[float, timedelta] = (0.08, timedelta(hours=6))
+    caution: tuple[float, timedelta] = (0.03, timedelta(hours=8))
+    serious: tuple[float, timedelta] = (0.006, timedelta(hours=12))
+
+    def of(self, level: Level) -> tuple[float, timedelta]:
+        if level is Level.ATTENTION:
+            return self.attention
+        if level is Level.CAUTION:
+            return self.caution
+        return self.serious
+
+
+def hour_of_week(instant: datetime) -> int:
+    local = instant.astimezone(SEOUL)
+    return local.weekday() * 24 + local.hour
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """Decayed counts of signs of life per hour of the week, scaled to `reference` (the
+    latest sign learned; None before any)."""
+
+    counts: tuple[float, ...] = (0.0,) * WEEK_HOURS
+    reference: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.counts) != WEEK_HOURS:
+            raise ValueError(f"a rhythm has {WEEK_HOURS} hours, not {len(self.counts)}")
+
+    def learn(self, signs: Iterable[datetime], pauses: Sequence[Pause] = ()) -> Rhythm:
+        """The rhythm with these signs of life added (in any order, with any before). A
+        sign inside a pause (a hospital stay, a trip) is no part of the person's rhythm."""
+        times = [at for at in signs if not any(p.covers(at) for p in pauses)]
+        if not times:
+            return self
+        latest = max(times) if self.reference is None else max(max(times), self.reference)
+        counts = list(self.counts)
+        if self.reference is not None and latest > self.reference:
+            scale = math.exp(-(latest - self.reference) / MEMORY)
+            counts = [c * scale for c in counts]
+        for at in times:
+            counts[hour_of_week(at)] += math.exp(-(latest - at) / MEMORY)
+        return Rhythm(tuple(counts), latest)
+
+    def rates(
+        self,
+        now: datetime,
+        *,
+        since: datetime,
+        pauses: Sequence[Pause] = (),
+        usual: Sequence[float],
+    ) -> tuple[float, ...]:
+        """Signs of life expected in each hour of the week, as of `now`: the person's own
+        counts over the weeks watched since `since` (paused time not counted), blended with
+        `usual` (their group's rhythm, per hour) as if watched for PRIOR_WEEKS more, and
+        smoothed towards the same hour of other days and the hours beside."""
+        watched = _weeks_watched(since, now, pauses)
+        decay = 0.0 if self.reference is None else math.exp(-(now - self.reference) / MEMORY)
+        own = [c * decay for c in self.counts]
+        raw = [
+            (own[h] + PRIOR_WEEKS * usual[h]) / (watched + PRIOR_WEEKS) for h in range(WEEK_HOURS)
+        ]
+        return _smoothed(raw)
+
+    @property
+    def signs_learned(self) -> float:
+        """How many signs the counts hold, by weight (as of the latest)."""
+        return sum(self.counts)
+
+
+def usual_rhythm(group: Group, per_day: float = 3.0) -> tuple[float, ...]:
+    """A group's usual rhythm before a person's own is known: `per_day` signs of life,
+    spread over the waking day (the old wake earlier), the same every day."""
+    wake, sleep = (6, 21) if group in (Group.AGE_60_74, Group.AGE_75_PLUS) else (7, 23)
+    weights = [
+        (1.0 if wake <= h < sleep else 0.08) * (1.3 if 9 <= h < 12 or 17 <= h < 20 else 1.0)
+        for h in range(24)
+    ]
+    total = sum(weights)
+    day = [per_day * w / total for w in weights]
+    return tuple(day[h % 24] for h in range(WEEK_HOURS))
+
+
+def expected_signs(
+    rates: Sequence[float], start: datetime, end: datetime, pauses: Sequence[Pause] = ()
+) -> float:
+    """Signs of life the rhythm `rates` would show over [start, end), paused time left out."""
+    total = 0.0
+    for a, b in _unpaused(start, end, pauses):
+        total += _integral(rates, a, b)
+    return total
+
+
+def silence_chance(expected: float, missed_calls: int = 0) -> float:
+    """The chance of hearing nothing while `expected` signs would usually come, with
+    `missed_calls` unanswered calls in it."""
+    quiet: float = math.pow(1.0 + expected / DISPERSION, -DISPERSION)
+    return quiet * math.pow(MISSED_CALL_FACTOR, min(missed_calls, MISSED_CALLS_COUNTED))
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """When each level of a silence that began at `base` falls due, if it goes on."""
+
+    base: datetime
+    due: tuple[tuple[Level, datetime], ...]  # in order of level; a level missing: never
+
+    def at(self, level: Level) -> datetime | None:
+        return next((at for found, at in self.due if found is level), None)
+
+
+def judge(
+    rates: Sequence[float],
+    base: datetime,
+    *,
+    maximum: timedelta,
+    pauses: Sequence[Pause] = (),
+    missed_calls: Sequence[datetime] = (),
+    thresholds: Thresholds = Thresholds(),
+) -> Judgement:
+    """The instants at which a silence since `base` reaches each level: the first instant
+    its chance falls to the level's threshold (and it has lasted the level's least), serious
+    at the latest when `maximum` of unpaused silence has passed. Stepped hour by hour,
+    solved exactly within the hour (signs come at an even rate within an hour)."""
+    missed = sorted(m for m in missed_calls if m > base)
+    due: list[tuple[Level, datetime]] = []
+    pending = list(LEVELS)
+    silent = timedelta(0)
+    expected = 0.0
+    at = base
+    while pending and silent < maximum:
+        step_end = min(_next_hour(at), at + (maximum - silent))
+        paused_until = _paused_until(at, pauses)
+        if paused_until is not None:
+            if paused_until == datetime.max.replace(tzinfo=at.tzinfo):
+                break  # paused until further notice: nothing falls due
+            at = paused_until
+            continue
+        step_end = min(step_end, _next_pause_start(at, step_end, pauses))
+        rate = rates[hour_of_week(at)] / (HOUR / timedelta(seconds=1))
+        span = (step_end - at).total_seconds()
+        for level in list(pending):
+            # A higher level never comes before a lower one: stop at the first not due.
+            chance, least = thresholds.of(level)
+            crossed = _crossing(expected, rate, span, chance, missed, at)
+            if crossed is None:
+                break
+            when = max(at + timedelta(seconds=crossed), _after_silent(at, silent, least))
+            if when > step_end:
+                break
+            due.append((level, when))
+            pending.remove(level)
+        expected += rate * span
+        silent += step_end - at
+        at = step_end
+    if pending and silent >= maximum:
+        # The hard maximum: serious at the latest then, and every lower level with it.
+        for level in pending:
+            due.append((level, at))
+    due.sort(key=lambda pair: LEVELS.index(pair[0]))
+    return Judgement(base, tuple(due))
+
+
+def usual_quiet(rates: Sequence[float]) -> timedelta:
+    """The longest stretch of the week in which the rhythm expects less than one sign: how
+    long this person is usually quiet (the night, for most)."""
+    best = 0
+    for start in range(WEEK_HOURS):
+        expected = 0.0
+        length = 0
+        while length < WEEK_HOURS and expected + rates[(start + length) % WEEK_HOURS] < 1.0:
+            expected += rates[(start + length) % WEEK_HOURS]
+            length += 1
+        best = max(best, length)
+    return best * HOUR
+
+
+# -- inside ---------------------------------------------------------------------------------
+
+
+def _weeks_watched(since: datetime, now: datetime, pauses: Sequence[Pause]) -> float:
+    """∫ e^(-(now - t)/MEMORY) dt over the unpaused time in [since, now], in weeks."""
+    if now <= since:
+        return 0.0
+    total = 0.0
+    for a, b in _unpaused(since, now, pauses):
+        total += math.exp(-(now - b) / MEMORY) - math.exp(-(now - a) / MEMORY)
+    return total * (MEMORY / WEEK)
+
+
+def _smoothed(raw: Sequence[float]) -> tuple[float, ...]:
+    """Half the hour's own figure, the rest from the same hour of the other days and from
+    the hours beside it: four weeks of one quiet person are few signs per hour."""
+    by_hour = [sum(raw[d * 24 + h] for d in range(7)) / 7 for h in range(24)]
+    return tuple(
+        0.5 * raw[h]
+        + 0.3 * by_hour[h % 24]
+        + 0.1 * raw[(h - 1) % WEEK_HOURS]
+        + 0.1 * raw[(h + 1) % WEEK_HOURS]
+        for h in range(WEEK_HOURS)
+    )
+
+
+def _integral(rates: Sequence[float], start: datetime, end: datetime) -> float:
+    total = 0.0
+    at = start
+    while at < end:
+        step_end = min(_next_hour(at), end)
+        total += rates[hour_of_week(at)] * ((step_end - at) / HOUR)
+        at = step_end
+    return total
+
+
+def _next_hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0) + HOUR
+
+
+def _unpaused(
+    start: datetime, end: datetime, pauses: Sequence[Pause]
+) -> list[tuple[datetime, datetime]]:
+    spans = [(start, end)]
+    for pause in pauses:
+        stop = pause.ends_at or datetime.max.replace(tzinfo=start.tzinfo)
+        kept: list[tuple[datetime, datetime]] = []
+        for a, b in spans:
+            if stop <= a or pause.starts_at >= b:
+                kept.append((a, b))
+                continue
+            if a < pause.starts_at:
+                kept.append((a, pause.starts_at))
+            if stop < b:
+                kept.append((stop, b))
+        spans = kept
+    return spans
+
+
+def _paused_until(at: datetime, pauses: Sequence[Pause]) -> datetime | None:
+    for pause in pauses:
+        if pause.covers(at):
+            return pause.ends_at or datetime.max.replace(tzinfo=at.tzinfo)
+    return None
+
+
+def _next_pause_start(at: datetime, limit: datetime, pauses: Sequence[Pause]) -> datetime:
+    starts = [p.starts_at for p in pauses if at < p.starts_at < limit]
+    return min(starts, default=limit)
+
+
+def _after_silent(at: datetime, silent: timedelta, least: timedelta) -> datetime:
+    """The instant the silence, at `silent` by `at`, will have lasted `least`."""
+    return at + max(least - silent, timedelta(0))
+
+
+def _crossing(
+    expected: float,
+    rate: float,
+    span: float,
+    chance: float,
+    missed: Sequence[datetime],
+    at: datetime,
+) -> float | None:
+    """Seconds after `at` (within `span`) when the silence's chance falls to `chance`, with
+    the missed calls counted as they come; None if not within the span."""
+    calls = sum(1 for m in missed if m <= at)
+    if silence_chance(expected, calls) <= chance:
+        return 0.0
+    # Missed calls within the step: check at each, then solve the rest evenly.
+    points = [m for m in missed if at < m <= at + timedelta(seconds=span)]
+    start = 0.0
+    for m in [*points, at + timedelta(seconds=span)]:
+        end = (m - at).total_seconds()
+        needed = _expected_for(chance, calls)
+        if rate > 0 and expected + rate * end >= needed:
+            return max(start, (needed - expected) / rate)
+        if m in points:
+            calls += 1
+            if silence_chance(expected + rate * end, calls) <= chance:
+                return end
+        start = end
+    return None
+
+
+def _expected_for(chance: float, calls: int) -> float:
+    """The expected signs at which the silence's chance, with `calls` missed, is `chance`."""
+    quiet = chance / math.pow(MISSED_CALL_FACTOR, min(calls, MISSED_CALLS_COUNTED))
+    if quiet >= 1.0:
+        return 0.0
+    return DISPERSION * (math.pow(quiet, -1.0 / DISPERSION) - 1.0)

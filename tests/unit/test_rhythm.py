@@ -1,0 +1,183 @@
+"""Personal detection's rhythm and judgement, without a database: the learned state is
+bounded, the same whatever the order signs arrive in, taught nothing by a pause; a silence
+is judged against the person's hours; every level comes in order, serious never later than
+the hard maximum."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anbu.domain.kinds import Group
+from anbu.domain.pauses import Pause, limit_instant
+from anbu.domain.rhythm import (
+    LEVELS,
+    WEEK_HOURS,
+    Level,
+    Rhythm,
+    expected_signs,
+    hour_of_week,
+    judge,
+    silence_chance,
+    usual_quiet,
+    usual_rhythm,
+)
+
+KST = timezone(timedelta(hours=9))
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+MONDAY = datetime(2026, 11, 2, 0, 0, tzinfo=KST)
+USUAL = usual_rhythm(Group.AGE_75_PLUS)
+
+instants = st.integers(0, 40 * 24 * 60).map(lambda m: MONDAY + timedelta(minutes=m))
+
+
+def _routine(days: int, hours: tuple[int, ...], start: datetime = MONDAY) -> list[datetime]:
+    return [start + d * DAY + h * HOUR + timedelta(minutes=7) for d in range(days) for h in hours]
+
+
+@given(st.lists(instants, max_size=300))
+def test_the_learned_state_is_bounded_whatever_it_learns(signs: list[datetime]) -> None:
+    rhythm = Rhythm().learn(signs)
+    assert len(rhythm.counts) == WEEK_HOURS
+    assert all(c >= 0 for c in rhythm.counts)
+    assert rhythm.signs_learned <= len(signs) + 1e-9
+
+
+@settings(max_examples=200)
+@given(st.lists(instants, min_size=1, max_size=60), st.randoms())
+def test_the_order_signs_arrive_in_does_not_matter(signs: list[datetime], rng) -> None:  # type: ignore[no-untyped-def]
+    shuffled = signs[:]
+    rng.shuffle(shuffled)
+    split = rng.randint(0, len(shuffled))
+    one_go = Rhythm().learn(signs)
+    in_pieces = Rhythm().learn(shuffled[:split])
+    for sign in shuffled[split:]:
+        in_pieces = in_pieces.learn([sign])
+    assert in_pieces.reference == one_go.reference
+    for a, b in zip(in_pieces.counts, one_go.counts, strict=True):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@given(st.lists(instants, max_size=80), instants, st.integers(1, 10 * 24))
+def test_a_pause_teaches_nothing(signs: list[datetime], start: datetime, hours: int) -> None:
+    pause = Pause(start, start + hours * HOUR)
+    outside = [s for s in signs if not pause.covers(s)]
+    assert Rhythm().learn(signs, [pause]) == Rhythm().learn(outside)
+
+
+def test_paused_time_does_not_count_as_watched() -> None:
+    """Four quiet weeks in hospital do not lower what the person usually does."""
+    signs = _routine(14, (10, 15, 19))
+    learned = Rhythm().learn(signs)
+    later = MONDAY + 42 * DAY
+    stay = Pause(MONDAY + 14 * DAY, later)
+    paused = learned.rates(later, since=MONDAY, pauses=[stay], usual=USUAL)
+    unpaused = learned.rates(later, since=MONDAY, usual=USUAL)
+    assert sum(paused) > 1.5 * sum(unpaused)
+
+
+def test_a_newcomer_starts_from_their_groups_usual_rhythm() -> None:
+    rates = Rhythm().rates(MONDAY, since=MONDAY, usual=USUAL)
+    assert math.isclose(sum(rates), sum(USUAL), rel_tol=1e-9)
+    assert rates[hour_of_week(MONDAY + 11 * HOUR)] > 10 * rates[hour_of_week(MONDAY + 3 * HOUR)]
+
+
+def test_with_weeks_of_signs_the_persons_own_rhythm_outweighs_the_groups() -> None:
+    night_worker = _routine(28, (0, 2, 4, 22))  # active at night, never by day
+    learned = Rhythm().learn(night_worker)
+    rates = learned.rates(MONDAY + 28 * DAY, since=MONDAY, usual=USUAL)
+    night = rates[hour_of_week(MONDAY + 2 * HOUR)]
+    noon = rates[hour_of_week(MONDAY + 12 * HOUR)]
+    assert night > 3 * noon
+
+
+def _rates(days: int, hours: tuple[int, ...]) -> tuple[float, ...]:
+    learned = Rhythm().learn(_routine(days, hours))
+    return learned.rates(MONDAY + days * DAY, since=MONDAY, usual=USUAL)
+
+
+def test_a_silence_through_a_busy_afternoon_is_unusual_sooner_than_one_through_the_night() -> None:
+    rates = _rates(28, (9, 11, 13, 14, 15, 16, 17, 19))
+    day = MONDAY + 28 * DAY + 13 * HOUR
+    night = MONDAY + 28 * DAY + 22 * HOUR
+    by_day = judge(rates, day, maximum=96 * HOUR).at(Level.CAUTION)
+    by_night = judge(rates, night, maximum=96 * HOUR).at(Level.CAUTION)
+    assert by_day is not None
+    assert by_night is not None
+    assert by_day - day < by_night - night
+
+
+def test_someone_who_switches_off_every_night_is_not_alerted_for_the_night() -> None:
+    # Calls 08–21 every day, nothing 22–07 (the phone is off): the night's silence is theirs.
+    rates = _rates(28, (8, 10, 12, 14, 16, 18, 21))
+    evening = MONDAY + 28 * DAY + 21 * HOUR + timedelta(minutes=30)
+    judgement = judge(rates, evening, maximum=96 * HOUR)
+    morning = evening + 10 * HOUR
+    for level in (Level.CAUTION, Level.SERIOUS):
+        due = judgement.at(level)
+        assert due is None or due > morning
+
+
+def test_unanswered_calls_bring_the_levels_sooner() -> None:
+    rates = _rates(28, (9, 12, 15, 18))
+    base = MONDAY + 28 * DAY + 9 * HOUR
+    calls = [base + 3 * HOUR, base + 4 * HOUR, base + 5 * HOUR]
+    plain = judge(rates, base, maximum=96 * HOUR).at(Level.CAUTION)
+    called = judge(rates, base, maximum=96 * HOUR, missed_calls=calls).at(Level.CAUTION)
+    assert plain is not None
+    assert called is not None
+    assert called < plain
+    assert silence_chance(3.0, 2) < silence_chance(3.0)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.floats(0.0, 3.0), min_size=WEEK_HOURS, max_size=WEEK_HOURS),
+    instants,
+    st.integers(12, 14 * 24),
+    st.lists(st.tuples(st.integers(0, 20 * 24), st.integers(1, 72)), max_size=3),
+    st.lists(st.integers(1, 200), max_size=5),
+)
+def test_every_level_comes_in_order_and_serious_never_after_the_hard_maximum(
+    rates: list[float],
+    base: datetime,
+    maximum_hours: int,
+    paused: list[tuple[int, int]],
+    missed: list[int],
+) -> None:
+    pauses = [Pause(base + s * HOUR, base + (s + n) * HOUR) for s, n in paused]
+    maximum = maximum_hours * HOUR
+    calls = [base + m * HOUR for m in missed]
+
+    judgement = judge(rates, base, maximum=maximum, pauses=pauses, missed_calls=calls)
+
+    instants_due = [judgement.at(level) for level in LEVELS]
+    reached = [at for at in instants_due if at is not None]
+    assert reached == sorted(reached)
+    assert [at is not None for at in instants_due] == sorted(
+        (at is not None for at in instants_due), reverse=True
+    )
+    latest = limit_instant(base, maximum, pauses)
+    serious = judgement.at(Level.SERIOUS)
+    assert serious is not None
+    assert latest is not None
+    assert serious <= latest
+    for at in reached:
+        assert not any(p.covers(at) and p.starts_at < at for p in pauses)
+
+
+def test_a_pause_until_further_notice_holds_every_level() -> None:
+    base = MONDAY + 9 * HOUR
+    judgement = judge(USUAL, base, maximum=48 * HOUR, pauses=[Pause(base + HOUR)])
+    assert judgement.at(Level.SERIOUS) is None
+
+
+def test_the_usual_quiet_is_the_night_for_a_day_person() -> None:
+    rates = _rates(28, (8, 10, 12, 14, 16, 18, 20))
+    quiet = usual_quiet(rates)
+    assert 8 * HOUR <= quiet <= 14 * HOUR
+    assert expected_signs(rates, MONDAY + 9 * HOUR, MONDAY + 21 * HOUR) > 4
