@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from anbu.adapters.storage.tables import audit_log, centres
+from anbu.adapters.storage.tables import audit_log, centres, subjects
 from anbu.bootstrap import Anbu
 from anbu.domain.escalation import Audience
 from anbu.domain.kinds import Role
@@ -316,3 +316,66 @@ def test_the_centre_page_lists_its_staff_and_flags_a_contact_problem(
     assert "SMS refused: unknown subscriber" in row[1]
     assert 'data-login="lee.lead"' in page.text
     assert 'data-login="park.b"' not in page.text  # centre B's officer
+
+
+def _detection(anbu: Anbu, external_id: str) -> str:
+    with anbu.transaction() as store:
+        return str(
+            store.connection.scalar(
+                select(subjects.c.detection).where(subjects.c.external_id == external_id)
+            )
+        )
+
+
+def test_a_lead_switches_the_centres_people_to_personal_detection(
+    client: TestClient, anbu: Anbu, lead: str
+) -> None:
+    enrol_rows(
+        anbu,
+        subject_row(external_id="SD-0020", phone="010-3000-0020", consent_at=CONSENT.isoformat()),
+        subject_row(
+            external_id="SD-0021",
+            phone="010-3000-0021",
+            detection="fixed",  # chosen for the person: stays
+            consent_at=CONSENT.isoformat(),
+        ),
+        subject_row(
+            external_id="SD-0022",
+            phone="010-3000-0022",
+            centre=CENTRE_B,
+            consent_at=CONSENT.isoformat(),
+        ),
+        now=CONSENT,
+    )
+    centre_id = _centre_ids(anbu)[CENTRE_A]
+    token = log_in(client, lead, page=f"/centres/{centre_id}")
+    page = client.get(f"/centres/{centre_id}")
+    assert re.search(r'id="detection-now">고정 기준<', page.text)
+    assert re.search(r'value="fixed" checked', page.text)
+
+    answer = client.post(
+        f"/centres/{centre_id}/detection", data={"detection": "personal", "csrf_token": token}
+    )
+    assert answer.status_code == 303
+    shown = client.get(answer.headers["location"])
+    assert re.search(r'id="moved">2<', shown.text)  # SD-0001 and SD-0020
+    assert re.search(r'id="detection-now">개인 맞춤<', shown.text)
+    assert re.search(r'value="personal" checked', shown.text)
+    assert _detection(anbu, "SD-0020") == "personal"
+    assert _detection(anbu, "SD-0021") == "fixed"
+    assert _detection(anbu, "SD-0022") == "fixed"
+    assert centre_policies.detection(anbu, CENTRE_B).value == "fixed"
+    assert any(action == "centre.detection_changed" for action, _ in _actions(anbu, lead))
+
+    wrong = client.post(
+        f"/centres/{centre_id}/detection", data={"detection": "psychic", "csrf_token": token}
+    )
+    assert wrong.status_code == 400
+    assert 'data-field="detection"' in wrong.text
+    assert _detection(anbu, "SD-0020") == "personal"
+    other = _centre_ids(anbu)[CENTRE_B]
+    refused = client.post(
+        f"/centres/{other}/detection", data={"detection": "personal", "csrf_token": token}
+    )
+    assert refused.status_code == 404
+    assert _detection(anbu, "SD-0022") == "fixed"

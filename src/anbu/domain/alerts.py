@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from anbu.domain.detection import Reason
+from anbu.domain.detection import Reason, Rule
 from anbu.domain.escalation import (
     Audience,
     EscalationPolicy,
@@ -290,6 +290,11 @@ class Alert:
         """In the officers' queue: a case at caution or serious (an attention case only
         texts the person)."""
         return self.level is not Level.ATTENTION
+
+    @property
+    def personal(self) -> bool:
+        """Raised by the person's own rhythm rather than by a fixed period running out."""
+        return self.reason is not None and self.reason.rule is Rule.PERSONAL
 
     @property
     def may_be_closed_after_visit(self) -> bool:

@@ -493,13 +493,9 @@ def _progress_of(first: datetime, last: datetime) -> Callable[[datetime], None]:
 
 def _backtest_document(line: AlertLine) -> dict[str, object]:
     alert = line.alert
-    about = line.external_id or (alert.carrier.value if alert.carrier else "")
-    if alert.channel is not None:
-        about = alert.channel.value
     return {
         **_alert_document(line),
         "levels": [{"level": level.value, "at": seoul(at)} for level, at in alert.levels],
-        "reason": messages.explain(alert, about),
     }
 
 
@@ -837,6 +833,7 @@ def _alert_document(line: AlertLine) -> dict[str, object]:
         "resolved_by": alert.resolved_by,
         "outcome": alert.outcome.value if alert.outcome else None,
         "level": alert.level.value,
+        "reason": messages.explain(alert),
     }
 
 

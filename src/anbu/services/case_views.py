@@ -38,7 +38,9 @@ from anbu.domain.kinds import (
     Outcome,
 )
 from anbu.domain.notifications import Phase, Recipient, StepRef, StepRefError
+from anbu.domain.rhythm import Level
 from anbu.domain.subjects import age_on, mask_name
+from anbu.services import messages
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import CaseNotFound, reachable
 from anbu.services.context import Context
@@ -59,6 +61,7 @@ class Step(StrEnum):
 
     BEGAN = "began"  # the last sign of life, the phone going off, the feed going quiet
     CROSSED = "crossed"  # the period ran out (by the carrier's watermark)
+    LEVEL = "level"  # personal detection: the silence grew unusual enough for a level
     OPENED = "opened"
     ACTIVITY = "activity"
     NOTIFICATION = "notification"
@@ -118,6 +121,10 @@ class Situation:
     resolution_note: str | None
     # A case waiting for a visit that may now be closed (a visit or a sign of life since).
     closable_after_visit: bool = False
+    level: Level = Level.SERIOUS
+    levels: tuple[tuple[Level, datetime], ...] = ()
+    reason: str = ""  # why it was raised, in Korean
+    personal: bool = False  # raised by the person's rhythm, not a fixed period
 
     @property
     def about_person(self) -> bool:
@@ -149,6 +156,7 @@ class Entry:
     delivered_at: datetime | None = None
     attempts: tuple[AttemptRow, ...] = ()
     last_error: str | None = None
+    level: Level | None = None  # the level reached
     # Staff actions.
     result: str | None = None
     note: str | None = None
@@ -190,6 +198,8 @@ class QueueItem:
     acknowledged_by: str | None
     claimed_by: str | None
     resumed_at: datetime | None
+    level: Level = Level.SERIOUS
+    reason: str = ""  # why it was raised, in Korean
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +316,10 @@ def detail(app: Context, alert_id: int, user: StaffUser, now: datetime) -> CaseD
         outcome=alert.outcome,
         resolution_note=alert.resolution_note,
         closable_after_visit=alert.may_be_closed_after_visit,
+        level=alert.level,
+        levels=alert.levels,
+        reason=messages.explain(alert),
+        personal=alert.personal,
     )
     timeline = (
         _milestones(alert)
@@ -347,6 +361,8 @@ def _queued(app: Context, row: AlertLine, now: datetime) -> QueueItem:
         row.alert.acknowledged_by,
         row.alert.claimed_by,
         row.alert.resumed_at,
+        row.alert.level,
+        messages.explain(row.alert),
     )
 
 
@@ -414,11 +430,13 @@ def _period(kind: AlertKind, subject: SubjectDetailRow | None) -> timedelta | No
 
 
 def _milestones(alert: Alert) -> list[Entry]:
-    found = [
-        Entry(alert.base_at, Step.BEGAN),
-        Entry(alert.due_at, Step.CROSSED),
-        Entry(alert.opened_at, Step.OPENED),
-    ]
+    found = [Entry(alert.base_at, Step.BEGAN)]
+    if alert.personal:
+        # No period ran out: the silence grew unusual for this person, level by level.
+        found += [Entry(at, Step.LEVEL, level=level) for level, at in alert.levels]
+    else:
+        found.append(Entry(alert.due_at, Step.CROSSED))
+    found.append(Entry(alert.opened_at, Step.OPENED))
     if alert.acknowledged_at is not None:
         found.append(Entry(alert.acknowledged_at, Step.ACKNOWLEDGED, by=alert.acknowledged_by))
     if alert.resumed_at is not None:

@@ -1,5 +1,6 @@
 """A centre's settings as its lead or an administrator keeps them: the default periods by
-group, the escalation policy, and who works there.
+group, how its people are watched by default (fixed or personal detection), the escalation
+policy, and who works there.
 
 Who may: an administrator for every centre, a lead for their own; a centre out of reach is
 "not found", so that its existence does not leak. Every change is audited.
@@ -21,7 +22,7 @@ from typing import Any
 from anbu.adapters.storage.centres import CentreCount
 from anbu.adapters.storage.staff import StaffRow
 from anbu.domain.escalation import EscalationPolicy, PolicyError
-from anbu.domain.kinds import Group, Role
+from anbu.domain.kinds import Detection, Group, Role
 from anbu.domain.rejections import FieldError
 from anbu.domain.subjects import (
     MAX_INACTIVITY,
@@ -64,6 +65,7 @@ class CentreSettings:
     periods_set: bool  # False: the district's periods apply
     district_periods: GroupPeriods
     staff: list[StaffRow]  # the centre's staff, by login
+    detection: Detection = Detection.FIXED  # how people without their own choice are watched
 
 
 def centres(app: Context, user: StaffUser) -> list[CentreCount]:
@@ -86,6 +88,7 @@ def settings_of(app: Context, user: StaffUser, centre_id: int) -> CentreSettings
         if row is None:
             raise CentreNotFoundError(centre_id)
         staff = [s for s in store.staff.listing() if row.name in s.centres]
+        found = store.centres.detection_named(row.name)
     own = row.own_periods
     return CentreSettings(
         id=row.id,
@@ -96,6 +99,7 @@ def settings_of(app: Context, user: StaffUser, centre_id: int) -> CentreSettings
         periods_set=own is not None,
         district_periods=app.periods,
         staff=staff,
+        detection=found[1] if found is not None else Detection.FIXED,
     )
 
 
@@ -121,6 +125,15 @@ def set_policy(
         if isinstance(exc.__cause__, PolicyError):
             raise PolicyError(exc.__cause__.field, exc.__cause__.reason) from exc
         raise
+
+
+def set_detection(
+    app: Context, user: StaffUser, centre_id: int, chosen: Detection, *, now: datetime
+) -> int:
+    """Make `chosen` the centre's default detection, through
+    `anbu.services.centres.set_detection` (which audits it); how many people moved."""
+    name = _reachable_name(app, user, centre_id)
+    return policies.set_detection(app, name, chosen, by=user.login, now=now)
 
 
 def reset_policy(app: Context, user: StaffUser, centre_id: int, *, now: datetime) -> None:

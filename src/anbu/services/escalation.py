@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from anbu.adapters.storage.staff import StaffContact
@@ -342,6 +342,9 @@ def _text(
         if alert.kind is AlertKind.PHONE_OFF
         else subject.inactivity_minutes
     ) / 60
+    if alert.reason is not None and alert.reason.silent_for is not None:
+        # Personal detection: how long it had been silent, not its last-resort maximum.
+        hours = round(alert.reason.silent_for / timedelta(hours=1))
     masked = mask_name(personal.get("name", ""))
     if audience is Audience.SUBJECT:
         return "[안부] 안부 확인", messages.self_check(subject.centre)
@@ -349,14 +352,24 @@ def _text(
         return "[안부] 안부 확인 요청", messages.guardian(masked, subject.centre, hours)
     if taken.ref.phase is Phase.VISIT:
         return _visit_text(app, taken, alert, subject, personal, now)
-    title, text = messages.subject_alert(
-        alert.kind,
-        centre=subject.centre,
-        masked_name=masked,
-        reference=subject.external_id,
-        since=alert.base_at,
-        hours=hours,
-    )
+    if alert.personal:
+        title, text = messages.personal_alert(
+            alert.level,
+            centre=subject.centre,
+            masked_name=masked,
+            reference=subject.external_id,
+            since=alert.base_at,
+            why=messages.explain(alert),
+        )
+    else:
+        title, text = messages.subject_alert(
+            alert.kind,
+            centre=subject.centre,
+            masked_name=masked,
+            reference=subject.external_id,
+            since=alert.base_at,
+            hours=hours,
+        )
     assert alert.policy is not None
     contact_hours = alert.policy.contact_within.total_seconds() / 3600
     if taken.kind is StepKind.CONTACT_REMINDER:

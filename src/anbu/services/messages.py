@@ -66,13 +66,12 @@ def subject_alert(
 LEVEL_WORDS = {Level.ATTENTION: "관심", Level.CAUTION: "주의", Level.SERIOUS: "심각"}
 
 
-def explain(alert: Alert, about: str = "") -> str:
-    """Why the alert was raised, in plain Korean (`about` names a feed alert's carrier, a
-    gateway alert's channel)."""
+def explain(alert: Alert) -> str:
+    """Why the alert was raised, in plain Korean."""
     why = alert.reason
     if why is None or why.rule is Rule.FIXED or why.silent_for is None:
         period = why.period if why is not None and why.period else alert.due_at - alert.base_at
-        return reason(alert.kind, period, about)
+        return reason(alert.kind, period, _about(alert))
     silent = _span(why.silent_for)
     if why.silent_for >= why.period:
         return f"설정 최대 기간 {silent} 동안 통화·문자 기록 없음"
@@ -85,6 +84,13 @@ def explain(alert: Alert, about: str = "") -> str:
         f"평소 이 시간대에는 통화·문자가 {expected:.0f}회쯤 있는데 {silent}째 기록이 "
         f"없습니다{usual}{missed}"
     )
+
+
+def _about(alert: Alert) -> str:
+    """What an alert about the system names: the late feed's carrier, the failing channel."""
+    if alert.channel is not None:
+        return alert.channel.value
+    return alert.carrier.value if alert.carrier is not None else ""
 
 
 def _span(period: timedelta | None) -> str:
@@ -108,6 +114,20 @@ def reason(kind: AlertKind, period: timedelta, about: str = "") -> str:
         return f"통신사 {about} 자료가 {hours} 넘게 도착하지 않음"
     minutes = f"{period / timedelta(minutes=1):g}분"
     return f"{'문자' if about == 'sms' else '이메일'} 발송이 {minutes} 넘게 실패"
+
+
+def personal_alert(
+    level: Level, *, centre: str, masked_name: str, reference: str, since: datetime, why: str
+) -> tuple[str, str]:
+    """(subject line, text) for a silence unusual for this person: the level, and why in a
+    few words — not the period, which personal detection only uses as its last resort."""
+    who = f"{centre} {masked_name}({reference}) 님"
+    word = LEVEL_WORDS[level]
+    text = (
+        f"[안부·{word}] {who}: {why}. 마지막 신호 {seoul_moment(since)}. "
+        "전화나 방문으로 안부를 확인해 주세요."
+    )
+    return f"[안부·{word}] {centre} {masked_name} 님 평소와 다른 무응답", text
 
 
 def feed_alert(carrier: Carrier, since: datetime) -> tuple[str, str]:

@@ -28,13 +28,14 @@ from anbu.entrypoints.web.api.schemas import (
     Contact,
     ContactIn,
     ContactRecorded,
+    LevelReached,
     Resolution,
     SubjectRef,
     TimelineEntry,
     VisitNeeded,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
-from anbu.services import case_views, cases
+from anbu.services import case_views, cases, messages
 from anbu.services.accounts import StaffUser
 from anbu.services.case_views import Entry, Step
 from anbu.services.cases import CaseConflict, CaseInvalid, CaseNotFound
@@ -268,6 +269,9 @@ def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
         resolved_by=s.resolved_by,
         outcome=s.outcome,
         resolution_note=s.resolution_note,
+        level=s.level,
+        reason=s.reason,
+        levels=[LevelReached(level=level, at=at) for level, at in s.levels],
         silent_seconds=int(s.silent_for.total_seconds()),
         period_seconds=None if s.period is None else int(s.period.total_seconds()),
         since_consent=s.since_consent,
@@ -321,6 +325,8 @@ def _summary(item: case_views.AlertListItem) -> AlertSummary:
         resolved_at=a.resolved_at,
         resolved_by=a.resolved_by,
         outcome=a.outcome,
+        level=a.level,
+        reason=messages.explain(a),
     )
 
 
@@ -341,4 +347,5 @@ def _entry(entry: Entry) -> TimelineEntry:
         result=entry.result,
         note=entry.note,
         outcome=entry.outcome,
+        level=entry.level,
     )

@@ -31,6 +31,7 @@ from anbu.domain.kinds import (
     Outcome,
     SubjectStatus,
 )
+from anbu.domain.rhythm import Level
 from anbu.entrypoints.clock import SEOUL
 from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
 
@@ -124,6 +125,16 @@ class AlertSummary(Answer):
     resolved_at: Instant | None
     resolved_by: str | None
     outcome: Outcome | None
+    level: Level = Field(
+        description="attention: only the self-check text to the person (not in the "
+        "officers' queue); caution: staff told in office hours; serious: the full escalation."
+    )
+    reason: str = Field(description="Why it was raised, in plain Korean.")
+
+
+class LevelReached(Answer):
+    level: Level
+    at: Instant = Field(description="When this level fell due (not the sweep that saw it).")
 
 
 class AlertPage(Answer):
@@ -167,6 +178,7 @@ class TimelineEntry(Answer):
     result: str | None = None
     note: str | None = None
     outcome: Outcome | None = None
+    level: Level | None = Field(default=None, description="The level reached (step `level`).")
 
 
 class AlertDetail(AlertSummary):
@@ -175,6 +187,7 @@ class AlertDetail(AlertSummary):
     since_consent: bool = Field(description="No sign of life at all since consent.")
     claimed_at: Instant | None
     visited_at: Instant | None = Field(description="When the latest visit was recorded.")
+    levels: list[LevelReached]
     resolution_note: str | None
     person: Contact | None
     timeline: list[TimelineEntry]

@@ -20,7 +20,7 @@ from anbu.domain.escalation import (
     EscalationPolicy,
     PolicyError,
 )
-from anbu.domain.kinds import Group, Role
+from anbu.domain.kinds import Detection, Group, Role
 from anbu.domain.subjects import GroupPeriods
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
@@ -73,6 +73,30 @@ i18n.add(
         "centres.inactivity": ("무활동 기준 (시간)", "Inactivity (hours)"),
         "centres.phone_off": ("전원 꺼짐 기준 (시간)", "Phone off (hours)"),
         "centres.save_periods": ("기준 시간 저장", "Save periods"),
+        "centres.detection": ("감지 방식", "Detection"),
+        "centres.detection_help": (
+            "대상자별로 따로 정하지 않은 사람에게 적용됩니다. 바꾸면 이 센터의 해당 대상자 "
+            "다음 확인 시각이 바로 다시 계산됩니다.",
+            "Applies to people without a choice of their own; changing it works out those "
+            "people's next due time again at once.",
+        ),
+        "centres.detection.fixed": (
+            "고정 기준: 정한 시간 동안 통화·문자가 없으면 알림",
+            "Fixed: alert when nothing is heard for the set period",
+        ),
+        "centres.detection.personal": (
+            "개인 맞춤: 평소 생활 리듬과 다른 무응답이면 관심 → 주의 → 심각 단계로 알림 "
+            "(무활동 기준 시간이 최대 한도)",
+            "Personal: alert by level (attention → caution → serious) when a silence is "
+            "unusual for the person (the inactivity period is the most it waits)",
+        ),
+        "centres.detection_short.fixed": ("고정 기준", "Fixed"),
+        "centres.detection_short.personal": ("개인 맞춤", "Personal"),
+        "centres.save_detection": ("감지 방식 저장", "Save detection"),
+        "centres.saved.detection": (
+            "감지 방식을 저장했습니다. 바뀐 대상자",
+            "Detection saved. People who moved",
+        ),
         "centres.reset_periods": ("구 기본값으로 되돌리기", "Back to the district's periods"),
         "centres.policy_help": (
             "알림이 열리면 첫 단계부터 차례로 알립니다. 접수하지 않으면 정한 시간 뒤에 다음 "
@@ -159,6 +183,22 @@ def save_periods(request: Request, centre_id: int, user: Keeper, form: Form) -> 
     return RedirectResponse(f"/centres/{centre_id}?saved=periods&moved={moved}", status_code=303)
 
 
+@router.post("/centres/{centre_id}/detection", response_class=HTMLResponse)
+def save_detection(request: Request, centre_id: int, user: Keeper, form: Form) -> Response:
+    try:
+        chosen = Detection(_text(form, "detection"))
+    except ValueError:
+        errors = {"detection": "고정 기준 또는 개인 맞춤을 고르세요 (fixed, personal)"}
+        return _centre_page(request, user, centre_id, errors=errors)
+    try:
+        moved = centre_settings.set_detection(
+            anbu_of(request), user, centre_id, chosen, now=wall_clock()
+        )
+    except CentreNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    return RedirectResponse(f"/centres/{centre_id}?saved=detection&moved={moved}", status_code=303)
+
+
 @router.post("/centres/{centre_id}/policy", response_class=HTMLResponse)
 def save_policy(request: Request, centre_id: int, user: Keeper, form: Form) -> Response:
     app = anbu_of(request)
@@ -207,7 +247,8 @@ def _centre_page(
             "district": _hours_of(found.district_periods),
             "policy": policy_values or _values_of(found.policy),
             "errors": errors or {},
-            "saved": saved if saved in ("policy", "periods") else "",
+            "saved": saved if saved in ("policy", "periods", "detection") else "",
+            "detections": [d.value for d in Detection],
             "moved": moved,
         },
         status_code=400 if errors else 200,
