@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from anbu.entrypoints.web.charts import bar_chart, line_chart
+from anbu.entrypoints.web.charts import bar_chart, line_chart, week_grid
 
 WEEK = [("월", 3.0), ("화", 0.0), ("수", 7.0), ("목", 1.0), ("금", 4.0), ("토", 0.0), ("일", 2.0)]
 
@@ -122,3 +122,34 @@ def test_a_line_chart_has_one_point_per_value() -> None:
     assert points == [(label, f"{value:g}") for label, value in WEEK]
     assert "<polyline" in svg
     assert "<title>수: 7건</title>" in svg
+
+
+DAYS = ("월", "화", "수", "목", "금", "토", "일")
+
+
+def test_a_week_grid_has_a_cell_per_hour_shaded_by_its_value() -> None:
+    rates = [0.0] * 168
+    rates[9] = 2.0  # Monday 09–10
+    rates[24 * 6 + 15] = 0.5  # Sunday 15–16
+    svg = str(week_grid(rates, title="리듬", days=DAYS, unit="회", desc="설명"))
+    cells = re.findall(r'data-day="(\d)" data-hour="(\d+)" data-value="([\d.]+)"', svg)
+    assert len(cells) == 168
+    shade = {
+        (int(d), int(h)): float(o)
+        for d, h, o in re.findall(
+            r'data-day="(\d)" data-hour="(\d+)"[^>]*fill-opacity="([\d.]+)"', svg
+        )
+    }
+    assert shade[(0, 9)] == 1.0
+    assert shade[(6, 15)] < shade[(0, 9)]
+    assert shade[(6, 15)] > shade[(3, 3)]
+    assert "<title>월 09–10: 2.0회</title>" in svg
+    assert "<desc" in svg
+    assert "설명" in svg
+
+
+def test_a_week_grid_needs_a_whole_week() -> None:
+    with pytest.raises(ValueError, match="168"):
+        week_grid([1.0] * 24, title="t", days=DAYS, desc="d")
+    with pytest.raises(ValueError, match="7 day names"):
+        week_grid([1.0] * 168, title="t", days=DAYS[:5], desc="d")

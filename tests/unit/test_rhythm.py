@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Group
 from anbu.domain.pauses import Pause, limit_instant
 from anbu.domain.rhythm import (
@@ -181,3 +182,48 @@ def test_the_usual_quiet_is_the_night_for_a_day_person() -> None:
     quiet = usual_quiet(rates)
     assert 8 * HOUR <= quiet <= 14 * HOUR
     assert expected_signs(rates, MONDAY + 9 * HOUR, MONDAY + 21 * HOUR) > 4
+
+
+def _personal_watch(days: int) -> Watch:
+    signs = _routine(days, (8, 10, 12, 14, 16, 18, 20))
+    personal = Personal(rhythm=Rhythm().learn(signs), usual=USUAL)
+    return Watch(
+        consent_at=MONDAY,
+        inactivity=96 * HOUR,
+        phone_off_limit=24 * HOUR,
+        last_life_at=max(signs),
+        personal=personal,
+    )
+
+
+def test_the_outlook_names_the_next_level_and_moves_on_as_the_silence_goes_on() -> None:
+    watch = _personal_watch(28)
+    last = watch.silence_base
+    early = watch.outlook(last + HOUR)
+    assert early is not None
+    assert early.reached is None
+    assert early.coming is not None
+    assert early.coming[0] is Level.ATTENTION
+    assert early.coming[1] > last + HOUR
+    assert len(early.rates) == WEEK_HOURS
+
+    attention_at = early.coming[1]
+    later = watch.outlook(attention_at)
+    assert later is not None
+    assert later.reached is Level.ATTENTION
+    assert later.coming is not None
+    assert later.coming[0] is not Level.ATTENTION
+    # Its instants are the very ones the sweep would act on.
+    due = {o.level: o.due_at for o in watch.pending()}
+    assert due[Level.ATTENTION] == attention_at
+    assert due[later.coming[0]] == later.coming[1]
+
+    at_the_end = watch.outlook(last + 97 * HOUR)
+    assert at_the_end is not None
+    assert at_the_end.reached is Level.SERIOUS
+    assert at_the_end.coming is None
+
+
+def test_a_person_watched_by_the_fixed_rule_has_no_outlook() -> None:
+    fixed = Watch(consent_at=MONDAY, inactivity=48 * HOUR, phone_off_limit=24 * HOUR)
+    assert fixed.outlook(MONDAY + HOUR) is None

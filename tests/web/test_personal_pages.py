@@ -1,7 +1,8 @@
-"""A personal-detection case as officers meet it (both databases): the queue shows its level
+"""Personal detection as officers meet it (both databases): the queue shows a case's level
 and, in Korean, why it was raised; the case page shows each level with the moment it fell
 due; the JSON API carries the same; the officer's message names the level and the reason
-rather than a fixed period; a case still at attention is nowhere in the officers' queue."""
+rather than a fixed period; a case still at attention is nowhere in the officers' queue; the
+person's page draws the rhythm learned and says when the next level would come."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from anbu.bootstrap import Anbu
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.web.api import alerts as alerts_api
 from anbu.entrypoints.web.pages import alert_detail as alert_page
+from anbu.entrypoints.web.pages import people as people_page
 from anbu.entrypoints.web.pages import queue as queue_page
 from anbu.services.accounts import create_token
 
@@ -34,7 +36,7 @@ LAST_CALL = at("2026-11-27 08:00")  # a Friday morning; the calls stop after it
 def moment(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
     """The pages' clock, moved by the test."""
     now = [LAST_CALL]
-    for module in (alerts_api, alert_page, queue_page):
+    for module in (alerts_api, alert_page, queue_page, people_page):
         monkeypatch.setattr(module, "wall_clock", lambda: now[0])
     return now
 
@@ -173,3 +175,44 @@ def _staff_bodies(anbu: Anbu, alert_id: int) -> list[str]:
                 )
             )
         ]
+
+
+def _cells(html: str) -> dict[tuple[int, int], float]:
+    return {
+        (int(day), int(hour)): float(value)
+        for day, hour, value in re.findall(
+            r'<rect class="cell" data-day="(\d)" data-hour="(\d+)" data-value="([\d.]+)"', html
+        )
+    }
+
+
+def test_the_persons_page_draws_their_rhythm_and_says_when_the_next_level_comes(
+    client: TestClient, anbu: Anbu, district: District, moment: list[datetime]
+) -> None:
+    _personal_subject(anbu)
+    log_in(client, "kim.a")
+    moment[0] = LAST_CALL + 3 * HOUR
+    page = client.get("/people/SD-0100")
+    assert page.status_code == 200
+    cells = _cells(page.text)
+    assert len(cells) == 168  # seven days of 24 hours
+    # They call from 08:00 to 20:00: a day hour weighs more than a night hour, every day.
+    for day in range(7):
+        assert cells[(day, 10)] > 4 * cells[(day, 3)], day
+    text = _text(page.text)
+    assert "개인 맞춤" in text
+    assert "평소 생활 리듬" in text
+    coming = re.search(r'id="coming">(\d+)시간 더 무응답이면 (관심|주의|심각)<', page.text)
+    assert coming, text
+    assert coming[2] == "관심"  # three hours in: nothing reached yet
+
+    # As the silence goes on the page moves with it: the next level after attention.
+    attention = _sweep_until(anbu, moment, "attention")
+    later = client.get("/people/SD-0100").text
+    assert re.search(r'id="coming">\d+시간 더 무응답이면 (주의|심각)<', later), _text(later)
+    assert f'href="/alerts/{attention}"' in later
+
+    fixed = client.get("/people/SD-0001").text
+    assert not _cells(fixed)
+    assert 'id="coming"' not in fixed
+    assert "고정 기준" in _text(fixed)

@@ -113,6 +113,19 @@ def supersedes(overdue: Overdue, resumed_at: datetime | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Outlook:
+    """Where a person watched by their rhythm stands: signs of life they usually show in
+    each hour of the week (Monday 00–01 first), when their current silence began, the
+    level it has reached, and the next level with the instant it falls due if nothing is
+    heard (None when no level is left, or a pause holds it)."""
+
+    rates: tuple[float, ...]
+    base: datetime
+    reached: Level | None
+    coming: tuple[Level, datetime] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Watch:
     """What detection knows of one subject."""
 
@@ -239,6 +252,21 @@ class Watch:
             )
             for o in owed
         ]
+
+    def outlook(self, now: datetime) -> Outlook | None:
+        """Personal detection as the person's page shows it at `now` (None under the fixed
+        rule): the rhythm learned so far, and the level the silence would reach next."""
+        personal = self.personal
+        if personal is None:
+            return None
+        base = self.silence_base
+        judgement = personal.judgement(base, self.consent_at, self.inactivity, self.pauses)
+        reached = [level for level, due in judgement.due if due <= now]
+        coming = [(level, due) for level, due in judgement.due if due > now]
+        rates = personal.rhythm.rates(
+            now, since=self.consent_at, pauses=self.pauses, usual=personal.usual
+        )
+        return Outlook(rates, base, reached[-1] if reached else None, coming[0] if coming else None)
 
     def alerted(self, overdue: Overdue) -> Watch:
         if overdue.kind is AlertKind.NO_ACTIVITY:

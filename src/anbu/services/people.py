@@ -21,6 +21,7 @@ import phonenumbers
 from anbu.adapters.storage.people import Criteria, PersonLine
 from anbu.adapters.storage.subjects import PauseRow
 from anbu.domain.alerts import Alert
+from anbu.domain.detection import Outlook
 from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, SubjectStatus
 from anbu.domain.pauses import Pause
 from anbu.domain.phones import PhoneError, normalise_phone
@@ -170,6 +171,8 @@ class PersonDetail:
     pauses: list[PauseItem]
     alerts: list[Alert]
     activity: list[ActivityDay]  # CHART_DAYS Seoul days, oldest first, ending today
+    # Personal detection: the learned rhythm and the next level (None: the fixed rule).
+    outlook: Outlook | None = None
 
 
 def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
@@ -230,6 +233,7 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
         pause_rows = tx.people.pauses_of(row.id)
         history = tx.cases.history(row.id, ALERT_HISTORY)
         counts = tx.people.daily_activity(row.id, since, until)
+        watch = tx.subjects.watches([row.id], lock=False).get(row.id)
         tx.audit.record(user.login, "subject.viewed", now, subject_id=row.id)
     personal = app.vault.open(row.personal, bound_to=row.external_id)
     birth = date.fromisoformat(personal["birth_date"]) if personal.get("birth_date") else None
@@ -261,6 +265,7 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
         pauses=pause_items,
         alerts=history,
         activity=_days(app, counts, first_day),
+        outlook=None if watch is None else watch.outlook(now),
     )
 
 

@@ -23,6 +23,7 @@ LIGHT = "#b8c2cf"
 _FONT = 11  # px; axis labels
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 12, 26
 _LEGEND = 18  # room above the plot for a legend
+_GRID_FONT = 12  # px in the week grid's narrow drawing: about that on a phone
 
 
 def bar_chart(
@@ -126,6 +127,60 @@ def line_chart(
         )
         if index % every == 0:
             parts.append(_x_label(label, x, plot_y + plot_h + _FONT + 4))
+    parts.append("</svg>")
+    return _markup(parts)
+
+
+def week_grid(
+    rates: Sequence[float],
+    *,
+    title: str,
+    days: Sequence[str],
+    unit: str = "",
+    desc: str,
+    width: int = 360,
+) -> Markup:
+    """A week as a grid of 7 rows (`days`, Monday first) by 24 hours, each cell shaded by its
+    value in `rates` (168, Monday 00–01 first): when in the week something usually happens.
+    Each cell is a `<rect class="cell">` with `data-day`, `data-hour`, `data-value` and its
+    own `<title>`. Drawn narrow, so that it fits a phone's width without scrolling and
+    grows to fill a wider screen. Raises ValueError unless there are 168 rates and 7 day
+    names."""
+    if len(rates) != 168 or len(days) != 7:
+        raise ValueError("a week grid takes 168 hourly values and 7 day names")
+    top = max(max(rates, default=0.0), 1e-9)
+    left = max(_text_width(day) * _GRID_FONT / _FONT for day in days) + 10
+    cell_w = (width - left - _RIGHT) / 24
+    cell_h = 16.0
+    height = int(_TOP + 7 * cell_h + _GRID_FONT + 12)
+    ident = _ident("week", title, [(str(h), v) for h, v in enumerate(rates)])
+    parts: list[str] = [_open(ident, title, desc, width, height)]
+    for row, day in enumerate(days):
+        y = _TOP + row * cell_h
+        parts.append(
+            f'<text x="{left - 6:.1f}" y="{y + cell_h / 2 + _GRID_FONT / 3:.1f}" '
+            f'text-anchor="end" fill="{MUTED}" font-size="{_GRID_FONT}" '
+            f'aria-hidden="true">{escape(day)}</text>'
+        )
+        for hour in range(24):
+            value = float(rates[row * 24 + hour])
+            x = left + hour * cell_w
+            # A square root spreads the quiet hours apart, where the differences matter.
+            shade = math.sqrt(max(value, 0.0) / top)
+            tip = f"{day} {hour:02d}–{hour + 1:02d}: {value:.1f}{unit}"
+            parts.append(
+                f'<rect class="cell" data-day="{row}" data-hour="{hour}" '
+                f'data-value="{value:.3f}" x="{x + 1:.1f}" y="{y + 1:.1f}" '
+                f'width="{cell_w - 2:.1f}" height="{cell_h - 2:.1f}" rx="2" '
+                f'fill="{STRONG}" fill-opacity="{0.06 + 0.94 * shade:.2f}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
+    for hour in range(0, 24, 3):
+        parts.append(
+            f'<text x="{left + hour * cell_w + cell_w / 2:.1f}" y="{height - 8:.1f}" '
+            f'text-anchor="middle" fill="{MUTED}" font-size="{_GRID_FONT}" '
+            f'aria-hidden="true">{hour}</text>'
+        )
     parts.append("</svg>")
     return _markup(parts)
 

@@ -21,8 +21,8 @@ from anbu.domain.kinds import Group, Role
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
-from anbu.entrypoints.web.charts import bar_chart
-from anbu.entrypoints.web.templating import SEOUL, templates
+from anbu.entrypoints.web.charts import bar_chart, week_grid
+from anbu.entrypoints.web.templating import SEOUL, span, templates
 from anbu.services import people
 from anbu.services.accounts import StaffUser
 
@@ -98,6 +98,27 @@ i18n.add(
             "생존 신호가 없었던 날 {quiet}일.",
             "Last {days} days: {events} events, {life} of them signs of life. "
             "Days without a sign of life: {quiet}.",
+        ),
+        "people.detection": ("감지 방식", "Detection"),
+        "people.detection.fixed": ("고정 기준", "Fixed period"),
+        "people.detection.personal": ("개인 맞춤 (생활 리듬)", "Personal (their rhythm)"),
+        "people.maximum": ("최대 무응답 기간", "Longest silence allowed"),
+        "people.level_now": ("현재 단계", "Level now"),
+        "people.coming": ("다음 단계", "Next level"),
+        "people.coming.text": ("{span} 더 무응답이면 {level}", "{level} if silent {span} more"),
+        "people.coming.none": ("없음 (일시 중지 중이거나 최고 단계)", "None (paused, or top)"),
+        "people.rhythm": ("평소 생활 리듬", "Usual rhythm"),
+        "people.rhythm.help": (
+            "요일·시간대별로 평소 통화·문자가 있는 정도입니다. 진할수록 자주 있습니다. "
+            "이 리듬과 비교해 무응답이 평소와 다를 때 알립니다.",
+            "How often calls and texts usually come, by weekday and hour: the darker, the "
+            "more. A silence unusual against this rhythm raises an alert.",
+        ),
+        "people.rhythm.days": ("월,화,수,목,금,토,일", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+        "people.rhythm.unit": ("회", ""),
+        "people.rhythm.desc": (
+            "한 주에 평소 {week:.0f}회쯤 통화·문자가 있고, 가장 잦은 때는 {busy}입니다.",
+            "About {week:.0f} calls and texts in a usual week, most often on {busy}.",
         ),
         "people.pauses": ("일시 중지", "Pauses"),
         "people.no_pauses": ("일시 중지 기록이 없습니다.", "No pauses."),
@@ -284,6 +305,8 @@ def _person_page(
             "section": "people",
             "person": person,
             "chart": _activity_chart(person, user.language),
+            "rhythm": _rhythm_chart(person, user.language),
+            "coming": _coming(person, now, user.language),
             "reasons": list(people.PauseReason),
             "pause_error": pause_error,
             "end_error": end_error,
@@ -319,6 +342,40 @@ def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
         desc=desc,
         part=[d.signs_of_life for d in days],
         legend=(word("people.chart.life"), word("people.chart.other")),
+    )
+
+
+def _rhythm_chart(person: people.PersonDetail, language: str) -> Markup | None:
+    """The learned rhythm as a week grid, for a person watched by it."""
+    if person.outlook is None:
+        return None
+
+    def word(key: str) -> str:
+        return i18n.translate(key, language)
+
+    rates = person.outlook.rates
+    days = word("people.rhythm.days").split(",")
+    busiest = max(range(len(rates)), key=rates.__getitem__)
+    busy = f"{days[busiest // 24]} {busiest % 24:02d}–{busiest % 24 + 1:02d}"
+    return week_grid(
+        rates,
+        title=word("people.rhythm"),
+        days=days,
+        unit=word("people.rhythm.unit"),
+        desc=word("people.rhythm.desc").format(week=sum(rates), busy=busy),
+    )
+
+
+def _coming(person: people.PersonDetail, now: datetime, language: str) -> str:
+    """ "6시간 더 무응답이면 주의": when the silence, going on, reaches its next level."""
+    outlook = person.outlook
+    if outlook is None:
+        return ""
+    if outlook.coming is None:
+        return i18n.translate("people.coming.none", language)
+    level, due = outlook.coming
+    return i18n.translate("people.coming.text", language).format(
+        span=span(due - now, language), level=i18n.translate(f"level.{level.value}", language)
     )
 
 
