@@ -38,6 +38,37 @@ def test_it_scores_each_fixed_period_and_longer_periods_trade_delay_for_fewer_al
     assert delays == sorted(delays)
     assert false_alerts == sorted(false_alerts, reverse=True)
     assert false_alerts[0] > false_alerts[-1]
+    personal = rows["personal"]
+    assert personal["incidents"] == fixed[0]["incidents"]
+    assert personal["missed"] == 0
+    assert personal["self_checks_per_1000_month"] > 0  # attention texts the person first
     assert picture.read_bytes().startswith(b"\x89PNG")
     # Nothing of the configured database was read or written.
     assert not (tmp_path / "data" / "anbu.sqlite3").exists()
+
+
+def test_piped_its_table_keeps_every_column_whole(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANBU_")}
+    env["ANBU_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [ANBU, "evaluate", "--seed", "2", "--people", "30", "--days", "21"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    header = next(line for line in done.stdout.splitlines() if "policy" in line).split()
+    assert header == [
+        "policy",
+        "incidents",
+        "missed",
+        "delay_median_h",
+        "delay_p95_h",
+        "false_alerts_per_1000_month",
+        "self_checks_per_1000_month",
+        "alerts_per_officer_week",
+    ]
+    assert any(line.split()[:1] == ["personal"] for line in done.stdout.splitlines())

@@ -6,6 +6,7 @@ the hard maximum."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings
@@ -227,3 +228,42 @@ def test_the_outlook_names_the_next_level_and_moves_on_as_the_silence_goes_on() 
 def test_a_person_watched_by_the_fixed_rule_has_no_outlook() -> None:
     fixed = Watch(consent_at=MONDAY, inactivity=48 * HOUR, phone_off_limit=24 * HOUR)
     assert fixed.outlook(MONDAY + HOUR) is None
+
+
+@given(
+    st.integers(1, 35),
+    st.sampled_from([None, *LEVELS]),
+    st.lists(st.integers(1, 90 * 60), max_size=4),
+    st.lists(st.tuples(st.integers(-48, 100), st.integers(1, 60)), max_size=2),
+)
+@settings(max_examples=150, deadline=None)
+def test_the_bound_ingest_indexes_never_comes_after_the_exact_instant(
+    days: int,
+    reached: Level | None,
+    missed: list[int],
+    paused: list[tuple[int, int]],
+) -> None:
+    watch = _personal_watch(days)
+    base = watch.silence_base
+    personal = watch.personal
+    assert personal is not None
+    calls = tuple(base + timedelta(minutes=m) for m in missed)
+    watch = replace(
+        watch,
+        pauses=tuple(Pause(base + s * HOUR, base + (s + n) * HOUR) for s, n in paused),
+        silence_alerted_base=base if reached else None,
+        personal=replace(personal, missed_calls=calls, level=reached),
+    )
+    exact = watch.next_due_at
+    bound = watch.next_check_at
+    if exact is None:
+        return
+    assert bound is not None
+    assert bound <= exact
+
+
+def test_under_the_fixed_rule_the_bound_is_the_due_instant() -> None:
+    fixed = Watch(
+        consent_at=MONDAY, inactivity=48 * HOUR, phone_off_limit=24 * HOUR, last_life_at=MONDAY
+    )
+    assert fixed.next_check_at == fixed.next_due_at == MONDAY + 48 * HOUR

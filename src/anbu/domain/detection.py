@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from anbu.domain.activity import LifeRules
 from anbu.domain.kinds import ActivityKind, AlertKind
@@ -203,13 +204,17 @@ class Watch:
             if due is not None:
                 reason = Reason(Rule.FIXED, self.inactivity)
                 found.append(Overdue(AlertKind.NO_ACTIVITY, due, base, reason=reason))
+        return found + self._off_pending()
+
+    def _off_pending(self) -> list[Overdue]:
         off = self.off_base
-        if off is not None and off != self.off_alerted_base:
-            due = limit_instant(off, self.phone_off_limit, self.pauses)
-            if due is not None:
-                reason = Reason(Rule.FIXED, self.phone_off_limit)
-                found.append(Overdue(AlertKind.PHONE_OFF, due, off, reason=reason))
-        return found
+        if off is None or off == self.off_alerted_base:
+            return []
+        due = limit_instant(off, self.phone_off_limit, self.pauses)
+        if due is None:
+            return []
+        reason = Reason(Rule.FIXED, self.phone_off_limit)
+        return [Overdue(AlertKind.PHONE_OFF, due, off, reason=reason)]
 
     def _personal_pending(self, base: datetime, personal: Personal) -> list[Overdue]:
         """The levels of the current silence not yet alerted, one Overdue per level (each
@@ -228,8 +233,30 @@ class Watch:
 
     @property
     def next_due_at(self) -> datetime | None:
-        """The earliest instant at which this subject may owe an alert (the indexed column)."""
+        """The earliest instant at which this subject owes an alert, if nothing is heard."""
         return min((o.due_at for o in self.pending()), default=None)
+
+    @property
+    def next_check_at(self) -> datetime | None:
+        """When the sweep must next look at this subject (the indexed column, as ingest
+        writes it): the due instant itself under the fixed rule; under personal detection
+        an early bound — the silence cannot reach its next level before it has lasted
+        that level's least — so that ingest, which hears from most people every hour, never
+        judges a rhythm. The sweep that reads the subject judges it and writes the exact
+        instant back (`next_due_at`); a chatty person's bound mostly never comes."""
+        personal = self.personal
+        if personal is None:
+            return self.next_due_at
+        found = [o.due_at for o in self._off_pending()]
+        base = self.silence_base
+        reached = personal.level if base == self.silence_alerted_base else None
+        coming = LEVELS[0 if reached is None else LEVELS.index(reached) + 1 :]
+        if coming:
+            least = min(personal.thresholds.of(coming[0])[1], self.inactivity)
+            bound = limit_instant(base, least, self.pauses)
+            if bound is not None:
+                found.append(bound)
+        return min(found, default=None)
 
     def overdue(self, watermark: datetime) -> list[Overdue]:
         """What is owed by `watermark`: per kind, the highest level then due."""
@@ -330,13 +357,15 @@ class Personal:
     def judgement(
         self, base: datetime, consent_at: datetime, maximum: timedelta, pauses: Sequence[Pause]
     ) -> Judgement:
-        return judge(
-            self.rates(base, consent_at, pauses),
+        return _judged(
+            self.rhythm,
+            self.usual,
+            self.missed_calls,
+            self.thresholds,
             base,
-            maximum=maximum,
-            pauses=pauses,
-            missed_calls=self.missed_calls,
-            thresholds=self.thresholds,
+            consent_at,
+            maximum,
+            tuple(pauses),
         )
 
     def reason(
@@ -356,3 +385,28 @@ class Personal:
             usual_quiet=usual_quiet(rates),
             missed_calls=sum(1 for c in self.missed_calls if base < c <= due),
         )
+
+
+@lru_cache(maxsize=1024)
+def _judged(
+    rhythm: Rhythm,
+    usual: tuple[float, ...],
+    missed_calls: tuple[datetime, ...],
+    thresholds: Thresholds,
+    base: datetime,
+    consent_at: datetime,
+    maximum: timedelta,
+    pauses: tuple[Pause, ...],
+) -> Judgement:
+    """A silence judged against a rhythm. Remembered for a while: the sweep asks once what
+    is owed and once more, the level raised, when the person is next due — the same
+    question of the same rhythm."""
+    rates = rhythm.rates(base, since=consent_at, pauses=pauses, usual=usual)
+    return judge(
+        rates,
+        base,
+        maximum=maximum,
+        pauses=pauses,
+        missed_calls=missed_calls,
+        thresholds=thresholds,
+    )

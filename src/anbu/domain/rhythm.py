@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from anbu.domain.kinds import Group
@@ -44,6 +45,9 @@ DISPERSION = 2.0
 # Each unanswered call during the silence makes hearing nothing that much less likely.
 MISSED_CALL_FACTOR = 0.75
 MISSED_CALLS_COUNTED = 6
+_MICRO = timedelta(microseconds=1)
+_HOUR_US = 3_600_000_000
+_FOREVER = 2**62  # microseconds: a pause until further notice
 
 
 class Level(StrEnum):
@@ -135,6 +139,7 @@ class Rhythm:
         return sum(self.counts)
 
 
+@cache
 def usual_rhythm(group: Group, per_day: float = 3.0) -> tuple[float, ...]:
     """A group's usual rhythm before a person's own is known: `per_day` signs of life,
     spread over the waking day (the old wake earlier), the same every day."""
@@ -188,44 +193,58 @@ def judge(
     """The instants at which a silence since `base` reaches each level: the first instant
     its chance falls to the level's threshold (and it has lasted the level's least), serious
     at the latest when `maximum` of unpaused silence has passed. Stepped hour by hour,
-    solved exactly within the hour (signs come at an even rate within an hour)."""
-    missed = sorted(m for m in missed_calls if m > base)
-    due: list[tuple[Level, datetime]] = []
-    pending = list(LEVELS)
-    silent = timedelta(0)
+    solved exactly within the hour (signs come at an even rate within an hour).
+
+    Ingest asks this of every person it hears from, so it walks in whole microseconds
+    after `base` (exact, and no datetime arithmetic in the loop): Seoul keeps no summer
+    time, so every hour of the week is 3,600 s long."""
+    limit = maximum // _MICRO
+    missed = sorted((m - base) // _MICRO for m in missed_calls if m > base)
+    paused = _paused_spans(base, pauses)
+    local = base.astimezone(SEOUL)
+    into = (local.minute * 60 + local.second) * 1_000_000 + local.microsecond
+    first_hour = local.weekday() * 24 + local.hour
+    needs, leasts = _needs(thresholds)
+    due: list[tuple[Level, int]] = []
+    at = silent = 0
     expected = 0.0
-    at = base
-    while pending and silent < maximum:
-        step_end = min(_next_hour(at), at + (maximum - silent))
-        paused_until = _paused_until(at, pauses)
-        if paused_until is not None:
-            if paused_until == datetime.max.replace(tzinfo=at.tzinfo):
+    calls = 0  # missed calls at or before `at`
+    pause = 0  # the first paused span not yet over
+    while len(due) < len(LEVELS) and silent < limit:
+        while pause < len(paused) and paused[pause][1] <= at:
+            pause += 1
+        if pause < len(paused) and paused[pause][0] <= at:
+            if paused[pause][1] == _FOREVER:
                 break  # paused until further notice: nothing falls due
-            at = paused_until
+            at = paused[pause][1]
             continue
-        step_end = min(step_end, _next_pause_start(at, step_end, pauses))
-        rate = rates[hour_of_week(at)] / (HOUR / timedelta(seconds=1))
-        span = (step_end - at).total_seconds()
-        for level in list(pending):
+        hours, offset = divmod(into + at, _HOUR_US)
+        step_end = at + min(_HOUR_US - offset, limit - silent)
+        if pause < len(paused):
+            step_end = min(step_end, paused[pause][0])
+        rate = rates[(first_hour + hours) % WEEK_HOURS] / _HOUR_US
+        while calls < len(missed) and missed[calls] <= at:
+            calls += 1
+        calls_counted = min(calls, MISSED_CALLS_COUNTED)
+        quiet_hour = calls >= len(missed) or missed[calls] > step_end
+        for index in range(len(due), len(LEVELS)):
             # A higher level never comes before a lower one: stop at the first not due.
-            chance, least = thresholds.of(level)
-            crossed = _crossing(expected, rate, span, chance, missed, at)
+            if quiet_hour and expected + rate * (step_end - at) < needs[index][calls_counted]:
+                break  # most hours: not yet, and nothing within the hour to change it
+            crossed = _crossing(expected, rate, at, step_end, needs[index], missed, calls)
             if crossed is None:
                 break
-            when = max(at + timedelta(seconds=crossed), _after_silent(at, silent, least))
+            when = max(crossed, at + max(leasts[index] - silent, 0))
             if when > step_end:
                 break
-            due.append((level, when))
-            pending.remove(level)
-        expected += rate * span
+            due.append((LEVELS[index], when))
+        expected += rate * (step_end - at)
         silent += step_end - at
         at = step_end
-    if pending and silent >= maximum:
+    if len(due) < len(LEVELS) and silent >= limit:
         # The hard maximum: serious at the latest then, and every lower level with it.
-        for level in pending:
-            due.append((level, at))
-    due.sort(key=lambda pair: LEVELS.index(pair[0]))
-    return Judgement(base, tuple(due))
+        due += [(level, at) for level in LEVELS[len(due) :]]
+    return Judgement(base, tuple((level, base + when * _MICRO) for level, when in due))
 
 
 def usual_quiet(rates: Sequence[float]) -> timedelta:
@@ -282,6 +301,22 @@ def _next_hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0) + HOUR
 
 
+def _paused_spans(base: datetime, pauses: Sequence[Pause]) -> list[tuple[int, int]]:
+    """The pauses as [start, end) in microseconds after `base` (_FOREVER: until further
+    notice), in order, overlapping ones merged, those over by `base` left out."""
+    spans: list[tuple[int, int]] = []
+    for pause in sorted(pauses, key=lambda p: p.starts_at):
+        end = _FOREVER if pause.ends_at is None else (pause.ends_at - base) // _MICRO
+        if end <= 0:
+            continue
+        start = (pause.starts_at - base) // _MICRO
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def _unpaused(
     start: datetime, end: datetime, pauses: Sequence[Pause]
 ) -> list[tuple[datetime, datetime]]:
@@ -301,50 +336,45 @@ def _unpaused(
     return spans
 
 
-def _paused_until(at: datetime, pauses: Sequence[Pause]) -> datetime | None:
-    for pause in pauses:
-        if pause.covers(at):
-            return pause.ends_at or datetime.max.replace(tzinfo=at.tzinfo)
-    return None
-
-
-def _next_pause_start(at: datetime, limit: datetime, pauses: Sequence[Pause]) -> datetime:
-    starts = [p.starts_at for p in pauses if at < p.starts_at < limit]
-    return min(starts, default=limit)
-
-
-def _after_silent(at: datetime, silent: timedelta, least: timedelta) -> datetime:
-    """The instant the silence, at `silent` by `at`, will have lasted `least`."""
-    return at + max(least - silent, timedelta(0))
-
-
 def _crossing(
     expected: float,
     rate: float,
-    span: float,
-    chance: float,
-    missed: Sequence[datetime],
-    at: datetime,
-) -> float | None:
-    """Seconds after `at` (within `span`) when the silence's chance falls to `chance`, with
-    the missed calls counted as they come; None if not within the span."""
-    calls = sum(1 for m in missed if m <= at)
-    if silence_chance(expected, calls) <= chance:
-        return 0.0
-    # Missed calls within the step: check at each, then solve the rest evenly.
-    points = [m for m in missed if at < m <= at + timedelta(seconds=span)]
-    start = 0.0
-    for m in [*points, at + timedelta(seconds=span)]:
-        end = (m - at).total_seconds()
-        needed = _expected_for(chance, calls)
-        if rate > 0 and expected + rate * end >= needed:
-            return max(start, (needed - expected) / rate)
-        if m in points:
-            calls += 1
-            if silence_chance(expected + rate * end, calls) <= chance:
-                return end
-        start = end
-    return None
+    at: int,
+    end: int,
+    needs: Sequence[float],
+    missed: Sequence[int],
+    calls: int,
+) -> int | None:
+    """When in [at, end] (microseconds after the silence began) the expected signs reach
+    what the level needs — `needs[n]` with n calls missed, which fewer signs reach as calls
+    go unanswered — counting each missed call as it comes; None if not by `end`. `calls`
+    were missed by `at`; the signs expected by `at` are `expected`, coming at `rate`."""
+    start = at
+    while True:
+        need = needs[min(calls, MISSED_CALLS_COUNTED)]
+        call = missed[calls] if calls < len(missed) and missed[calls] <= end else None
+        upto = end if call is None else call
+        if expected + rate * (upto - at) >= need:
+            gap = need - expected
+            if gap <= 0:
+                return start
+            # rate > 0 here; the crossing lies by `upto` (bounded: a tiny rate overflows).
+            return max(start, at + math.ceil(min(gap / rate, upto - at)))
+        if call is None:
+            return None
+        calls += 1  # the next call goes unanswered: fewer signs will do
+        start = call
+
+
+@cache
+def _needs(thresholds: Thresholds) -> tuple[list[list[float]], list[int]]:
+    """Per level: the expected signs it needs with 0, 1, … calls missed, and its least
+    silence in microseconds."""
+    needs = [
+        [_expected_for(thresholds.of(level)[0], calls) for calls in range(MISSED_CALLS_COUNTED + 1)]
+        for level in LEVELS
+    ]
+    return needs, [thresholds.of(level)[1] // _MICRO for level in LEVELS]
 
 
 def _expected_for(chance: float, calls: int) -> float:

@@ -599,7 +599,9 @@ def evaluate_command(
             table.add_column(column, justify=justify, no_wrap=True)
         for found in scores:
             table.add_row(*("" if v is None else str(v) for v in found.as_json().values()))
-        out.print(table, width=max(out.width, 160))
+        # Piped into a file or a document, the columns keep their full names and figures.
+        wide = out if out.is_terminal else Console(soft_wrap=True, width=160)
+        wide.print(table)
     if plot_to is not None:
         evaluation.plot(scores, plot_to)
         if not as_json:

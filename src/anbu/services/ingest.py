@@ -179,7 +179,7 @@ def _advance(
         )
         if new != old:
             changed[subject_id] = new
-    store.subjects.save_watches(changed, now)
+    store.subjects.save_watches(changed, now, exact=False)
     # The open cases of these people see the first sign of life since their episode began.
     # Locked (after the people, as every writer does): nothing moves them under us.
     for subject_id, open_alerts in store.alerts.open_of_subjects(list(changed), lock=True).items():

@@ -260,7 +260,8 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
         phone_off=timedelta(minutes=row.phone_off_minutes),
         phone_off_custom=row.phone_off_custom,
         last_sign=row.last_life_at,
-        next_due_at=row.next_due_at,
+        # A personal rhythm's column may hold ingest's early bound: the page says the exact.
+        next_due_at=watch.next_due_at if watch and watch.personal else row.next_due_at,
         paused=any(p.current for p in pause_items),
         pauses=pause_items,
         alerts=history,

@@ -118,7 +118,9 @@ def _open_due(
                 continue
             due.append((subject_id, overdue))
             watch = watch.alerted(overdue)
-        if watch != watches[subject_id]:
+        if watch != watches[subject_id] or watch.personal is not None:
+            # A personal rhythm's is saved even unchanged: its indexed bound (written by
+            # ingest) becomes the exact instant its next level falls due.
             changed[subject_id] = watch
     for case in superseded:
         # Closed first: the database allows one open alert per person and kind.

@@ -257,12 +257,18 @@ class SubjectRepository:
             found.setdefault(subject_id, []).append(Pause(starts_at, ends_at))
         return found
 
-    def save_watches(self, watches: dict[int, Watch], now: datetime) -> None:
+    def save_watches(self, watches: dict[int, Watch], now: datetime, *, exact: bool = True) -> None:
         """Write each subject's detection state; the caller holds their rows' locks. The
         personal state is written only for the people watched personally: a fixed-period
-        person's save costs what it did before personal detection existed."""
+        person's save costs what it did before personal detection existed. `exact=False`
+        (ingest) indexes a personal rhythm's cheap bound instead of judging it
+        (`Watch.next_check_at`); the sweep judges it when the bound comes."""
         if not watches:
             return
+        due = {
+            i: w.next_due_at if exact or w.personal is None else w.next_check_at
+            for i, w in watches.items()
+        }
         personal = {i: w.personal for i, w in watches.items() if w.personal is not None}
         if personal:
             self.connection.execute(
@@ -277,7 +283,7 @@ class SubjectRepository:
                 [{"sid": i, **_personal_columns(p)} for i, p in personal.items()],
             )
         if self._dialect == "postgresql":
-            self._save_watches_postgresql(watches, now)
+            self._save_watches_postgresql(watches, due, now)
             return
         statement = (
             update(subjects)
@@ -302,13 +308,15 @@ class SubjectRepository:
                     "last_off_at": w.last_off_at,
                     "silence_alerted_base": w.silence_alerted_base,
                     "off_alerted_base": w.off_alerted_base,
-                    "next_due_at": w.next_due_at,
+                    "next_due_at": due[subject_id],
                 }
                 for subject_id, w in watches.items()
             ],
         )
 
-    def _save_watches_postgresql(self, watches: dict[int, Watch], now: datetime) -> None:
+    def _save_watches_postgresql(
+        self, watches: dict[int, Watch], due: dict[int, datetime | None], now: datetime
+    ) -> None:
         states = list(watches.values())
         batch = unnested(
             "batch",
@@ -319,7 +327,7 @@ class SubjectRepository:
                 subjects.c.last_off_at: [w.last_off_at for w in states],
                 subjects.c.silence_alerted_base: [w.silence_alerted_base for w in states],
                 subjects.c.off_alerted_base: [w.off_alerted_base for w in states],
-                subjects.c.next_due_at: [w.next_due_at for w in states],
+                subjects.c.next_due_at: list(due.values()),
             },
         )
         self.connection.execute(
