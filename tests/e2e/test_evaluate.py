@@ -42,6 +42,7 @@ def test_it_scores_each_fixed_period_and_longer_periods_trade_delay_for_fewer_al
     assert personal["incidents"] == fixed[0]["incidents"]
     assert personal["missed"] == 0
     assert personal["self_checks_per_1000_month"] > 0  # attention texts the person first
+    assert "delay_vs_fixed" in personal  # a share of the fixed curve, or null outside it
     assert picture.read_bytes().startswith(b"\x89PNG")
     # Nothing of the configured database was read or written.
     assert not (tmp_path / "data" / "anbu.sqlite3").exists()

@@ -16,7 +16,7 @@ from anbu.domain.alerts import Alert
 from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import ActivityKind, AlertKind, Carrier
 from anbu.entrypoints.evaluation.district import delivered, simulate, subjects_csv
-from anbu.entrypoints.evaluation.scoring import score
+from anbu.entrypoints.evaluation.scoring import Score, delay_against_fixed, score
 from anbu.services.backtest import Findings
 
 LIFE = {ActivityKind.CALL_OUT, ActivityKind.SMS_OUT}
@@ -123,3 +123,29 @@ def test_scoring_tells_a_found_incident_from_a_false_alert(district) -> None:  #
     months = (district.end - district.scored_from) / timedelta(days=30)
     people = len(district.residents)
     assert result.false_alerts_per_1000_month == pytest.approx(2 / people * 1000 / months)
+
+
+def _score(policy: str, delay: float | None, false_alerts: float) -> Score:
+    return Score(policy, 30, 0, delay, None, false_alerts, 0.0, 0.0)
+
+
+FIXED_CURVE = [
+    _score("fixed 24h", 20.0, 3000.0),
+    _score("fixed 48h", 40.0, 800.0),
+    _score("fixed 72h", 60.0, 400.0),
+    _score("fixed 96h", 80.0, 200.0),
+]
+
+
+def test_personal_delay_is_read_against_the_fixed_curve_at_its_false_alert_rate() -> None:
+    # 600 false alerts lie halfway between 48 h (800) and 72 h (400): the curve says 50 h.
+    personal = _score("personal", 25.0, 600.0)
+    assert delay_against_fixed(personal, [*FIXED_CURVE, personal]) == 0.5
+    on_a_point = _score("personal", 30.0, 800.0)
+    assert delay_against_fixed(on_a_point, FIXED_CURVE) == 0.75
+
+
+def test_outside_the_fixed_curve_there_is_nothing_to_compare_with() -> None:
+    assert delay_against_fixed(_score("personal", 10.0, 50.0), FIXED_CURVE) is None
+    assert delay_against_fixed(_score("personal", 10.0, 9000.0), FIXED_CURVE) is None
+    assert delay_against_fixed(_score("personal", None, 600.0), FIXED_CURVE) is None

@@ -572,6 +572,7 @@ def evaluate_command(
     through `anbu backtest`: missed incidents, delay to the first officer-facing alert,
     false alerts, self-check texts and alerts per officer."""
     from anbu.entrypoints.evaluation import run as evaluation
+    from anbu.entrypoints.evaluation.scoring import delay_against_fixed
 
     settings = Settings()
     chosen = evaluation.policies(personal=evaluation.PERSONAL_AVAILABLE)
@@ -585,7 +586,10 @@ def evaluate_command(
     )
     if as_json:
         for found in scores:
-            sys.stdout.write(json.dumps(found.as_json(), ensure_ascii=False) + "\n")
+            document = found.as_json()
+            if not found.policy.startswith("fixed"):
+                document["delay_vs_fixed"] = delay_against_fixed(found, scores)
+            sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
     else:
         title = (
             f"seed {seed} · {people} people · {days} days "
@@ -602,6 +606,14 @@ def evaluate_command(
         # Piped into a file or a document, the columns keep their full names and figures.
         wide = out if out.is_terminal else Console(soft_wrap=True, width=160)
         wide.print(table)
+        for found in scores:
+            share = delay_against_fixed(found, scores)
+            if not found.policy.startswith("fixed") and share is not None:
+                wide.print(
+                    f"{found.policy}: median delay {share}× the fixed rule's at the same "
+                    "false-alert rate (the fixed curve read between its periods)",
+                    highlight=False,
+                )
     if plot_to is not None:
         evaluation.plot(scores, plot_to)
         if not as_json:

@@ -82,13 +82,16 @@ def evaluate(
     return district, scores
 
 
+_TICKS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+
+
 def plot(scores: Sequence[Score], path: Path) -> None:
     """Median delay against officer-facing false alerts: the fixed rule as a curve through
     its periods, personal detection as a point."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: write the file
-    from matplotlib import pyplot
+    from matplotlib import pyplot, ticker
 
     points = [
         (s.policy, s.false_alerts_per_1000_month, s.delay_median_h)
@@ -107,6 +110,12 @@ def plot(scores: Sequence[Score], path: Path) -> None:
     axes.set_xlabel("officer-facing false alerts per 1,000 people a month")
     axes.set_ylabel("median delay to the first officer-facing alert (h)")
     axes.set_xscale("symlog", linthresh=10)
+    # Readable figures on the log axis, not powers of ten.
+    axes.xaxis.set_major_locator(ticker.FixedLocator(_TICKS))
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    axes.xaxis.set_minor_locator(ticker.NullLocator())
+    least = min((x for _, x, _ in points if x > 0), default=_TICKS[0])
+    axes.set_xlim(left=max([t for t in _TICKS if t <= least * 0.8], default=0))
     axes.grid(True, alpha=0.3)
     axes.legend()
     figure.tight_layout()

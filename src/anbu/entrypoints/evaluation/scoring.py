@@ -11,6 +11,7 @@ nothing found is missed. Only what became officer-facing in the scored window co
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,6 +50,26 @@ class Score:
             "self_checks_per_1000_month": round(self.self_checks_per_1000_month, 1),
             "alerts_per_officer_week": round(self.alerts_per_officer_week, 2),
         }
+
+
+def delay_against_fixed(found: Score, scores: Sequence[Score]) -> float | None:
+    """`found`'s median delay as a share of the fixed rule's at the same false-alert rate:
+    the fixed policies' points joined by straight lines (false alerts against delay), read
+    at `found`'s false-alert rate. None when that rate lies outside the fixed curve (no
+    fixed period gives it) or a delay is unknown."""
+    curve = sorted(
+        (s.false_alerts_per_1000_month, s.delay_median_h)
+        for s in scores
+        if s.policy.startswith("fixed") and s.delay_median_h is not None
+    )
+    x, delay = found.false_alerts_per_1000_month, found.delay_median_h
+    if delay is None:
+        return None
+    for (x0, y0), (x1, y1) in itertools.pairwise(curve):
+        if x0 <= x <= x1 and x1 > x0:
+            fixed = y0 + (x - x0) / (x1 - x0) * (y1 - y0)
+            return round(delay / fixed, 2) if fixed > 0 else None
+    return None
 
 
 def officer_facing_at(line: AlertLine) -> datetime | None:
