@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+import centre_life
+from anbu.bootstrap import Anbu
+
 from builders import at, event, jsonl, subject_row, subjects_csv
 from scenarios import END, PEOPLE, START, STEP, deliveries, scenario
 
@@ -176,3 +179,46 @@ def test_a_line_later_than_its_own_arrival_is_rejected(
     assert "rejected line 2, field 'occurred_at'" in done.stderr
     *_, last = [json.loads(line) for line in done.stdout.splitlines()]
     assert last["summary"]["lines"]["accepted"] == 1
+
+
+def test_a_centre_replays_its_own_history_scored_by_its_officers(
+    anbu: Anbu, cli_env: dict[str, str]
+) -> None:
+    centre_life.live(anbu)
+    centre = centre_life.CENTRE
+    at = ("--now", centre_life.END.isoformat())
+
+    done = _anbu(cli_env, "backtest", "--centre", centre, "--days", "40", *at, "--json")
+    assert done.returncode == 0, done.stderr
+    documents = [json.loads(line) for line in done.stdout.splitlines()]
+    scored = documents[-1]["summary"]["scored"]
+    assert scored["centre"] == centre
+    assert scored["cases"] == 2
+    assert scored["needed_found"] == 1
+    assert scored["needed_missed"] == 0
+    assert scored["false_alarms_raised"] == 1
+    assert {d["subject_external_id"] for d in documents[:-1]} == {"SD-0001", "SD-0002"}
+
+    personal = _anbu(
+        cli_env, "backtest", "--centre", centre, "--detection", "personal", "--days", "40", *at
+    )
+    assert personal.returncode == 0, personal.stderr
+    assert "officers judged 2 cases" in personal.stdout
+    assert "missed 0" in personal.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (("--centre", "없는동"), 1, "no centre named"),
+        (("--centre", centre_life.CENTRE, "--subjects", "x.csv"), 2, "leave out --subjects"),
+        ((), 2, "give --subjects FILE and --events FILE, or --centre"),
+        (("--subjects", "x.csv"), 2, "or --centre"),
+    ],
+)
+def test_a_backtest_asked_wrongly_says_how_to_ask(
+    anbu: Anbu, cli_env: dict[str, str], args: tuple[str, ...], code: int, said: str
+) -> None:
+    done = _anbu(cli_env, "backtest", *args)
+    assert done.returncode == code, done.stderr
+    assert said in done.stderr

@@ -14,6 +14,7 @@ from anbu.adapters.formats.activity_feed import FeedLine
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.bootstrap import scratch_in
 from anbu.domain.rejections import Rejection
+from anbu.domain.subjects import Enrolment
 from anbu.services import backtest
 from anbu.services.enrolment import enrol
 from anbu.settings import Settings
@@ -40,7 +41,7 @@ class Backtest:
 
 def run(
     settings: Settings,
-    people: bytes,
+    people: bytes | Sequence[tuple[int, Enrolment]],
     lines: Sequence[FeedLine],
     *,
     listed_at: datetime,
@@ -49,7 +50,8 @@ def run(
     every: timedelta = timedelta(minutes=15),
     on_span: Callable[[datetime, datetime], Callable[[datetime], None]] | None = None,
 ) -> Backtest:
-    """Replay `lines` for the people of `people` (a subjects file as read on `listed_at`)
+    """Replay `lines` for the people of `people` (a subjects file as read on `listed_at`, or
+    people already read)
     from `start` (the first line) to `end` (the last line plus the longest period).
     `on_span(first, last)` may give a callback for each sweep's instant (a progress bar).
     Raises SubjectsRefusedError, NothingToReplayError, or UnreadableInputError for a
@@ -60,7 +62,11 @@ def run(
     with tempfile.TemporaryDirectory(prefix="anbu-backtest-") as folder:
         scratch = scratch_in(Path(folder), settings)
         try:
-            parsed = list(read_subjects(people, now=listed_at, periods=scratch.periods))
+            parsed: list[tuple[int, Enrolment] | Rejection] = (
+                list(read_subjects(people, now=listed_at, periods=scratch.periods))
+                if isinstance(people, bytes)
+                else list(people)
+            )
             refused = [row for row in parsed if isinstance(row, Rejection)]
             if refused:
                 raise SubjectsRefusedError(refused)

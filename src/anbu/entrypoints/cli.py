@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated, BinaryIO, Literal
+from typing import Annotated, BinaryIO, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -30,7 +30,15 @@ from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
-from anbu.services import accounts, backtest, case_views, centres, messages, notifications
+from anbu.services import (
+    accounts,
+    backtest,
+    case_views,
+    centre_history,
+    centres,
+    messages,
+    notifications,
+)
 from anbu.services import cases as case_handling
 from anbu.services import feeds as feed_status
 from anbu.services import subjects as subject_admin
@@ -367,14 +375,29 @@ def _print_ingest(report: IngestReport) -> None:
 @app.command("backtest")
 def backtest_command(
     subjects: Annotated[
-        Path, typer.Option("--subjects", help="The people, as for `subjects import`.")
-    ],
+        Path | None, typer.Option("--subjects", help="The people, as for `subjects import`.")
+    ] = None,
     events: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--events", help="Events and watermarks, as for `ingest` (`received_at` optional)."
         ),
-    ],
+    ] = None,
+    centre: Annotated[
+        str | None,
+        typer.Option(
+            "--centre",
+            help="Replay this centre's retained history from the database instead, scored "
+            "against the outcomes its officers recorded.",
+        ),
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3650, help="With --centre: days of history.")
+    ] = 90,
+    detection: Annotated[
+        Detection | None,
+        typer.Option("--detection", help="With --centre: watch everyone this way."),
+    ] = None,
     from_: Annotated[
         str | None, typer.Option("--from", help="Start (ISO 8601); default: the first line.")
     ] = None,
@@ -390,11 +413,21 @@ def backtest_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON Lines: one alert a line, then a summary.")
     ] = False,
+    now: NowOption = None,
 ) -> None:
     """What would detection have done on this history? Replays it through the same ingest,
     detection and sweep, into a scratch database that is thrown away: the configured
-    database is never touched, and no message is sent."""
+    database is never changed, and no message is sent."""
     started = perf_counter()
+    if centre is not None:
+        if subjects is not None or events is not None:
+            _usage("--centre replays the database's own history: leave out --subjects, --events")
+        _backtest_centre(centre, days, detection, sweep_every, as_json, _now(now), started)
+        return
+    if subjects is None or events is None:
+        _usage("give --subjects FILE and --events FILE, or --centre CENTRE")
+    if detection is not None:
+        _usage("--detection goes with --centre; a subjects file says it per person")
     people = _read(subjects)
     start = _optional_instant("--from", from_)
     end = _optional_instant("--until", until)
@@ -424,17 +457,82 @@ def backtest_command(
         _print_rejections([r for r in lines if isinstance(r, Rejection)], len(lines))
         err.print(f"{events}: nothing to replay (no event or watermark was accepted)")
         raise typer.Exit(EXIT_UNREADABLE) from exc
+    _print_replay(result, as_json, started)
+    if result.report.rejected:
+        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+def _backtest_centre(
+    centre: str,
+    days: int,
+    detection: Detection | None,
+    sweep_every: int,
+    as_json: bool,
+    at: datetime,
+    started: float,
+) -> None:
+    """The centre's retained history, read from the database (an audit line is all it
+    writes), replayed in a scratch one and scored against its officers' verdicts."""
+    with _anbu() as anbu:
+        try:
+            history = centre_history.read(
+                anbu, centre, days=days, now=at, detection=detection, actor=_actor()
+            )
+        except centre_history.UnknownCentreError as exc:
+            err.print(f"no centre named {centre!r}", markup=False)
+            raise typer.Exit(1) from exc
+        settings = anbu.settings
+    try:
+        result = backtesting.run(
+            settings,
+            history.people,
+            history.lines,
+            listed_at=at,
+            start=history.since,
+            end=history.until,
+            every=timedelta(minutes=sweep_every),
+            on_span=None if as_json else _progress_of,
+        )
+    except backtesting.NothingToReplayError as exc:
+        err.print(f"{centre}: no events retained in the last {days} days; nothing to replay")
+        raise typer.Exit(1) from exc
+    scored = centre_history.score(result.findings.alerts, history.cases)
+    _print_replay(result, as_json, started, scored={"centre": centre, **scored.as_json()})
+    if not as_json:
+        out.print(
+            f"{centre}, last {days} days: officers judged {scored.cases} cases "
+            f"({scored.needed} needed someone, {scored.false_alarms} false alarms). "
+            f"This detection raised {scored.needed_found} of those needed "
+            f"(missed {scored.needed_missed}; told staff a median "
+            f"{scored.earlier_h_median if scored.earlier_h_median is not None else '—'} h "
+            f"earlier), {scored.false_alarms_raised} of the false alarms, and "
+            f"{scored.unjudged} cases nobody judged.",
+            highlight=False,
+        )
+
+
+def _print_replay(
+    result: backtesting.Backtest,
+    as_json: bool,
+    started: float,
+    scored: dict[str, object] | None = None,
+) -> None:
     found, report = result.findings, result.report
     _print_rejections(report.rejected, len(report.rejected))
     if as_json:
         for line in found.alerts:
             sys.stdout.write(json.dumps(_backtest_document(line), ensure_ascii=False) + "\n")
         summary = _backtest_summary(found, report, perf_counter() - started)
+        if scored is not None:
+            summary["scored"] = scored
         sys.stdout.write(json.dumps({"summary": summary}, ensure_ascii=False) + "\n")
     else:
         _print_backtest(found, report, perf_counter() - started)
-    if report.rejected:
-        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+def _usage(message: str) -> NoReturn:
+    err.print(message, markup=False)
+    raise typer.Exit(EXIT_UNREADABLE)
 
 
 def _optional_instant(option: str, text: str | None) -> datetime | None:

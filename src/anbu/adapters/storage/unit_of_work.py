@@ -25,6 +25,7 @@ from anbu.adapters.storage.centres import CentreRepository
 from anbu.adapters.storage.enrolment_review import EnrolmentReview
 from anbu.adapters.storage.events import ActivityRepository
 from anbu.adapters.storage.feeds import FeedRepository
+from anbu.adapters.storage.history import CentreHistory
 from anbu.adapters.storage.monitoring import WorkCounts
 from anbu.adapters.storage.outbox import Outbox
 from anbu.adapters.storage.people import PeopleViews
@@ -104,6 +105,10 @@ class UnitOfWork:
     @cached_property
     def enrolment_review(self) -> EnrolmentReview:
         return EnrolmentReview(self.connection)
+
+    @cached_property
+    def history(self) -> CentreHistory:
+        return CentreHistory(self.connection)
 
 
 class Meta:
