@@ -6,15 +6,19 @@ sign of life stops it; the fixed rule is untouched beside it."""
 
 from __future__ import annotations
 
+import math
+from array import array
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
+from anbu.adapters.storage.tables import subjects
 from anbu.bootstrap import Anbu
 from anbu.domain.detection import Rule
 from anbu.domain.kinds import AlertKind, Detection, Outcome, Role
-from anbu.domain.rhythm import Level
+from anbu.domain.rhythm import MEMORY, Level
 from anbu.services import case_views, centres
 from anbu.services.accounts import StaffUser
 from anbu.services.enrolment import enrol
@@ -202,3 +206,42 @@ def test_a_bad_detection_value_rejects_the_row_naming_the_column(anbu: Anbu) -> 
 
     assert getattr(rejected, "field", None) == "detection"
     assert "smart" in str(rejected)
+
+
+def test_upgrading_keeps_what_a_stored_rhythm_means(anbu: Anbu) -> None:
+    """Schema 0013: a rhythm stored scaled to its latest sign is rescaled to the start of
+    its four-week span, so that detection reads the same rhythm as before."""
+    from alembic import command
+
+    from anbu.adapters.storage import engine as storage
+
+    _enrol(anbu, _row(detection="personal", inactivity_hours=96))
+    last_call = at("2026-10-20 08:00")
+    _history(anbu, last_call, PHONE)
+    with anbu.transaction() as tx:
+        (watch,) = tx.subjects.watches([1], lock=False).values()
+    assert watch.personal is not None
+    learned = watch.personal.rhythm
+    assert learned.reference is not None
+    before = learned.rates(last_call, since=CONSENT, usual=watch.personal.usual)
+
+    command.downgrade(storage.alembic_config(anbu.engine), "0012")
+    # What 0012 stored: the counts as of the latest sign.
+    anchor = learned.anchor
+    assert anchor is not None
+    scale = math.exp(-(learned.reference - anchor) / MEMORY)
+    as_of_latest = array("f", [c * scale for c in learned.counts])
+    with anbu.engine.begin() as connection:
+        connection.execute(
+            subjects.update().where(subjects.c.id == 1).values(rhythm=as_of_latest.tobytes())
+        )
+    assert storage.upgrade(anbu.engine) is True
+
+    with anbu.transaction() as tx:
+        (after,) = tx.subjects.watches([1], lock=False).values()
+        stored = tx.connection.scalar(select(subjects.c.rhythm).where(subjects.c.id == 1))
+    assert stored is not None
+    assert after.personal is not None
+    rates = after.personal.rhythm.rates(last_call, since=CONSENT, usual=after.personal.usual)
+    for a, b in zip(rates, before, strict=True):
+        assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-9)

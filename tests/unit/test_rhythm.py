@@ -46,7 +46,7 @@ def test_the_learned_state_is_bounded_whatever_it_learns(signs: list[datetime]) 
     rhythm = Rhythm().learn(signs)
     assert len(rhythm.counts) == WEEK_HOURS
     assert all(c >= 0 for c in rhythm.counts)
-    assert rhythm.signs_learned <= len(signs) + 1e-9
+    assert rhythm.signs_learned <= len(signs) * (1 + 1e-6) + 1e-9  # 4-byte floats
 
 
 @settings(max_examples=200)
@@ -61,7 +61,8 @@ def test_the_order_signs_arrive_in_does_not_matter(signs: list[datetime], rng) -
         in_pieces = in_pieces.learn([sign])
     assert in_pieces.reference == one_go.reference
     for a, b in zip(in_pieces.counts, one_go.counts, strict=True):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+        # Equal but for the rounding of 4-byte floats, as they are kept.
+        assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)
 
 
 @given(st.lists(instants, max_size=80), instants, st.integers(1, 10 * 24))

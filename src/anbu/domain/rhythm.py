@@ -21,11 +21,13 @@ signs arrive; time paused (a hospital stay) neither teaches the rhythm nor count
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from anbu.domain.kinds import Group
@@ -45,6 +47,9 @@ DISPERSION = 2.0
 # Each unanswered call during the silence makes hearing nothing that much less likely.
 MISSED_CALL_FACTOR = 0.75
 MISSED_CALLS_COUNTED = 6
+_FLOAT: Literal["f"] = (
+    "f"  # 4-byte floats: a count's precision needs no more, and a rhythm is 672 bytes
+)
 _MICRO = timedelta(microseconds=1)
 _HOUR_US = 3_600_000_000
 _FOREVER = 2**62  # microseconds: a pause until further notice
@@ -88,15 +93,34 @@ def hour_of_week(instant: datetime) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Rhythm:
-    """Decayed counts of signs of life per hour of the week, scaled to `reference` (the
-    latest sign learned; None before any)."""
+    """Decayed counts of signs of life per hour of the week, to the latest sign learned
+    (`reference`; None before any).
 
-    counts: tuple[float, ...] = (0.0,) * WEEK_HOURS
+    The counts are kept packed (168 4-byte floats, as stored) and scaled to the start of
+    the four-week span `reference` falls in (`anchor`), not to `reference` itself: a sign
+    adds its weight to one hour and nothing else moves, except once every four weeks when
+    the anchor does. Ingest learns every person's signs every hour; this keeps it cheap."""
+
+    packed: bytes = bytes(4 * WEEK_HOURS)
     reference: datetime | None = None
 
     def __post_init__(self) -> None:
-        if len(self.counts) != WEEK_HOURS:
-            raise ValueError(f"a rhythm has {WEEK_HOURS} hours, not {len(self.counts)}")
+        if len(self.packed) != 4 * WEEK_HOURS:
+            raise ValueError(f"a rhythm has {WEEK_HOURS} hours, not {len(self.packed) / 4:g}")
+
+    @classmethod
+    def of(cls, counts: Sequence[float], reference: datetime | None) -> Rhythm:
+        """A rhythm from counts scaled to the anchor of `reference`."""
+        return cls(array(_FLOAT, counts).tobytes(), reference)
+
+    @property
+    def counts(self) -> tuple[float, ...]:
+        """Per hour of the week, scaled to `anchor`."""
+        return tuple(array(_FLOAT, self.packed))
+
+    @property
+    def anchor(self) -> datetime | None:
+        return None if self.reference is None else anchor_of(self.reference)
 
     def learn(self, signs: Iterable[datetime], pauses: Sequence[Pause] = ()) -> Rhythm:
         """The rhythm with these signs of life added (in any order, with any before). A
@@ -105,13 +129,16 @@ class Rhythm:
         if not times:
             return self
         latest = max(times) if self.reference is None else max(max(times), self.reference)
-        counts = list(self.counts)
-        if self.reference is not None and latest > self.reference:
-            scale = math.exp(-(latest - self.reference) / MEMORY)
-            counts = [c * scale for c in counts]
+        anchor = anchor_of(latest)
+        counts = array(_FLOAT, self.packed)
+        if self.reference is not None:
+            moved = anchor - anchor_of(self.reference)
+            if moved:
+                scale = math.exp(-moved / MEMORY)
+                counts = array(_FLOAT, [c * scale for c in counts])
         for at in times:
-            counts[hour_of_week(at)] += math.exp(-(latest - at) / MEMORY)
-        return Rhythm(tuple(counts), latest)
+            counts[hour_of_week(at)] += math.exp((at - anchor) / MEMORY)
+        return Rhythm(counts.tobytes(), latest)
 
     def rates(
         self,
@@ -126,17 +153,28 @@ class Rhythm:
         `usual` (their group's rhythm, per hour) as if watched for PRIOR_WEEKS more, and
         smoothed towards the same hour of other days and the hours beside."""
         watched = _weeks_watched(since, now, pauses)
-        decay = 0.0 if self.reference is None else math.exp(-(now - self.reference) / MEMORY)
-        own = [c * decay for c in self.counts]
+        anchor = self.anchor
+        decay = 0.0 if anchor is None else math.exp(-(now - anchor) / MEMORY)
+        own = array(_FLOAT, self.packed)
         raw = [
-            (own[h] + PRIOR_WEEKS * usual[h]) / (watched + PRIOR_WEEKS) for h in range(WEEK_HOURS)
+            (own[h] * decay + PRIOR_WEEKS * usual[h]) / (watched + PRIOR_WEEKS)
+            for h in range(WEEK_HOURS)
         ]
         return _smoothed(raw)
 
     @property
     def signs_learned(self) -> float:
         """How many signs the counts hold, by weight (as of the latest)."""
-        return sum(self.counts)
+        anchor = self.anchor
+        if anchor is None or self.reference is None:
+            return 0.0
+        return sum(self.counts) * math.exp(-(self.reference - anchor) / MEMORY)
+
+
+def anchor_of(instant: datetime) -> datetime:
+    """The start of the four-week span (counted from the Unix epoch) `instant` falls in."""
+    span = MEMORY.total_seconds()
+    return datetime.fromtimestamp(math.floor(instant.timestamp() / span) * span, UTC)
 
 
 @cache

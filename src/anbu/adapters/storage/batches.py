@@ -3,7 +3,7 @@ way on both databases. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -61,7 +61,7 @@ def array_of(values: Sequence[Any], item: TypeEngine[Any]) -> BindParameter[Any]
     return bindparam(None, list(values), type_=postgresql.ARRAY(item))
 
 
-def unnested(alias: str, arrays: dict[Column[Any], Sequence[Any]]) -> TableValuedAlias:
+def unnested(alias: str, arrays: Mapping[Column[Any], Sequence[Any]]) -> TableValuedAlias:
     """`unnest(:a, :b, …) AS alias(a, b, …)`: rows given as one array per column, in
     order, named and typed as those columns."""
     return (

@@ -9,7 +9,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Row,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from anbu.adapters.storage.batches import Batches, unnested
 from anbu.adapters.storage.tables import Instant, activity_events, alerts, centres, pauses, subjects
@@ -54,7 +67,7 @@ def _personal(row: Row[Any]) -> Personal | None:
         return None
     rhythm = Rhythm()
     if row.rhythm is not None and row.rhythm_at is not None:
-        rhythm = Rhythm(tuple(array("f", bytes(row.rhythm))), row.rhythm_at)
+        rhythm = Rhythm(bytes(row.rhythm), row.rhythm_at)
     calls: tuple[datetime, ...] = ()
     if row.missed_calls:
         calls = tuple(
@@ -68,10 +81,16 @@ def _personal(row: Row[Any]) -> Personal | None:
     )
 
 
+_LEARNED = ("rhythm", "rhythm_at", "missed_calls", "silence_level")
+_KEEP: Column[bool] = Column(
+    "keep", Boolean()
+)  # in a batch: this row's learned state is left as it is
+
+
 def _personal_columns(personal: Personal) -> dict[str, Any]:
     rhythm = personal.rhythm
     return {
-        "rhythm": array("f", rhythm.counts).tobytes() if rhythm.reference else None,
+        "rhythm": rhythm.packed if rhythm.reference else None,
         "rhythm_at": rhythm.reference,
         "missed_calls": (
             array("q", (int(c.timestamp()) for c in personal.missed_calls)).tobytes()
@@ -270,6 +289,10 @@ class SubjectRepository:
             for i, w in watches.items()
         }
         personal = {i: w.personal for i, w in watches.items() if w.personal is not None}
+        if self._dialect == "postgresql":
+            # One statement for all of it: one new version of each row, not two.
+            self._save_watches_postgresql(watches, due, personal, now)
+            return
         if personal:
             self.connection.execute(
                 update(subjects)
@@ -282,9 +305,6 @@ class SubjectRepository:
                 ),
                 [{"sid": i, **_personal_columns(p)} for i, p in personal.items()],
             )
-        if self._dialect == "postgresql":
-            self._save_watches_postgresql(watches, due, now)
-            return
         statement = (
             update(subjects)
             .where(subjects.c.id == _bind("sid"))
@@ -315,21 +335,37 @@ class SubjectRepository:
         )
 
     def _save_watches_postgresql(
-        self, watches: dict[int, Watch], due: dict[int, datetime | None], now: datetime
+        self,
+        watches: dict[int, Watch],
+        due: dict[int, datetime | None],
+        personal: dict[int, Personal],
+        now: datetime,
     ) -> None:
         states = list(watches.values())
-        batch = unnested(
-            "batch",
-            {
-                subjects.c.id: list(watches),
-                subjects.c.last_life_at: [w.last_life_at for w in states],
-                subjects.c.last_on_at: [w.last_on_at for w in states],
-                subjects.c.last_off_at: [w.last_off_at for w in states],
-                subjects.c.silence_alerted_base: [w.silence_alerted_base for w in states],
-                subjects.c.off_alerted_base: [w.off_alerted_base for w in states],
-                subjects.c.next_due_at: list(due.values()),
-            },
-        )
+        learned = [_personal_columns(p) for p in personal.values()] if personal else []
+        arrays: dict[Column[Any], list[Any]] = {
+            subjects.c.id: list(watches),
+            subjects.c.last_life_at: [w.last_life_at for w in states],
+            subjects.c.last_on_at: [w.last_on_at for w in states],
+            subjects.c.last_off_at: [w.last_off_at for w in states],
+            subjects.c.silence_alerted_base: [w.silence_alerted_base for w in states],
+            subjects.c.off_alerted_base: [w.off_alerted_base for w in states],
+            subjects.c.next_due_at: list(due.values()),
+        }
+        values: dict[str, Any] = {}
+        if personal:
+            # A fixed-rule person in the same batch keeps what they have (`keep`).
+            at = {subject_id: n for n, subject_id in enumerate(personal)}
+            index = [at.get(subject_id) for subject_id in watches]
+            for name in _LEARNED:
+                arrays[subjects.c[name]] = [None if n is None else learned[n][name] for n in index]
+            arrays[_KEEP] = [n is None for n in index]
+        batch = unnested("batch", arrays)
+        if personal:
+            values = {
+                name: case((batch.c.keep, subjects.c[name]), else_=batch.c[name])
+                for name in _LEARNED
+            }
         self.connection.execute(
             update(subjects)
             .where(subjects.c.id == batch.c.id)
@@ -341,6 +377,7 @@ class SubjectRepository:
                 off_alerted_base=batch.c.off_alerted_base,
                 next_due_at=batch.c.next_due_at,
                 updated_at=now,
+                **values,
             )
         )
 
