@@ -72,20 +72,31 @@ class _Target:
 
 
 class _Staff:
-    """Staff looked up for a batch of alerts: each set of roles is asked for once, for
-    every centre of the batch together, however many alerts and audiences need it."""
+    """Staff looked up for a batch of alerts: each set of roles is asked for once for the
+    batch's centres together, however many alerts and audiences need it. One escalation
+    pass keeps one (a snapshot of the staff as the pass began, read through whichever
+    transaction is current: `using`), so that a pass of many steps asks once per centre."""
 
     def __init__(self, uow: UnitOfWork, centre_ids: Iterable[int]) -> None:
         self._uow = uow
         self._centre_ids = set(centre_ids)
+        self._asked: dict[tuple[Role, ...], set[int]] = {}
         self._by_centre: dict[tuple[Role, ...], dict[int, list[StaffContact]]] = {}
         self._by_role: dict[tuple[Role, ...], list[StaffContact]] = {}
 
+    def using(self, uow: UnitOfWork) -> _Staff:
+        self._uow = uow
+        return self
+
     def of_centre(self, centre_id: int, roles: tuple[Role, ...]) -> list[StaffContact]:
-        """Active staff of these roles at the centre (one of the batch's), by login."""
-        if roles not in self._by_centre:
-            self._by_centre[roles] = self._uow.staff.contacts_by_centre(self._centre_ids, roles)
-        return self._by_centre[roles].get(centre_id, [])
+        """Active staff of these roles at the centre, by login."""
+        asked = self._asked.setdefault(roles, set())
+        if centre_id not in asked:
+            missing = (self._centre_ids | {centre_id}) - asked
+            found = self._uow.staff.contacts_by_centre(missing, roles)
+            self._by_centre.setdefault(roles, {}).update(found)
+            asked |= missing
+        return self._by_centre.get(roles, {}).get(centre_id, [])
 
     def with_role(self, roles: tuple[Role, ...]) -> list[StaffContact]:
         """Active staff of these roles, wherever they work, by login."""
@@ -152,6 +163,7 @@ def escalate(app: Context, *, now: datetime, limit: int = 500) -> EscalationRepo
     report = EscalationReport()
     with app.transaction() as uow:
         due = uow.alerts.due(now, limit)
+        staff = _Staff(uow, ())
     for alert_id in due:
         with app.transaction() as uow:
             alert = uow.alerts.get(alert_id, lock=True)
@@ -161,7 +173,7 @@ def escalate(app: Context, *, now: datetime, limit: int = 500) -> EscalationRepo
             if alert.resumed_at is not None and alert.followed_up_at is None:
                 _follow_up(app, uow, alert, subject, now, report)
                 continue
-            _step(app, uow, alert, subject, now, report)
+            _step(app, uow, staff.using(uow), alert, subject, now, report)
     return report
 
 
@@ -190,6 +202,7 @@ def staff_reached(uow: UnitOfWork, alert_id: int) -> None:
 def _step(
     app: Context,
     uow: UnitOfWork,
+    staff: _Staff,
     alert: Alert,
     subject: AlertSubject,
     now: datetime,
@@ -202,7 +215,6 @@ def _step(
     if taken is None:
         return
     report.steps += 1
-    staff = _Staff(uow, {subject.centre_id})
     queued, nobody = _messages(app, staff, alert, subject, taken, now)
     uow.outbox.enqueue(queued)
     report.unrouted += int(nobody)

@@ -182,7 +182,10 @@ def _advance(
     store.subjects.save_watches(changed, now, exact=False)
     # The open cases of these people see the first sign of life since their episode began.
     # Locked (after the people, as every writer does): nothing moves them under us.
-    for subject_id, open_alerts in store.alerts.open_of_subjects(list(changed), lock=True).items():
+    # A case already seen to resume before any of these events cannot change.
+    earliest = min((e.occurred_at for s in changed for e in by_subject[s]), default=None)
+    cases = store.alerts.open_of_subjects(list(changed), lock=True, resumed_after=earliest)
+    for subject_id, open_alerts in cases.items():
         for alert in open_alerts:
             first = _first_after(rules, alert.kind, alert.base_at, by_subject[subject_id])
             if first is not None:

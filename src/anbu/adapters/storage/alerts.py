@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, column, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, column, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -194,14 +194,23 @@ class AlertRepository:
         return bool(self.connection.execute(statement).rowcount)
 
     def open_of_subjects(
-        self, subject_ids: Sequence[int], *, lock: bool = False
+        self,
+        subject_ids: Sequence[int],
+        *,
+        lock: bool = False,
+        resumed_after: datetime | None = None,
     ) -> dict[int, list[Alert]]:
-        """The unresolved alerts of these people, by person."""
+        """The unresolved alerts of these people, by person; with `resumed_after`, only
+        those not yet seen to resume by then (the ones a sign of life then could change)."""
         found: dict[int, list[Alert]] = {}
         for chunk in self._batches.per_statement(subject_ids):
             query = select(alerts).where(
                 self._batches.among(alerts.c.subject_id, chunk), _unresolved()
             )
+            if resumed_after is not None:
+                query = query.where(
+                    or_(alerts.c.resumed_at.is_(None), alerts.c.resumed_at > resumed_after)
+                )
             if lock and self.connection.dialect.name == "postgresql":
                 query = query.order_by(alerts.c.id).with_for_update()
             for row in self.connection.execute(query):
