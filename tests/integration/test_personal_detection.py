@@ -245,3 +245,39 @@ def test_upgrading_keeps_what_a_stored_rhythm_means(anbu: Anbu) -> None:
     rates = after.personal.rhythm.rates(last_call, since=CONSENT, usual=after.personal.usual)
     for a, b in zip(rates, before, strict=True):
         assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-9)
+
+
+def test_a_delivery_without_a_sign_of_life_leaves_the_rhythm_as_it_was(anbu: Anbu) -> None:
+    """Ingest reads and writes a rhythm only for the people who showed life; the others'
+    rhythm stays whole (and their unanswered calls are still counted)."""
+    _enrol(
+        anbu,
+        _row(detection="personal", inactivity_hours=96),
+        _row(external_id="SD-0002", name="이순자", phone=OTHER, detection="personal"),
+    )
+    last_call = at("2026-10-20 08:00")
+    _history(anbu, last_call, PHONE, OTHER)
+
+    def stored() -> dict[str, tuple[bytes | None, bytes | None]]:
+        with anbu.engine.connect() as connection:
+            rows = connection.execute(
+                select(subjects.c.external_id, subjects.c.rhythm, subjects.c.missed_calls)
+            )
+            return {ref: (rhythm, missed) for ref, rhythm, missed in rows}
+
+    before = stored()
+    assert before["SD-0001"][0] is not None
+    later = last_call + 2 * HOUR
+    feed(
+        anbu,
+        event(PHONE, "data", later),
+        event(PHONE, "sms_in", later),
+        event(PHONE, "call_in", later, duration_s=0),  # unanswered
+        event(OTHER, "call_out", later, duration_s=60),  # a sign of life: learns
+        watermark("SKT", later),
+        now=later,
+    )
+    after = stored()
+    assert after["SD-0001"][0] == before["SD-0001"][0]  # untouched by data and texts
+    assert after["SD-0001"][1] is not None  # the missed call is kept
+    assert after["SD-0002"][0] != before["SD-0002"][0]  # the other learned

@@ -170,7 +170,13 @@ def _advance(
     rules: LifeRules, store: UnitOfWork, by_subject: dict[int, list[ActivityEvent]], now: datetime
 ) -> None:
     ids = sorted(by_subject)
-    watches = store.subjects.watches(ids, lock=True)
+    # Only a sign of life teaches a rhythm: the others' need not be read.
+    learning = {
+        s
+        for s, events in by_subject.items()
+        if any(rules.is_sign_of_life(e.kind, e.duration_s) for e in events)
+    }
+    watches = store.subjects.watches(ids, lock=True, learning=learning)
     changed: dict[int, Watch] = {}
     for subject_id in ids:
         old = watches[subject_id]

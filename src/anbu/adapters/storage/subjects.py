@@ -4,7 +4,7 @@ pauses, and the index the sweep asks "who is due?". Never commits."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    null,
     select,
     tuple_,
     update,
@@ -60,14 +61,15 @@ _WATCH_COLUMNS = (
 )
 
 
-def _personal(row: Row[Any]) -> Personal | None:
-    """Personal detection's state as stored, or None for a person watched by the fixed
-    period."""
+def _personal(row: Row[Any], packed: bytes | None = None) -> Personal | None:
+    """Personal detection's state as stored (the rhythm from `packed` when it was read
+    apart), or None for a person watched by the fixed period."""
     if row.detection != Detection.PERSONAL.value:
         return None
+    packed = packed if packed is not None else row.rhythm
     rhythm = Rhythm()
-    if row.rhythm is not None and row.rhythm_at is not None:
-        rhythm = Rhythm(bytes(row.rhythm), row.rhythm_at)
+    if packed is not None and row.rhythm_at is not None:
+        rhythm = Rhythm(bytes(packed), row.rhythm_at)
     calls: tuple[datetime, ...] = ()
     if row.missed_calls:
         calls = tuple(
@@ -82,9 +84,11 @@ def _personal(row: Row[Any]) -> Personal | None:
 
 
 _LEARNED = ("rhythm", "rhythm_at", "missed_calls", "silence_level")
-_KEEP: Column[bool] = Column(
-    "keep", Boolean()
-)  # in a batch: this row's learned state is left as it is
+_RHYTHM = _LEARNED[:2]
+# In a batch of watches: this row's learned state is left as it is (a fixed-rule person),
+# or its rhythm is (a rhythm `watches` did not read).
+_KEEP: Column[bool] = Column("keep", Boolean())
+_KEEP_RHYTHM: Column[bool] = Column("keep_rhythm", Boolean())
 
 
 def _personal_columns(personal: Personal) -> dict[str, Any]:
@@ -140,6 +144,8 @@ class SubjectRepository:
         self.connection = connection
         self._dialect = connection.dialect.name
         self._batches = Batches(connection)
+        # People whose rhythm `watches` left unread (ingest): `save_watches` leaves it be.
+        self._rhythm_unread: set[int] = set()
 
     def centre_named(self, name: str, now: datetime) -> int:
         found = self.connection.scalar(select(centres.c.id).where(centres.c.name == name))
@@ -239,10 +245,20 @@ class SubjectRepository:
     def count(self) -> int:
         return int(self.connection.scalar(select(func.count()).select_from(subjects)) or 0)
 
-    def watches(self, subject_ids: Sequence[int], *, lock: bool) -> dict[int, Watch]:
+    def watches(
+        self, subject_ids: Sequence[int], *, lock: bool, learning: Collection[int] | None = None
+    ) -> dict[int, Watch]:
+        """Their detection state. With `learning` (ingest), a personal rhythm is read only for
+        those people — the ones who showed life, whose rhythm learns — and the others' is
+        left unread, and unwritten by `save_watches`: most of a delivery is data sessions
+        and incoming texts, which teach a rhythm nothing."""
         result: dict[int, Watch] = {}
+        columns: list[Any] = list(_WATCH_COLUMNS)
+        if learning is not None:
+            columns = [c for c in _WATCH_COLUMNS if c.name != "rhythm"]
+            columns.append(null().label("rhythm"))
         for chunk in self._batches.per_statement(subject_ids):
-            query = select(*_WATCH_COLUMNS).where(self._batches.among(subjects.c.id, chunk))
+            query = select(*columns).where(self._batches.among(subjects.c.id, chunk))
             if lock and self._dialect == "postgresql":
                 # Every writer locks in id order, so that two of them cannot deadlock.
                 query = query.order_by(subjects.c.id).with_for_update()
@@ -250,6 +266,12 @@ class SubjectRepository:
                 query = query.with_for_update()
             rows = self.connection.execute(query).all()
             paused = self._pauses(chunk)
+            rhythms: dict[int, bytes] = {}
+            watched = {r.id for r in rows if r.detection == Detection.PERSONAL.value}
+            self._rhythm_unread -= watched  # read again: what holds is what is read now
+            if learning is not None:
+                rhythms = self._rhythms(sorted(watched & set(learning)))
+                self._rhythm_unread |= watched - set(learning)
             for row in rows:
                 result[row.id] = Watch(
                     consent_at=row.consent_at,
@@ -261,9 +283,19 @@ class SubjectRepository:
                     last_off_at=row.last_off_at,
                     silence_alerted_base=row.silence_alerted_base,
                     off_alerted_base=row.off_alerted_base,
-                    personal=_personal(row),
+                    personal=_personal(row, rhythms.get(row.id) if learning is not None else None),
                 )
         return result
+
+    def _rhythms(self, subject_ids: Sequence[int]) -> dict[int, bytes]:
+        if not subject_ids:
+            return {}
+        rows = self.connection.execute(
+            select(subjects.c.id, subjects.c.rhythm).where(
+                self._batches.among(subjects.c.id, subject_ids), subjects.c.rhythm.is_not(None)
+            )
+        )
+        return {subject_id: bytes(packed) for subject_id, packed in rows}
 
     def _pauses(self, subject_ids: Sequence[int]) -> dict[int, list[Pause]]:
         found: dict[int, list[Pause]] = {}
@@ -293,18 +325,22 @@ class SubjectRepository:
             # One statement for all of it: one new version of each row, not two.
             self._save_watches_postgresql(watches, due, personal, now)
             return
-        if personal:
-            self.connection.execute(
-                update(subjects)
-                .where(subjects.c.id == _bind("sid"))
-                .values(
-                    rhythm=_bind("rhythm"),
-                    rhythm_at=_bind("rhythm_at"),
-                    missed_calls=_bind("missed_calls"),
-                    silence_level=_bind("silence_level"),
-                ),
-                [{"sid": i, **_personal_columns(p)} for i, p in personal.items()],
-            )
+        for names, which in (
+            (_LEARNED, [i for i in personal if i not in self._rhythm_unread]),
+            (_LEARNED[2:], [i for i in personal if i in self._rhythm_unread]),
+        ):
+            if which:
+                self.connection.execute(
+                    update(subjects)
+                    .where(subjects.c.id == _bind("sid"))
+                    .values({name: _bind(name) for name in names}),
+                    # Only the columns named: a key named like a column would be set too.
+                    [
+                        {"sid": i}
+                        | {n: v for n, v in _personal_columns(personal[i]).items() if n in names}
+                        for i in which
+                    ],
+                )
         statement = (
             update(subjects)
             .where(subjects.c.id == _bind("sid"))
@@ -360,10 +396,16 @@ class SubjectRepository:
             for name in _LEARNED:
                 arrays[subjects.c[name]] = [None if n is None else learned[n][name] for n in index]
             arrays[_KEEP] = [n is None for n in index]
+            arrays[_KEEP_RHYTHM] = [
+                n is None or i in self._rhythm_unread for n, i in zip(index, watches, strict=True)
+            ]
         batch = unnested("batch", arrays)
         if personal:
             values = {
-                name: case((batch.c.keep, subjects.c[name]), else_=batch.c[name])
+                name: case(
+                    (batch.c.keep_rhythm if name in _RHYTHM else batch.c.keep, subjects.c[name]),
+                    else_=batch.c[name],
+                )
                 for name in _LEARNED
             }
         self.connection.execute(
