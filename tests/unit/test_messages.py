@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from html.parser import HTMLParser
 
+from anbu.domain.alerts import Alert
+from anbu.domain.detection import Reason, Rule
+from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, Carrier
+from anbu.domain.rhythm import Level
 from anbu.domain.subjects import mask_name
 from anbu.services import messages
 
@@ -153,3 +159,44 @@ def test_the_html_is_korean_titled_and_self_contained() -> None:
     assert {"img", "link", "script", "style", "iframe", "object"}.isdisjoint(page.tags)
     assert [name for name, _ in page.attributes if name in ("src", "srcset", "background")] == []
     assert [href for href, _ in page.links] == [ACK_URL]
+
+
+def _personal_alert(**reason: object) -> Alert:
+    base = at("2026-11-24 08:00")
+    why = Reason(
+        Rule.PERSONAL,
+        timedelta(hours=96),
+        silent_for=timedelta(hours=14),
+        expected=6.2,
+        usual_quiet=timedelta(hours=9),
+        missed_calls=2,
+    )
+    return Alert.for_person(
+        subject_id=1,
+        centre_id=1,
+        carrier=Carrier.SKT,
+        kind=AlertKind.NO_ACTIVITY,
+        base_at=base,
+        due_at=base + timedelta(hours=14),
+        now=base + timedelta(hours=14),
+        policy=EscalationPolicy(),
+        levels=((Level.CAUTION, base + timedelta(hours=14)),),
+        reason=replace(why, **reason),  # type: ignore[arg-type]
+    )
+
+
+def test_a_personal_alert_says_why_in_full_and_in_a_few_words() -> None:
+    alert = _personal_alert()
+    assert messages.explain(alert) == (
+        "평소 이 시간대에는 통화·문자가 6회쯤 있는데 14시간째 기록이 없습니다"
+        " (평소 가장 긴 공백 9시간), 받지 않은 전화 2통"
+    )
+    assert messages.explain_short(alert) == "14시간째 무응답 (평소 최장 9시간), 부재중 2통"
+    at_the_maximum = _personal_alert(silent_for=timedelta(hours=96), missed_calls=0)
+    assert messages.explain_short(at_the_maximum) == "설정 최대 4일 무응답"
+
+
+def test_a_fixed_rule_alert_says_its_period() -> None:
+    alert = replace(_personal_alert(), reason=Reason(Rule.FIXED, timedelta(hours=48)))
+    assert messages.explain(alert) == messages.explain_short(alert)
+    assert "48시간" in messages.explain(alert)

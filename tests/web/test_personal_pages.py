@@ -161,16 +161,23 @@ def test_the_api_and_the_officers_message_carry_the_level_and_the_reason(
     seoul = moment[0].astimezone(SEOUL)
     assert seoul.weekday() < 5
     assert 9 <= seoul.hour < 18
-    assert all("[안부·주의]" in body for body in bodies), bodies
-    assert all("평소" in body for body in bodies), bodies
+    assert all("[안부·주의]" in body for _, body in bodies), bodies
+    texts = [body for medium, body in bodies if medium == "sms"]
+    mails = [body for medium, body in bodies if medium == "email"]
+    assert texts, bodies
+    assert mails, bodies
+    # The text message says why in a few words, the e-mail in full.
+    assert all(re.search(r"\d+시간째 무응답 \(평소 최장 \d+시간\)", body) for body in texts)
+    assert all("평소 이 시간대에는 통화·문자가" in body for body in mails), mails
+    assert max(map(len, texts)) < min(map(len, mails))
 
 
-def _staff_bodies(anbu: Anbu, alert_id: int) -> list[str]:
+def _staff_bodies(anbu: Anbu, alert_id: int) -> list[tuple[str, str]]:
     with anbu.engine.connect() as connection:
         return [
-            str(body)
-            for body in connection.scalars(
-                select(notifications.c.body).where(
+            (str(medium), str(body))
+            for medium, body in connection.execute(
+                select(notifications.c.medium, notifications.c.body).where(
                     notifications.c.alert_id == alert_id, notifications.c.recipient == "staff"
                 )
             )

@@ -274,11 +274,13 @@ def _messages(
         targets = _targets(staff, audience, subject, personal, alert)
         nobody &= not targets
         for target in targets:
-            title, text = _text(app, taken, audience, alert, subject, personal, target, now)
-            queued += [
-                Notification(alert.id, taken.ref, target.addressee, medium, title, text, now)
-                for medium in target.media
-            ]
+            for medium in target.media:
+                title, text = _text(
+                    app, taken, audience, alert, subject, personal, target, medium, now
+                )
+                queued.append(
+                    Notification(alert.id, taken.ref, target.addressee, medium, title, text, now)
+                )
     return queued, nobody
 
 
@@ -347,6 +349,7 @@ def _text(
     subject: AlertSubject,
     personal: dict[str, Any],
     target: _Target,
+    medium: Medium,
     now: datetime,
 ) -> tuple[str, str]:
     hours = (
@@ -371,7 +374,8 @@ def _text(
             masked_name=masked,
             reference=subject.external_id,
             since=alert.base_at,
-            why=messages.explain(alert),
+            # A text message says why in a few words; the e-mail in full.
+            why=messages.explain_short(alert) if medium is Medium.SMS else messages.explain(alert),
         )
     else:
         title, text = messages.subject_alert(

@@ -86,6 +86,19 @@ def explain(alert: Alert) -> str:
     )
 
 
+def explain_short(alert: Alert) -> str:
+    """Why, in the few words a text message has room for: "14시간째 무응답 (평소 최장 9시간),
+    부재중 2통"."""
+    why = alert.reason
+    if why is None or why.rule is Rule.FIXED or why.silent_for is None:
+        return explain(alert)
+    if why.silent_for >= why.period:
+        return f"설정 최대 {_span(why.silent_for)} 무응답"
+    usual = f" (평소 최장 {_span(why.usual_quiet)})" if why.usual_quiet else ""
+    missed = f", 부재중 {why.missed_calls}통" if why.missed_calls else ""
+    return f"{_span(why.silent_for)}째 무응답{usual}{missed}"
+
+
 def _about(alert: Alert) -> str:
     """What an alert about the system names: the late feed's carrier, the failing channel."""
     if alert.channel is not None:
