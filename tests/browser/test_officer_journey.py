@@ -121,7 +121,9 @@ def test_an_officer_who_cannot_reach_the_person_sends_someone_to_the_door(
 
         phone.goto(f"{base}/")
         row = phone.locator("tr", has_text="SD-0001")
-        expect(row.locator(".badge")).to_have_text("방문 필요")
+        # The state sits beside the level: the case still reads as serious, and as a visit.
+        expect(row.locator(".badge.visit_needed")).to_have_text("방문 필요")
+        expect(row.locator(".badge.level")).to_have_text("심각")
         screenshot(phone, "visit-needed-queue-phone")
         row.get_by_role("button", name="방문 담당").click()
         expect(row).to_contain_text(officer)
