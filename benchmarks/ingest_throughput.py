@@ -56,9 +56,10 @@ from anbu.adapters.storage.feeds import FeedRepository
 from anbu.adapters.storage.subjects import SubjectRepository
 from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.domain.detection import Watch
+from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Group
 from anbu.domain.phones import PhoneError, normalise_phone
+from anbu.domain.rhythm import usual_rhythm
 from anbu.services.ingest import IngestReport, ingest
 from anbu.settings import Settings
 from benchlib import (
@@ -134,6 +135,12 @@ def main() -> int:
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--detection",
+        choices=["fixed", "personal"],
+        default="fixed",
+        help="how every subject is watched: personal learns each rhythm at ingest",
+    )
     args = parser.parse_args()
 
     print("# ingest_throughput (PostgreSQL)")
@@ -148,7 +155,7 @@ def main() -> int:
         made = [template]
         try:
             settings = _settings(args, database_url(args.admin_url, template), tmp)
-            phones = _enrol(settings, args.subjects, rng)
+            phones = _enrol(settings, args.subjects, rng, args.detection)
             feed_file = tmp / "events.jsonl"
             clock = Stopwatch()
             counts = _write_events(feed_file, phones, args, rng)
@@ -221,7 +228,9 @@ def _phones(count: int, rng: random.Random) -> list[str]:
     return sorted(found, key=lambda _: rng.random())
 
 
-def _enrol(settings: Settings, count: int, rng: random.Random) -> dict[str, Carrier]:
+def _enrol(
+    settings: Settings, count: int, rng: random.Random, detection: str = "fixed"
+) -> dict[str, Carrier]:
     """Subjects written straight into the tables as enrolment stores them, by COPY."""
     clock = Stopwatch()
     app = bootstrap(settings)  # migrates the template database
@@ -244,11 +253,12 @@ def _enrol(settings: Settings, count: int, rng: random.Random) -> dict[str, Carr
                 'external_id, centre_id, carrier, phone_key, personal, record_key, "group",'
                 " inactivity_minutes, inactivity_custom, phone_off_minutes, phone_off_custom,"
                 " consent_at, status, last_life_at, last_on_at, next_due_at,"
-                " created_at, updated_at"
+                " created_at, updated_at, detection"
             )
             with connection.cursor().copy(f"COPY subjects ({columns}) FROM STDIN") as copy:
                 for i, (phone, carrier) in enumerate(zip(phones, carriers, strict=True)):
-                    copy.write_row(_subject_row(vault, i, phone, carrier, centre_ids, rng))
+                    row = _subject_row(vault, i, phone, carrier, centre_ids, rng, detection)
+                    copy.write_row(row)
             connection.execute(
                 "INSERT INTO feeds (carrier, declared_until, expected_since, updated_at)"
                 " SELECT unnest(%s::text[]), %s, %s, %s",
@@ -269,15 +279,29 @@ def _carrier(rng: random.Random) -> Carrier:
 
 
 def _subject_row(
-    vault: Vault, i: int, phone: str, carrier: Carrier, centres: list[int], rng: random.Random
+    vault: Vault,
+    i: int,
+    phone: str,
+    carrier: Carrier,
+    centres: list[int],
+    rng: random.Random,
+    detection: str,
 ) -> tuple[Any, ...]:
     e164 = normalise_phone(phone)
     external_id = f"KR-{i:09d}"
     inactivity = timedelta(hours=48)
     phone_off = timedelta(hours=24)
     last_life = DAY - rng.random() * timedelta(hours=40)
-    watch = Watch(CONSENT, inactivity, phone_off, last_life_at=last_life, last_on_at=last_life)
-    personal = {
+    personal = Personal(usual=usual_rhythm(Group.AGE_75_PLUS)) if detection == "personal" else None
+    watch = Watch(
+        CONSENT,
+        inactivity,
+        phone_off,
+        last_life_at=last_life,
+        last_on_at=last_life,
+        personal=personal,
+    )
+    sealed = {
         "name": "김영수",
         "phone": e164,
         "birth_date": f"19{rng.randint(30, 85)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
@@ -288,7 +312,7 @@ def _subject_row(
         rng.choice(centres),
         carrier.value,
         vault.lookup_key(e164),
-        vault.seal(personal, bound_to=external_id),
+        vault.seal(sealed, bound_to=external_id),
         vault.lookup_key(f"record:{external_id}"),
         Group.AGE_75_PLUS.value,
         int(inactivity.total_seconds() // 60),
@@ -302,6 +326,7 @@ def _subject_row(
         watch.next_due_at,
         CONSENT,
         CONSENT,
+        detection,
     )
 
 
@@ -579,7 +604,7 @@ def _run_profile(settings: Settings, feed_file: Path, events: int, out: Path | N
 
 def _print_results(runs: list[Run], args: argparse.Namespace) -> None:
     print(
-        f"\nsubjects {args.subjects:,}, lines {args.events:,}, "
+        f"\nsubjects {args.subjects:,} ({args.detection} detection), lines {args.events:,}, "
         f"batch size {args.batch_size or Settings.model_fields['ingest_batch_size'].default}"
     )
     print(
