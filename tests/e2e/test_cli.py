@@ -98,6 +98,49 @@ def test_it_exits_1_and_names_the_lines_it_rejected(
     assert "line 3, field 'kind'" in done.stderr
 
 
+def test_a_line_no_database_can_store_is_rejected_and_the_rest_is_stored(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A NUL in an event_id (PostgreSQL cannot store one) or bytes that are not UTF-8
+    once lost the whole file with a traceback; now each is a line refused by its field."""
+    _enrolled(cli_env, tmp_path)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(
+        jsonl(event("010-1234-5678", "call_out", "2026-11-20T08:00:00+09:00", event_id="E-1"))
+        + jsonl(event("010-1234-5678", "call_out", "2026-11-20T08:05:00+09:00", event_id="E\x00"))
+        + jsonl(event("010-1234-5678", "call_out", "2026-11-20T08:10:00+09:00", event_id="E-3"))
+    )
+    done = _anbu(cli_env, "ingest", str(feed), "--now", NOW)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "stored 2" in done.stdout
+    assert "line 2, field 'event_id'" in done.stderr
+    table = tmp_path / "feed.csv"
+    table.write_bytes(
+        b"event_id,carrier,phone,kind,occurred_at\n"
+        b"C-1,SKT,010-1234-5678,call_in,2026-11-20T08:20:00+09:00\n"
+        b"C-\x00,SKT,010-1234-5678,call_in,2026-11-20T08:21:00+09:00\n"
+        b"C-\xff\xfe,SKT,010-1234-5678,call_in,2026-11-20T08:22:00+09:00\n"
+        b"C-4,SKT,010-1234-5678,call_in,2026-11-20T08:23:00+09:00\n"
+    )
+    done = _anbu(cli_env, "ingest", str(table), "--now", NOW)
+    assert done.returncode == 1, done.stderr
+    assert "stored 2" in done.stdout
+    assert "line 3, field 'event_id'" in done.stderr
+    assert "line 4, field 'event_id'" in done.stderr
+
+
+def test_a_subjects_file_with_a_nul_names_the_row_and_column(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "subjects.csv"
+    path.write_bytes(subjects_csv(subject_row(name="김\x00영수")))
+    done = _anbu(cli_env, "subjects", "import", str(path), "--now", NOW)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "'name'" in done.stdout + done.stderr
+
+
 def test_it_exits_2_when_nothing_can_be_read(cli_env: dict[str, str], tmp_path: Path) -> None:
     missing = _anbu(cli_env, "ingest", str(tmp_path / "nowhere.jsonl"), "--now", NOW)
     assert missing.returncode == 2

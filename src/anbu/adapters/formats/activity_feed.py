@@ -19,6 +19,7 @@ from anbu.domain.activity import ActivityEvent
 from anbu.domain.kinds import ActivityKind, Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.text import TextError, storable
 
 WATERMARK = "watermark"
 CSV_COLUMNS = (
@@ -152,7 +153,9 @@ def _object(document: Any) -> dict[str, Any]:
 
 
 def _read_csv(lines: Iterable[bytes], reading: _Reading) -> Iterator[FeedLine]:
-    texts = (raw.decode("utf-8-sig", errors="replace") for raw in lines)
+    # Bytes that are not UTF-8 are kept as lone surrogates, so that the cell that holds
+    # them is refused by its column (domain.text), not silently read as U+FFFD.
+    texts = (raw.decode("utf-8", errors="surrogateescape").lstrip("\ufeff") for raw in lines)
     header, records = header_and_records(texts)
     missing = [c for c in ("carrier", "kind") if c not in header]
     if missing:
@@ -225,7 +228,10 @@ def _text(doc: dict[str, Any], field: str) -> str:
         raise _FieldError(field, "is required")
     if not isinstance(value, str):
         raise _FieldError(field, "must be a string")
-    return value.strip()
+    try:
+        return storable(value.strip(), multiline=False)
+    except TextError as exc:
+        raise _FieldError(field, exc.reason) from exc
 
 
 def _instant(doc: dict[str, Any], field: str) -> datetime:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from anbu.domain.rejections import FieldError, Rejection, UnreadableInputError
+from anbu.domain.text import TextError, storable
 
 T = TypeVar("T")
 Record = tuple[int, dict[str, str]] | Rejection
@@ -58,9 +59,22 @@ def header_and_records(lines: Iterable[str]) -> tuple[list[str], Iterator[Record
                 fields = f"has {len(row)} fields, the header has {len(header)}"
                 yield Rejection(reader.line_num, None, fields)
                 continue
-            yield reader.line_num, dict(zip(header, row, strict=True))
+            yield _storable_cells(reader.line_num, header, row)
 
     return header, records()
+
+
+def _storable_cells(line: int, header: list[str], row: list[str]) -> Record:
+    """The row's cells in NFC, or a Rejection naming the first column whose cell holds a
+    character no field may hold (a NUL from a broken export would fail the whole batch in
+    the database, far from the line that caused it)."""
+    cells: dict[str, str] = {}
+    for column, cell in zip(header, row, strict=True):
+        try:
+            cells[column] = storable(cell)
+        except TextError as exc:
+            return Rejection(line, column, exc.reason)
+    return line, cells
 
 
 def distinct_rows(

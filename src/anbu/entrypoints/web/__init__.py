@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from anbu.bootstrap import Anbu, bootstrap, configured_channels
 from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
+from anbu.entrypoints.web.input_text import storable_input
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.services.reports import ReportCache
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         title="anbu",
         summary="안부 — safety checks for people who live alone",
         lifespan=lifespan,
+        # Before any endpoint, identity check or database: no text no field can hold.
+        dependencies=[Depends(storable_input)],
     )
     web.include_router(system.router)
     web.include_router(callbacks.router)

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.input_text import normalised
 from anbu.services.accounts import StaffUser, session_user, token_user
 
 SESSION_COOKIE = "anbu_session"
@@ -67,7 +68,7 @@ async def checked_form(
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     if not sent or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
         raise HTTPException(403, "the form's CSRF token is missing or wrong")
-    return form
+    return normalised(form)
 
 
 def requiring(*roles: Role) -> Any:

@@ -35,6 +35,7 @@ from anbu.entrypoints.web.api.schemas import (
     VisitNeeded,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
+from anbu.entrypoints.web.identifiers import LARGEST_ID, RecordId
 from anbu.services import case_views, cases, messages
 from anbu.services.accounts import StaffUser
 from anbu.services.case_views import Entry, Step
@@ -43,7 +44,6 @@ from anbu.services.cases import CaseConflict, CaseInvalid, CaseNotFound
 router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=ApiRoute)
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
-_LARGEST_ID = 2**63 - 1
 
 
 @router.get(
@@ -61,7 +61,7 @@ def list_alerts(
         AlertFilter, Query(description="`open`: not yet resolved; `all`: with the closed.")
     ] = AlertFilter.OPEN,
     before: Annotated[
-        int | None, Query(ge=1, le=_LARGEST_ID, description="The previous page's `next_before`.")
+        int | None, Query(ge=1, le=LARGEST_ID, description="The previous page's `next_before`.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
 ) -> AlertPage:
@@ -86,7 +86,7 @@ def list_alerts(
     response_model=AlertDetail,
     responses=errors(404),
 )
-def get_alert(request: Request, alert_id: int, user: ApiUser) -> AlertDetail:
+def get_alert(request: Request, alert_id: RecordId, user: ApiUser) -> AlertDetail:
     return _case(anbu_of(request), alert_id, user)
 
 
@@ -98,7 +98,7 @@ def get_alert(request: Request, alert_id: int, user: ApiUser) -> AlertDetail:
     response_model=CaseChanged,
     responses=errors(404, 409),
 )
-def acknowledge(request: Request, alert_id: int, user: ApiUser) -> CaseChanged:
+def acknowledge(request: Request, alert_id: RecordId, user: ApiUser) -> CaseChanged:
     with _refusals():
         alert = cases.acknowledge(anbu_of(request), alert_id, by=user.login, now=wall_clock())
     return CaseChanged(id=alert_id, state=alert.state)
@@ -115,7 +115,9 @@ def acknowledge(request: Request, alert_id: int, user: ApiUser) -> CaseChanged:
     response_model=CaseChanged,
     responses=errors(404, 409),
 )
-def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUser) -> CaseChanged:
+def resolve(
+    request: Request, alert_id: RecordId, resolution: Resolution, user: ApiUser
+) -> CaseChanged:
     outcome = Outcome(resolution.outcome.value)
     with _refusals():
         alert = cases.resolve(
@@ -141,7 +143,7 @@ def resolve(request: Request, alert_id: int, resolution: Resolution, user: ApiUs
     responses=errors(403, 404, 409),
 )
 def visit_needed(
-    request: Request, alert_id: int, user: Caseworker, body: VisitNeeded | None = None
+    request: Request, alert_id: RecordId, user: Caseworker, body: VisitNeeded | None = None
 ) -> CaseChanged:
     with _refusals():
         alert = cases.need_visit(
@@ -164,7 +166,7 @@ def visit_needed(
     response_model=AlertDetail,
     responses=errors(403, 404, 409),
 )
-def claim(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
+def claim(request: Request, alert_id: RecordId, user: Caseworker) -> AlertDetail:
     app = anbu_of(request)
     with _refusals():
         cases.claim(app, alert_id, by=user.login, now=wall_clock())
@@ -180,7 +182,7 @@ def claim(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
     response_model=AlertDetail,
     responses=errors(403, 404, 409),
 )
-def release(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
+def release(request: Request, alert_id: RecordId, user: Caseworker) -> AlertDetail:
     app = anbu_of(request)
     with _refusals():
         cases.release(app, alert_id, by=user.login, now=wall_clock())
@@ -199,7 +201,7 @@ def release(request: Request, alert_id: int, user: Caseworker) -> AlertDetail:
     responses=errors(404, 409),
 )
 def record_contact(
-    request: Request, alert_id: int, contact: ContactIn, user: ApiUser
+    request: Request, alert_id: RecordId, contact: ContactIn, user: ApiUser
 ) -> ContactRecorded:
     now = wall_clock()
     with _refusals():

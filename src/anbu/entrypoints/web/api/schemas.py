@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +32,7 @@ from anbu.domain.kinds import (
     SubjectStatus,
 )
 from anbu.domain.rhythm import Level
+from anbu.domain.text import TextError, storable
 from anbu.entrypoints.clock import SEOUL
 from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
 
@@ -47,6 +48,24 @@ class Answer(BaseModel):
     """Every answer: what is documented is what is sent, nothing more."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Incoming(BaseModel):
+    """Every body the API reads: no field it does not document, and no text that no field
+    can hold (`anbu.domain.text`: a NUL, a control character, a lone surrogate), refused by
+    its field's name before anything is stored; text is kept in NFC."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return storable(value)
+        except TextError as exc:
+            raise PydanticCustomError("unstorable_text", exc.reason) from None
 
 
 class Message(Answer):
@@ -193,9 +212,7 @@ class AlertDetail(AlertSummary):
     timeline: list[TimelineEntry]
 
 
-class Resolution(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Resolution(Incoming):
     outcome: OfficerOutcome
     note: str = Field(
         default="",
@@ -204,9 +221,7 @@ class Resolution(BaseModel):
     )
 
 
-class VisitNeeded(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VisitNeeded(Incoming):
     note: str = Field(
         default="",
         max_length=2000,
@@ -220,10 +235,8 @@ class CaseChanged(Answer):
     outcome: Outcome | None = None
 
 
-class ContactIn(BaseModel):
+class ContactIn(Incoming):
     """A call, a visit or a note on a case (`anbu.services.cases.record_contact`)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: ContactKind
     result: ContactResult | None = Field(
@@ -372,11 +385,9 @@ class SubjectDetail(Answer):
 Hours = str | int | float
 
 
-class SubjectIn(BaseModel):
+class SubjectIn(Incoming):
     """One person, as a row of the subjects CSV (SPEC §4): the same columns and the same
     rules. An existing reference is updated, as by an import."""
-
-    model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(max_length=200)
     name: str = Field(max_length=200)
@@ -397,11 +408,9 @@ class SubjectIn(BaseModel):
     guardian_phone: str | None = Field(default=None, max_length=40)
 
 
-class SubjectChanges(BaseModel):
+class SubjectChanges(Incoming):
     """The fields to change; the others stay as stored. A period set to null goes back to
     the group's default; `guardian_phone` null removes it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=200)
     birth_date: str | None = Field(default=None, max_length=40)
@@ -420,9 +429,7 @@ class EnrolmentResult(Answer):
     outcome: str = Field(description="created, updated or unchanged", examples=["created"])
 
 
-class PauseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PauseIn(Incoming):
     starts_at: AwareDatetime
     ends_at: AwareDatetime | None = Field(default=None, description="Null: until resumed.")
     reason: PauseReason

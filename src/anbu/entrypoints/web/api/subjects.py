@@ -39,6 +39,7 @@ from anbu.entrypoints.web.api.schemas import (
     SubjectSummary,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
+from anbu.entrypoints.web.identifiers import RecordId, RecordIdQuery
 from anbu.services import enrolment_review, people
 from anbu.services.accounts import StaffUser
 from anbu.services.imports import ImportReport
@@ -64,12 +65,16 @@ def list_subjects(
     request: Request,
     user: Caseworker,
     q: Annotated[str, Query(max_length=200)] = "",
-    centre_id: int | None = None,
+    centre_id: RecordIdQuery = None,
     group: Group | None = None,
     status: people.StatusFilter = people.StatusFilter.ACTIVE,
     paused: Annotated[bool, Query(description="Only those paused now.")] = False,
     view: Annotated[
-        people.View, Query(description="`closest`: active, not paused, soonest limit first.")
+        people.View,
+        Query(
+            description="`closest`: active, not paused, soonest limit first (so nobody "
+            "with `paused=true`)."
+        ),
     ] = people.View.ALL,
     after: Annotated[
         str | None, Query(max_length=200, description="The previous page's `next_after`.")
@@ -222,7 +227,7 @@ def add_pause(
     response_model=PauseEnded,
     responses=errors(404, 409),
 )
-def end_pause(request: Request, reference: str, pause_id: int, user: ApiUser) -> PauseEnded:
+def end_pause(request: Request, reference: str, pause_id: RecordId, user: ApiUser) -> PauseEnded:
     try:
         ended = people.end_pause(anbu_of(request), user, reference, pause_id, now=wall_clock())
     except people.PersonNotFoundError as exc:

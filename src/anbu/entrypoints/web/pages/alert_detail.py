@@ -15,6 +15,7 @@ from anbu.domain.kinds import AlertState, Outcome
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of
+from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import templates
 from anbu.services import case_views, cases
 from anbu.services.accounts import StaffUser
@@ -204,12 +205,12 @@ i18n.add(
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert_page(request: Request, alert_id: int, user: PageUser) -> Response:
+def alert_page(request: Request, alert_id: RecordId, user: PageUser) -> Response:
     return _page(request, alert_id, user)
 
 
 @router.post("/alerts/{alert_id}/contact")
-def contact(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+def contact(request: Request, alert_id: RecordId, user: PageUser, form: Form) -> Response:
     draft = {k: str(form.get(k) or "") for k in ("kind", "result", "note")}
     try:
         kind = ContactKind(draft["kind"])
@@ -242,7 +243,7 @@ def contact(request: Request, alert_id: int, user: PageUser, form: Form) -> Resp
 
 
 @router.post("/alerts/{alert_id}/visit-needed")
-def visit_needed(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+def visit_needed(request: Request, alert_id: RecordId, user: PageUser, form: Form) -> Response:
     draft = {"visit_note": str(form.get("visit_note") or "")}
     return _act(
         request,
@@ -257,7 +258,7 @@ def visit_needed(request: Request, alert_id: int, user: PageUser, form: Form) ->
 
 
 @router.post("/alerts/{alert_id}/resolve")
-def resolve(request: Request, alert_id: int, user: PageUser, form: Form) -> Response:
+def resolve(request: Request, alert_id: RecordId, user: PageUser, form: Form) -> Response:
     draft = {k: str(form.get(k) or "") for k in ("outcome", "resolve_note")}
     try:
         outcome = Outcome(draft["outcome"])

@@ -15,6 +15,7 @@ from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import anbu_of, requiring
+from anbu.entrypoints.web.identifiers import RecordIdQuery
 from anbu.entrypoints.web.templating import templates
 from anbu.services import audit_log
 from anbu.services.accounts import StaffUser
@@ -61,7 +62,7 @@ def audit_page(
     subject: str = "",
     day_from: str = "",
     day_to: str = "",
-    before: int | None = None,
+    before: RecordIdQuery = None,
 ) -> Response:
     problem = ""
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -25,6 +25,7 @@ from anbu.domain.subjects import GroupPeriods
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, anbu_of, requiring
+from anbu.entrypoints.web.identifiers import RecordId, RecordIdQuery
 from anbu.entrypoints.web.templating import templates
 from anbu.services import centre_settings
 from anbu.services.accounts import StaffUser
@@ -162,13 +163,17 @@ def centres_page(request: Request, user: Keeper) -> Response:
 
 @router.get("/centres/{centre_id}", response_class=HTMLResponse)
 def centre_page(
-    request: Request, centre_id: int, user: Keeper, saved: str = "", moved: int | None = None
+    request: Request,
+    centre_id: RecordId,
+    user: Keeper,
+    saved: Annotated[str, Query(max_length=20)] = "",
+    moved: RecordIdQuery = None,
 ) -> Response:
     return _centre_page(request, user, centre_id, saved=saved, moved=moved)
 
 
 @router.post("/centres/{centre_id}/periods", response_class=HTMLResponse)
-def save_periods(request: Request, centre_id: int, user: Keeper, form: Form) -> Response:
+def save_periods(request: Request, centre_id: RecordId, user: Keeper, form: Form) -> Response:
     app = anbu_of(request)
     values = {name: _text(form, name) for name in _period_fields()}
     try:
@@ -184,7 +189,7 @@ def save_periods(request: Request, centre_id: int, user: Keeper, form: Form) -> 
 
 
 @router.post("/centres/{centre_id}/detection", response_class=HTMLResponse)
-def save_detection(request: Request, centre_id: int, user: Keeper, form: Form) -> Response:
+def save_detection(request: Request, centre_id: RecordId, user: Keeper, form: Form) -> Response:
     try:
         chosen = Detection(_text(form, "detection"))
     except ValueError:
@@ -200,7 +205,7 @@ def save_detection(request: Request, centre_id: int, user: Keeper, form: Form) -
 
 
 @router.post("/centres/{centre_id}/policy", response_class=HTMLResponse)
-def save_policy(request: Request, centre_id: int, user: Keeper, form: Form) -> Response:
+def save_policy(request: Request, centre_id: RecordId, user: Keeper, form: Form) -> Response:
     app = anbu_of(request)
     rows = _tier_rows(form)
     try:

@@ -22,6 +22,7 @@ from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
 from anbu.entrypoints.web.charts import bar_chart, week_grid
+from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import SEOUL, span, templates
 from anbu.services import people
 from anbu.services.accounts import StaffUser
@@ -184,7 +185,7 @@ def people_page(
     htmx restores a page from history."""
     query = people.PeopleQuery(
         text=q,
-        centre_id=int(centre) if centre.isdigit() else None,
+        centre_id=_centre_id(centre),
         group=_optional(Group, group),
         status=_choice(people.StatusFilter, status, people.StatusFilter.ACTIVE),
         paused_only=bool(paused),
@@ -265,7 +266,7 @@ def add_pause(request: Request, external_id: str, user: PageUser, form: Form) ->
 
 @router.post("/people/{external_id}/pauses/{pause_id}/end")
 def end_pause(
-    request: Request, external_id: str, pause_id: int, user: PageUser, form: Form
+    request: Request, external_id: str, pause_id: RecordId, user: PageUser, form: Form
 ) -> Response:
     """End the pause now (or cancel it if it has not begun); `form` carries only the CSRF
     token. A pause already over is answered on the page with the reason (409)."""
@@ -397,3 +398,11 @@ def _choice(kind: type[E], text: str, default: E) -> E:
 def _optional(kind: type[E], text: str) -> E | None:
     """The member of `kind` named by `text`; None for anything else (a hand-made URL)."""
     return kind(text) if text in {member.value for member in kind} else None
+
+
+def _centre_id(centre: str) -> int | None:
+    """The chosen centre's number; anything that is not one (a hand-edited link) is no
+    choice at all, as an unknown group or status is."""
+    if not centre.isdigit() or len(centre) > 18:  # below 2**63, whatever the digits
+        return None
+    return int(centre)

@@ -4,14 +4,14 @@ each, and the quick actions (acknowledge, take the visit, give it back)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of
+from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import templates
 from anbu.services import case_views, cases
 from anbu.services.accounts import StaffUser
@@ -19,7 +19,6 @@ from anbu.services.cases import CaseNotFound, CaseRefused
 
 router = APIRouter(include_in_schema=False)
 # Ids the database can hold: anything larger is simply not found, never a database error.
-AlertId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -35,7 +34,7 @@ def queue_page(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Response:
+def acknowledge(request: Request, alert_id: RecordId, user: PageUser, form: Form) -> Response:
     return _act(
         request,
         alert_id,
@@ -46,7 +45,7 @@ def acknowledge(request: Request, alert_id: AlertId, user: PageUser, form: Form)
 
 
 @router.post("/alerts/{alert_id}/claim")
-def claim(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Response:
+def claim(request: Request, alert_id: RecordId, user: PageUser, form: Form) -> Response:
     return _act(
         request,
         alert_id,
@@ -57,7 +56,7 @@ def claim(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Re
 
 
 @router.post("/alerts/{alert_id}/release")
-def release(request: Request, alert_id: AlertId, user: PageUser, form: Form) -> Response:
+def release(request: Request, alert_id: RecordId, user: PageUser, form: Form) -> Response:
     return _act(
         request,
         alert_id,
