@@ -296,6 +296,31 @@ def test_a_revoked_api_token_stops_working_and_stays_on_record(
     assert "KT feed" in table
 
 
+def test_users_create_refuses_a_weak_password_saying_why_in_korean_without_repeating_it(
+    cli_env: dict[str, str], anbu: Anbu
+) -> None:
+    refused = {
+        "too short": "10자 이상",
+        "x" * 129: "128자를 넘을 수 없습니다",
+        "aaaaaaaaaa": "되풀이한",
+        "1234567890": "이어 친",
+        "ops.lee.2026": "아이디가 들어간",
+        "qwer1234!@": "유출된",
+        "tkfkdgo1234": "유출된",
+    }
+    for password, why in refused.items():
+        done = _anbu(
+            cli_env,
+            *("users", "create", "ops.lee", "--role", "operator", "--password-stdin"),
+            stdin=password.encode() + b"\n",
+        )
+        assert done.returncode == 1, password
+        assert why in done.stderr, done.stderr
+        assert password not in done.stdout + done.stderr
+    with anbu.transaction() as tx:
+        assert tx.accounts.account("ops.lee") is None  # nothing was written
+
+
 def _tokens(env: dict[str, str]) -> list[dict[str, object]]:
     listing = _anbu(env, "tokens", "list", "--json").stdout
     return [json.loads(line) for line in listing.splitlines()]

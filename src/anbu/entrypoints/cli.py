@@ -26,6 +26,7 @@ from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Detection, Outcome, Role
+from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints import backtesting
@@ -988,7 +989,8 @@ def users_create(
     ] = False,
 ) -> None:
     """Give a member of staff a web password (creating them if not imported yet). The
-    password is read from stdin so that it never appears in the shell's history."""
+    password is read from stdin so that it never appears in the shell's history; the rule is
+    the web's (10–128 characters, not common, not the login: docs/web.md)."""
     if not password_stdin:
         err.print("the password is read from stdin: pass --password-stdin")
         raise typer.Exit(EXIT_UNREADABLE)
@@ -1004,7 +1006,8 @@ def users_create(
                 now=wall_clock(),
                 actor=_actor(),
             )
-        except accounts.AccountError as exc:
+        except (accounts.AccountError, PasswordRefusedError) as exc:
+            # A refused password's words are fixed by its reason: the password is not in them.
             err.print(f"{login}: {exc}", markup=False)
             raise typer.Exit(1) from exc
     out.print(f"{outcome} {login.strip().lower()} ({role.value})", highlight=False)
