@@ -32,6 +32,9 @@ WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_LOGIN = 5
 MAX_FAILURES_PER_ADDRESS = 20
 LANGUAGES = ("ko", "en")
+# API tokens: a forgotten integration stops working by itself; a year is the most one gets.
+TOKEN_DAYS = 90
+LONGEST_TOKEN_DAYS = 365
 
 _hasher = PasswordHasher()
 # Verified against when the login does not exist, so that the answer takes as long.
@@ -234,24 +237,37 @@ def log_out(app: Context, token: str, now: datetime, login: str) -> None:
         tx.audit.record(login, "logout", now)
 
 
-def create_token(app: Context, login: str, *, label: str, now: datetime, actor: str) -> str:
-    """A new API bearer token for `login`; shown once, stored as a hash."""
+def create_token(
+    app: Context,
+    login: str,
+    *,
+    label: str,
+    now: datetime,
+    actor: str,
+    days: int = TOKEN_DAYS,
+) -> str:
+    """A new API bearer token for `login`, working for `days` from `now`; shown once, stored
+    as a hash. Raises AccountError for an inactive or unknown login, or `days` outside
+    1..LONGEST_TOKEN_DAYS."""
+    if not 1 <= days <= LONGEST_TOKEN_DAYS:
+        raise AccountError(f"a token lasts 1 to {LONGEST_TOKEN_DAYS} days, not {days}")
     with app.transaction() as tx:
         found = tx.accounts.account(login)
         if found is None or not found.active:
             raise AccountError(f"no active staff member {login!r}")
         token = "anbu_" + secrets.token_urlsafe(32)
+        expires = now + timedelta(days=days)
         tx.accounts.add_token(
             {
                 "officer_id": found.officer_id,
                 "token_hash": _digest(token),
                 "label": label[:100],
                 "created_at": now,
+                "expires_at": expires,
             },
         )
-        tx.audit.record(
-            actor, "token.created", now, detail=json.dumps({"login": login, "label": label})
-        )
+        detail = {"login": login, "label": label, "expires_at": expires.isoformat()}
+        tx.audit.record(actor, "token.created", now, detail=json.dumps(detail))
     return token
 
 
@@ -273,9 +289,11 @@ def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> T
 
 
 def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
+    """Who a bearer token speaks for; None if it is unknown, revoked or expired at `now`, or
+    its owner is no longer active."""
     digest = _digest(token)
     with app.transaction() as tx:
-        officer_id = tx.accounts.token_owner(digest)
+        officer_id = tx.accounts.token_owner(digest, now)
         if officer_id is None:
             return None
         found = tx.accounts.account_by_id(officer_id)
