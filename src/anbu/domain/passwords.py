@@ -13,8 +13,6 @@ import unicodedata
 from enum import StrEnum
 from functools import cache
 
-from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
-
 SHORTEST = 10
 # Longer ones are refused before they are hashed: a megabyte "password" must not cost the
 # server a megabyte of argon2.
@@ -217,6 +215,10 @@ def _letters_and_digits(text: str) -> str:
 def _common_passwords() -> frozenset[str]:
     """zxcvbn's 30,000 most frequent passwords (from leaked sets), our Korean additions, and
     each Korean word both in Hangul and as typed with the keyboard in English mode."""
+    # Imported here, not at the top: the lists take a tenth of a second to load, and only
+    # setting a password needs them.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
+
     korean = {word for hangul in KOREAN_WORDS for word in (hangul, dubeolsik(hangul))}
     zxcvbn: list[str] = FREQUENCY_LISTS["passwords"]
     return frozenset(zxcvbn) | frozenset(KOREAN_COMMON) | frozenset(korean)
