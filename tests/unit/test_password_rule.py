@@ -7,7 +7,7 @@ import random
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anbu.domain.passwords import (
@@ -31,6 +31,9 @@ GOOD = (
     "blue kestrel orbit 47",
 )
 any_text = st.text(max_size=LONGEST + 20)
+# The first example that reaches the common list loads it (a tenth of a second or more on a
+# busy machine): no deadline, or that example would be reported as flaky.
+unhurried = settings(deadline=None)
 
 
 @pytest.mark.parametrize("password", GOOD)
@@ -100,6 +103,7 @@ def test_every_long_enough_korean_addition_is_refused(listed: str) -> None:
     assert refusal(listed, login=LOGIN) is not None
 
 
+@unhurried
 @given(password=any_text, login=st.text(max_size=70))
 def test_the_words_of_a_refusal_depend_on_its_reason_alone(password: str, login: str) -> None:
     """So no refusal can carry the password, or any part of it."""
@@ -108,6 +112,7 @@ def test_the_words_of_a_refusal_depend_on_its_reason_alone(password: str, login:
         assert str(PasswordRefusedError(reason)) == explain(reason)
 
 
+@unhurried
 @given(password=any_text, login=st.text(max_size=70))
 def test_length_is_judged_before_anything_else(password: str, login: str) -> None:
     reason = refusal(password, login=login)
@@ -134,6 +139,7 @@ def test_a_run_of_digits_either_way_is_refused(start: int, length: int, backward
     assert refusal(password, login=LOGIN) in (PasswordReason.SEQUENCE, PasswordReason.REPEATED)
 
 
+@unhurried
 @given(
     before=st.text(max_size=40),
     after=st.text(max_size=40),
