@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from anbu.bootstrap import Anbu
@@ -337,6 +338,66 @@ def test_a_revoked_api_token_stops_working_and_stays_on_record(
     assert kept["revoked_at"] is not None
     table = _anbu(cli_env, "tokens", "list", "--login", "ops.lee").stdout
     assert "KT feed" in table
+
+
+def test_users_create_refuses_a_weak_password_saying_why_in_korean_without_repeating_it(
+    cli_env: dict[str, str], anbu: Anbu
+) -> None:
+    refused = {
+        "too short": "10자 이상",
+        "x" * 129: "128자를 넘을 수 없습니다",
+        "aaaaaaaaaa": "되풀이한",
+        "1234567890": "이어 친",
+        "ops.lee.2026": "아이디가 들어간",
+        "qwer1234!@": "유출된",
+        "tkfkdgo1234": "유출된",
+    }
+    for password, why in refused.items():
+        done = _anbu(
+            cli_env,
+            *("users", "create", "ops.lee", "--role", "operator", "--password-stdin"),
+            stdin=password.encode() + b"\n",
+        )
+        assert done.returncode == 1, password
+        assert why in done.stderr, done.stderr
+        assert password not in done.stdout + done.stderr
+    with anbu.transaction() as tx:
+        assert tx.accounts.account("ops.lee") is None  # nothing was written
+
+
+def test_a_token_is_made_for_so_many_days_and_the_list_says_until_when(
+    cli_env: dict[str, str], anbu: Anbu
+) -> None:
+    created = _anbu(
+        cli_env,
+        *("users", "create", "ops.lee", "--role", "operator", "--password-stdin"),
+        stdin=b"a long enough password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    for days in ("0", "366"):
+        refused = _anbu(cli_env, "tokens", "create", "ops.lee", "--days", days)
+        assert refused.returncode == 1, days
+        assert "a token lasts 1 to 365 days" in refused.stderr
+    assert _tokens(cli_env) == []
+
+    weekly = _anbu(cli_env, "tokens", "create", "ops.lee", "--label", "주간", "--days", "7")
+    assert weekly.returncode == 0, weekly.stderr
+    assert _anbu(cli_env, "tokens", "create", "ops.lee", "--label", "기본").returncode == 0
+    week, default = _tokens(cli_env)
+    made = datetime.fromisoformat(str(week["created_at"]))
+    until = datetime.fromisoformat(str(week["expires_at"]))
+    assert until - made == timedelta(days=7)
+    assert str(week["expires_at"]).endswith("+09:00")  # Asia/Seoul, as every time listed
+    assert week["expired"] is False
+    assert datetime.fromisoformat(str(default["expires_at"])) - datetime.fromisoformat(
+        str(default["created_at"])
+    ) == timedelta(days=90)
+    table = _anbu(cli_env, "tokens", "list").stdout
+    assert "expires" in table
+    assert str(week["expires_at"]) in table
+    token = weekly.stdout.strip()
+    assert token_user(anbu, token, until - timedelta(seconds=1)) is not None
+    assert token_user(anbu, token, until) is None
 
 
 def _tokens(env: dict[str, str]) -> list[dict[str, object]]:

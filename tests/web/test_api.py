@@ -6,7 +6,7 @@ and the OpenAPI document that describes it all."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,8 @@ from conftest import CENTRE_A, ENROLLED, OPENED, PASSWORD, District, audited, lo
 from flows import sweep_at
 
 NOW = at("2026-11-25 12:00")
+# Tokens are made today: the server checks their expiry against its own clock.
+TODAY = datetime.now(UTC)
 PHONE_A = "010-1234-5678"  # 김영수, SD-0001, centre A
 
 
@@ -45,7 +47,7 @@ def tokens(anbu: Anbu, district: District) -> dict[str, str]:
         anbu, "duty", role=Role.DUTY, centres=[], password=PASSWORD, now=ENROLLED, actor="t"
     )
     return {
-        login: create_token(anbu, login, label="test", now=ENROLLED, actor="t")
+        login: create_token(anbu, login, label="test", now=TODAY, actor="t")
         for login in ("kim.a", "park.b", "admin", "ops", "duty")
     }
 
@@ -117,6 +119,18 @@ def test_a_call_without_a_valid_bearer_token_is_refused(
         assert answer.status_code == 401, headers
         assert answer.headers["WWW-Authenticate"] == "Bearer"
     assert client.post("/api/v1/ingest", content=b"{}").status_code == 401
+
+
+def test_an_expired_token_is_refused_like_a_revoked_one(
+    client: TestClient, anbu: Anbu, tokens: dict[str, str]
+) -> None:
+    made = datetime.now(UTC) - timedelta(days=8)
+    expired = create_token(anbu, "admin", label="last week's", now=made, actor="t", days=7)
+    current = create_token(anbu, "admin", label="this week's", now=made, actor="t", days=9)
+    answer = client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {expired}"})
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+    assert client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {current}"}).is_success
 
 
 def test_a_logged_in_browser_without_a_token_is_refused(
@@ -780,7 +794,7 @@ def second_officer(client: TestClient, anbu: Anbu, district: District) -> Api:
         now=ENROLLED,
         actor="t",
     )
-    return Api(client, create_token(anbu, "lee.a", label="test", now=ENROLLED, actor="t"))
+    return Api(client, create_token(anbu, "lee.a", label="test", now=TODAY, actor="t"))
 
 
 def case_events_of(anbu: Anbu, alert_id: int) -> list[tuple[str, str, str | None, bytes | None]]:

@@ -7,7 +7,7 @@ person's page draws the rhythm learned and says when the next level would come."
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -132,7 +132,7 @@ def test_the_api_and_the_officers_message_carry_the_level_and_the_reason(
 ) -> None:
     _personal_subject(anbu)
     caution = _sweep_until(anbu, moment, "caution")
-    token = create_token(anbu, "kim.a", label="test", now=ENROLLED, actor="t")
+    token = create_token(anbu, "kim.a", label="test", now=datetime.now(UTC), actor="t")
     headers = {"Authorization": f"Bearer {token}"}
 
     detail = client.get(f"/api/v1/alerts/{caution}", headers=headers).json()

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import subprocess
 
-from conftest import PASSWORD, District, csrf_of, log_in
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import func, select
+
+from anbu.adapters.storage.tables import login_attempts
+from anbu.bootstrap import Anbu
+from anbu.domain.passwords import LONGEST
+
+from conftest import CENTRE_A, PASSWORD, District, csrf_of, log_in
+from processes import ANBU
 
 
 def test_a_page_without_a_session_sends_to_the_login_page(client: TestClient) -> None:
@@ -130,3 +140,82 @@ def test_the_language_switch_shows_english(client: TestClient, district: Distric
     page = client.get("/")
     assert "Alerts waiting for a check" in page.text
     assert '<html lang="en">' in page.text
+
+
+# -- passwords at the door ------------------------------------------------------------
+
+
+def _post_login(client: TestClient, login: str, password: str) -> Response:
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    return client.post("/login", data={"login": login, "password": password, "csrf_token": token})
+
+
+@pytest.mark.parametrize("length", [LONGEST + 1, 201, 500_000])
+def test_a_password_longer_than_any_that_can_be_set_is_refused_on_the_form_unrepeated(
+    client: TestClient, anbu: Anbu, district: District, length: int
+) -> None:
+    """Refused before it is hashed (the form says why, which a wrong guess never does) and
+    never repeated back: today a 201-character password came back in a raw 422."""
+    password = (PASSWORD + " secret" * length)[:length]
+    answer = _post_login(client, "kim.a", password)
+    assert answer.status_code == 401
+    assert answer.headers["content-type"].startswith("text/html")
+    assert f"비밀번호는 {LONGEST}자를 넘을 수 없습니다" in answer.text
+    assert PASSWORD not in answer.text
+    assert "secret secret" not in answer.text
+    assert "anbu_session" not in answer.headers.get("set-cookie", "")
+    with anbu.engine.connect() as connection:
+        failed = connection.scalar(
+            select(func.count()).where(
+                login_attempts.c.login == "kim.a", login_attempts.c.succeeded.is_(False)
+            )
+        )
+    assert failed == 1  # it counts towards the throttle like any wrong guess
+
+
+def test_a_password_of_megabytes_is_answered_calmly_and_unrepeated(
+    client: TestClient, district: District
+) -> None:
+    answer = _post_login(client, "kim.a", "secret " * 500_000)
+    assert 400 <= answer.status_code < 500
+    assert "secret" not in answer.text
+
+
+def test_the_form_takes_no_longer_password_than_can_be_set(client: TestClient) -> None:
+    form = client.get("/login").text
+    assert f'type="password" autocomplete="current-password" maxlength="{LONGEST}"' in form
+
+
+def test_a_login_too_long_to_exist_reads_as_a_wrong_password(
+    client: TestClient, district: District
+) -> None:
+    answer = _post_login(client, "kim.a" * 100, PASSWORD)
+    assert answer.status_code == 401
+    assert "아이디 또는 비밀번호가 맞지 않습니다" in answer.text
+    assert "kim.akim.a" not in answer.text
+
+
+def test_the_longest_password_the_cli_sets_logs_in_and_a_longer_one_is_refused_by_both(
+    client: TestClient, cli_env: dict[str, str], district: District
+) -> None:
+    """One rule for the CLI and the web: what `users create` accepts, the form accepts."""
+    longest = ("lantern " * 20)[: LONGEST - 3] + " 끝!"
+    assert len(longest) == LONGEST
+    set_it = program_with_stdin(cli_env, longest + "x", "users", "create", "kim.a")
+    assert set_it.returncode == 1
+    assert f"비밀번호는 {LONGEST}자를 넘을 수 없습니다" in set_it.stderr
+    assert _post_login(client, "kim.a", longest + "x").status_code == 401
+
+    set_it = program_with_stdin(cli_env, longest, "users", "create", "kim.a")
+    assert set_it.returncode == 0, set_it.stderr
+    assert _post_login(client, "kim.a", longest).status_code == 303
+
+
+def program_with_stdin(
+    env: dict[str, str], password: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    command = [ANBU, *args, "--role", "officer", "--centre", CENTRE_A, "--password-stdin"]
+    return subprocess.run(
+        command, env=env, input=password + "\n", capture_output=True, text=True, check=False
+    )

@@ -6,7 +6,7 @@ alert cannot be taken as a visit from the queue."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from anbu.entrypoints.web.pages import queue as queue_page
 from anbu.services.accounts import create_token
 
 from builders import subject_row, watermark
-from conftest import ENROLLED, OPENED, District, log_in
+from conftest import OPENED, District, log_in
 from flows import enrol_rows, feed, sweep_at
 
 NOW = OPENED + timedelta(hours=1)
@@ -35,7 +35,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _api(client: TestClient, anbu: Anbu, login: str) -> dict[str, str]:
-    token = create_token(anbu, login, label="test", now=ENROLLED, actor="t")
+    token = create_token(anbu, login, label="test", now=datetime.now(UTC), actor="t")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -26,6 +26,7 @@ from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Detection, Outcome, Role
+from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints import backtesting
@@ -988,7 +989,8 @@ def users_create(
     ] = False,
 ) -> None:
     """Give a member of staff a web password (creating them if not imported yet). The
-    password is read from stdin so that it never appears in the shell's history."""
+    password is read from stdin so that it never appears in the shell's history; the rule is
+    the web's (10–128 characters, not common, not the login: docs/web.md)."""
     if not password_stdin:
         err.print("the password is read from stdin: pass --password-stdin")
         raise typer.Exit(EXIT_UNREADABLE)
@@ -1004,7 +1006,8 @@ def users_create(
                 now=wall_clock(),
                 actor=_actor(),
             )
-        except accounts.AccountError as exc:
+        except (accounts.AccountError, PasswordRefusedError) as exc:
+            # A refused password's words are fixed by its reason: the password is not in them.
             err.print(f"{login}: {exc}", markup=False)
             raise typer.Exit(1) from exc
     out.print(f"{outcome} {login.strip().lower()} ({role.value})", highlight=False)
@@ -1014,12 +1017,25 @@ def users_create(
 def tokens_create(
     login: str,
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    days: Annotated[
+        int,
+        typer.Option(
+            help=f"How many days it works (1 to {accounts.LONGEST_TOKEN_DAYS}).",
+            show_default=True,
+        ),
+    ] = accounts.TOKEN_DAYS,
 ) -> None:
-    """Print a new API bearer token for LOGIN (shown once; only a hash is kept)."""
+    """Print a new API bearer token for LOGIN (shown once; only a hash is kept). It stops
+    working after --days; `tokens list` shows when."""
     with _anbu() as anbu:
         try:
             token = accounts.create_token(
-                anbu, login.strip().lower(), label=label, now=wall_clock(), actor=_actor()
+                anbu,
+                login.strip().lower(),
+                label=label,
+                now=wall_clock(),
+                actor=_actor(),
+                days=days,
             )
         except accounts.AccountError as exc:
             err.print(str(exc), markup=False)
@@ -1032,7 +1048,9 @@ def tokens_list(
     login: Annotated[str | None, typer.Option(help="Only this member of staff's.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """API tokens: their number, owner, label, when made, last used and revoked."""
+    """API tokens: their number, owner, label, when made, until when they work, last used
+    and revoked."""
+    now = wall_clock()
     with _anbu() as anbu:
         rows = accounts.list_tokens(anbu, login.strip().lower() if login else None)
     if as_json:
@@ -1041,14 +1059,17 @@ def tokens_list(
                 "id": row.id,
                 "login": row.login,
                 "label": row.label,
-                "created_at": row.created_at.isoformat(),
-                "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
-                "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+                # Asia/Seoul, as every instant the CLI lists.
+                "created_at": seoul(row.created_at),
+                "expires_at": seoul(row.expires_at),
+                "expired": row.expired(now),
+                "last_used_at": seoul(row.last_used_at) or None,
+                "revoked_at": seoul(row.revoked_at) or None,
             }
             sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"API tokens ({len(rows)}) · Asia/Seoul", box=None, header_style="bold")
-    for column in ("id", "login", "label", "created", "last used", "revoked"):
+    for column in ("id", "login", "label", "created", "expires", "last used", "revoked"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
@@ -1056,6 +1077,7 @@ def tokens_list(
             row.login,
             row.label,
             seoul(row.created_at),
+            seoul(row.expires_at) + (" (expired)" if row.expired(now) else ""),
             seoul(row.last_used_at) if row.last_used_at else "",
             seoul(row.revoked_at) if row.revoked_at else "",
         )

@@ -13,16 +13,17 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from anbu.adapters.storage.accounts import TokenRow
 from anbu.domain.kinds import Role
+from anbu.domain.passwords import check_password, too_long
 from anbu.domain.reach import Reach
 from anbu.services.context import Context
 
-MIN_PASSWORD = 10
 # An officer on a night shift stays logged in; an unattended screen does not.
 IDLE = timedelta(hours=2)
 LONGEST = timedelta(hours=12)
@@ -31,6 +32,9 @@ WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_LOGIN = 5
 MAX_FAILURES_PER_ADDRESS = 20
 LANGUAGES = ("ko", "en")
+# API tokens: a forgotten integration stops working by itself; a year is the most one gets.
+TOKEN_DAYS = 90
+LONGEST_TOKEN_DAYS = 365
 
 _hasher = PasswordHasher()
 # Verified against when the login does not exist, so that the answer takes as long.
@@ -41,10 +45,16 @@ class AccountError(ValueError):
     """The account cannot be created or changed; the message says why."""
 
 
+class LoginRefusal(StrEnum):
+    INVALID = "invalid"  # unknown login or wrong password: the same, on purpose
+    THROTTLED = "throttled"
+    TOO_LONG = "too_long"  # longer than any password that could have been set
+
+
 class LoginRefusedError(Exception):
-    def __init__(self, throttled: bool) -> None:
-        super().__init__("throttled" if throttled else "invalid")
-        self.throttled = throttled
+    def __init__(self, reason: LoginRefusal) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +100,10 @@ def create_user(
     actor: str,
 ) -> str:
     """Give a member of staff a password, creating them if they are not on file (an
-    imported officer keeps their contacts). Returns "created" or "updated"."""
-    _check_password(password)
+    imported officer keeps their contacts). Returns "created" or "updated". Raises
+    PasswordRefusedError for a password the rule refuses (anbu.domain.passwords), before
+    anything is read or written, and AccountError for centres or roles that do not fit."""
+    check_password(password, login=login)
     wanted = sorted(set(centres))
     with app.transaction() as tx:
         staff = tx.staff
@@ -138,7 +150,8 @@ def log_in(
     app: Context, login: str, password: str, *, address: str, language: str, now: datetime
 ) -> OpenedSession:
     """Check the password and open a session; raises LoginRefusedError (the same for an unknown
-    login and a wrong password, so that staff logins cannot be discovered)."""
+    login and a wrong password, so that staff logins cannot be discovered; TOO_LONG for a
+    password longer than any that could be set, refused without hashing it)."""
     login = login.strip().lower()
     with app.transaction() as tx:
         by_login, by_address = tx.accounts.failures_since(
@@ -148,7 +161,14 @@ def log_in(
     if by_login >= MAX_FAILURES_PER_LOGIN or by_address >= MAX_FAILURES_PER_ADDRESS:
         with app.transaction() as tx:
             tx.accounts.record_attempt(login, address, now, succeeded=False)
-        raise LoginRefusedError(throttled=True)
+        raise LoginRefusedError(LoginRefusal.THROTTLED)
+    if too_long(password):
+        # Counted as a failure like any wrong guess, but never hashed: argon2 over a
+        # megabyte is the server's time, not the guesser's.
+        with app.transaction() as tx:
+            tx.accounts.record_attempt(login, address, now, succeeded=False)
+            tx.audit.record(login, "login.failed", now, detail=address)
+        raise LoginRefusedError(LoginRefusal.TOO_LONG)
     good = _verify(found.password_hash if found else None, password)
     ok = good and found is not None and found.active
     if not ok or found is None:
@@ -156,7 +176,7 @@ def log_in(
         with app.transaction() as tx:
             tx.accounts.record_attempt(login, address, now, succeeded=False)
             tx.audit.record(login, "login.failed", now, detail=address)
-        raise LoginRefusedError(throttled=False)
+        raise LoginRefusedError(LoginRefusal.INVALID)
     with app.transaction() as tx:
         tx.accounts.record_attempt(login, address, now, succeeded=True)
         if found.password_hash and _hasher.check_needs_rehash(found.password_hash):
@@ -217,24 +237,37 @@ def log_out(app: Context, token: str, now: datetime, login: str) -> None:
         tx.audit.record(login, "logout", now)
 
 
-def create_token(app: Context, login: str, *, label: str, now: datetime, actor: str) -> str:
-    """A new API bearer token for `login`; shown once, stored as a hash."""
+def create_token(
+    app: Context,
+    login: str,
+    *,
+    label: str,
+    now: datetime,
+    actor: str,
+    days: int = TOKEN_DAYS,
+) -> str:
+    """A new API bearer token for `login`, working for `days` from `now`; shown once, stored
+    as a hash. Raises AccountError for an inactive or unknown login, or `days` outside
+    1..LONGEST_TOKEN_DAYS."""
+    if not 1 <= days <= LONGEST_TOKEN_DAYS:
+        raise AccountError(f"a token lasts 1 to {LONGEST_TOKEN_DAYS} days, not {days}")
     with app.transaction() as tx:
         found = tx.accounts.account(login)
         if found is None or not found.active:
             raise AccountError(f"no active staff member {login!r}")
         token = "anbu_" + secrets.token_urlsafe(32)
+        expires = now + timedelta(days=days)
         tx.accounts.add_token(
             {
                 "officer_id": found.officer_id,
                 "token_hash": _digest(token),
                 "label": label[:100],
                 "created_at": now,
+                "expires_at": expires,
             },
         )
-        tx.audit.record(
-            actor, "token.created", now, detail=json.dumps({"login": login, "label": label})
-        )
+        detail = {"login": login, "label": label, "expires_at": expires.isoformat()}
+        tx.audit.record(actor, "token.created", now, detail=json.dumps(detail))
     return token
 
 
@@ -256,9 +289,11 @@ def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> T
 
 
 def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
+    """Who a bearer token speaks for; None if it is unknown, revoked or expired at `now`, or
+    its owner is no longer active."""
     digest = _digest(token)
     with app.transaction() as tx:
-        officer_id = tx.accounts.token_owner(digest)
+        officer_id = tx.accounts.token_owner(digest, now)
         if officer_id is None:
             return None
         found = tx.accounts.account_by_id(officer_id)
@@ -267,11 +302,6 @@ def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
         tx.accounts.mark_token_used(digest, now)
         centres = tx.accounts.centre_ids(officer_id)
     return StaffUser(officer_id, found.login, found.role, centres)
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
 
 
 def _verify(hashed: str | None, password: str) -> bool:

@@ -48,8 +48,12 @@ class TokenRow:
     login: str
     label: str
     created_at: datetime
+    expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
 
 
 class Accounts:
@@ -151,11 +155,13 @@ class Accounts:
     def add_token(self, values: dict[str, Any]) -> None:
         self.connection.execute(insert(api_tokens).values(**values))
 
-    def token_owner(self, token_hash: bytes) -> int | None:
-        """The officer a token in use (not revoked) belongs to."""
+    def token_owner(self, token_hash: bytes, now: datetime) -> int | None:
+        """The officer a token in use at `now` (neither revoked nor expired) belongs to."""
         row = self.connection.execute(
             select(api_tokens.c.id, api_tokens.c.officer_id).where(
-                api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None)
+                api_tokens.c.token_hash == token_hash,
+                api_tokens.c.revoked_at.is_(None),
+                api_tokens.c.expires_at > now,
             )
         ).first()
         return None if row is None else int(row.officer_id)
@@ -169,6 +175,7 @@ class Accounts:
                 officers.c.login,
                 api_tokens.c.label,
                 api_tokens.c.created_at,
+                api_tokens.c.expires_at,
                 api_tokens.c.last_used_at,
                 api_tokens.c.revoked_at,
             )

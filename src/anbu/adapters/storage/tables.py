@@ -400,7 +400,7 @@ login_attempts = Table(
     Index("ix_login_attempts_address", "address", "at"),
 )
 
-# Bearer tokens for the JSON API; only a hash is kept.
+# Bearer tokens for the JSON API; only a hash is kept. Each works until `expires_at`.
 api_tokens = Table(
     "api_tokens",
     metadata,
@@ -409,6 +409,7 @@ api_tokens = Table(
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
     Column("label", String(100), nullable=False, server_default=""),
     Column("created_at", Instant(), nullable=False),
+    Column("expires_at", Instant(), nullable=False),
     Column("last_used_at", Instant()),
     Column("revoked_at", Instant()),
 )

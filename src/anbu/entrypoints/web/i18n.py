@@ -3,6 +3,8 @@ the Korean, never to the key."""
 
 from __future__ import annotations
 
+from anbu.domain import passwords
+
 WORDS: dict[str, tuple[str, str]] = {
     "app": ("안부", "Anbu"),
     "nav.queue": ("확인 대기", "Queue"),
@@ -18,6 +20,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "login.password": ("비밀번호", "Password"),
     "login.submit": ("로그인", "Log in"),
     "login.invalid": ("아이디 또는 비밀번호가 맞지 않습니다.", "Wrong login or password."),
+    "login.too_long": (
+        f"비밀번호가 너무 깁니다. 비밀번호는 {passwords.LONGEST}자를 넘을 수 없습니다.",
+        f"The password is too long: a password has at most {passwords.LONGEST} characters.",
+    ),
     "login.throttled": (
         "로그인 시도가 너무 많습니다. 15분 뒤에 다시 시도해 주세요.",
         "Too many attempts. Please try again in 15 minutes.",

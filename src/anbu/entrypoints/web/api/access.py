@@ -28,7 +28,7 @@ bearer = HTTPBearer(
 
 _MEANINGS = {
     400: "The body cannot be read at all (not JSON, no CSV header…).",
-    401: "No token, or one that is unknown or revoked.",
+    401: "No token, or one that is unknown, revoked or expired.",
     403: "Not for this role.",
     404: "Not found, or out of the caller's reach (the two read the same).",
     409: "The record has moved on (already acknowledged, resolved, withdrawn…).",

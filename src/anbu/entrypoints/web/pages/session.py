@@ -26,6 +26,15 @@ router = APIRouter(include_in_schema=False)
 # Before there is a session, the login form is protected by a double-submit token: a cookie
 # and the same value in the form (another site can make the browser post, not read the cookie).
 LOGIN_CSRF_COOKIE = "anbu_login_csrf"
+LONGEST_LOGIN = 64  # as `officers.login`: a longer one is nobody's
+LONGEST_NEXT = 300
+# What the form says, and with which status, when a login is refused. A password too long
+# to have ever been set is told apart: saying so gives nothing away.
+_REFUSED = {
+    accounts.LoginRefusal.INVALID: ("login.invalid", 401),
+    accounts.LoginRefusal.TOO_LONG: ("login.too_long", 401),
+    accounts.LoginRefusal.THROTTLED: ("login.throttled", 429),
+}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -37,14 +46,20 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 def log_in(
     request: Request,
-    login: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=200)],
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=300)] = "/",
+    login: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
+    # No length limits on the fields themselves: a field over its limit would be answered
+    # with a raw 422 that repeats what was sent, the password included. Lengths are judged
+    # here and in the service, and answered on the form.
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         raise HTTPException(403, "the login form's CSRF token is missing or wrong")
+    back = _safe_next(next if len(next) <= LONGEST_NEXT else "/")
+    if len(login) > LONGEST_LOGIN:
+        return _login_page(request, secrets.token_urlsafe(24), back, "login.invalid", 401)
     address = request.client.host if request.client else "unknown"
     language = request.cookies.get("anbu_language", "ko")
     try:
@@ -52,10 +67,9 @@ def log_in(
             anbu_of(request), login, password, address=address, language=language, now=wall_clock()
         )
     except accounts.LoginRefusedError as refused:
-        error = "login.throttled" if refused.throttled else "login.invalid"
-        status = 429 if refused.throttled else 401
-        return _login_page(request, secrets.token_urlsafe(24), _safe_next(next), error, status)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+        error, status = _REFUSED[refused.reason]
+        return _login_page(request, secrets.token_urlsafe(24), back, error, status)
+    response = RedirectResponse(back, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         opened.token,
