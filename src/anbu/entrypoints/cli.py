@@ -32,6 +32,7 @@ from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import (
     accounts,
+    audit_log,
     backtest,
     case_views,
     centre_history,
@@ -56,6 +57,7 @@ from anbu.settings import Settings
 EXIT_OK = 0
 EXIT_SOME_REJECTED = 1
 EXIT_UNREADABLE = 2
+EXIT_CHAIN_BROKEN = 1  # `audit verify`
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="anbu (안부): safety checks.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -68,6 +70,7 @@ centres_app = typer.Typer(no_args_is_help=True, help="Community centres and thei
 users_app = typer.Typer(no_args_is_help=True, help="Web accounts of staff.")
 tokens_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the JSON API.")
 notifications_app = typer.Typer(no_args_is_help=True, help="Messages about alerts.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit log.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
 app.add_typer(alerts_app, name="alerts")
@@ -78,6 +81,7 @@ app.add_typer(centres_app, name="centres")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(notifications_app, name="notifications")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -1074,6 +1078,62 @@ def tokens_revoke(
             err.print(str(exc), markup=False)
             raise typer.Exit(1) from exc
     out.print(f"revoked token {row.id} of {row.login}", highlight=False)
+
+
+# What each break means, for the operator reading `audit verify`.
+_BREAKS = {
+    "edited": "its content or its links were changed after it was written",
+    "missing": "an entry before it was deleted",
+    "reordered": "it was moved: it follows another entry than the one before it",
+}
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Walk the audit log's chain; report the first entry that does not follow (exit 1)."""
+    with _anbu() as anbu:
+        check = audit_log.verify(anbu)
+    broken = check.broken
+    if as_json:
+        document = {
+            "whole": broken is None,
+            "entries": check.entries,
+            "last_id": check.last_id,
+            "last_link": check.last_link,
+            "broken": None
+            if broken is None
+            else {
+                "kind": broken.kind.value,
+                "entry_id": broken.entry_id,
+                "at": broken.at.isoformat() if broken.at else None,
+                "after_id": broken.after_id,
+            },
+        }
+        sys.stdout.write(json.dumps(document) + "\n")
+    elif broken is None:
+        newest = f", the newest #{check.last_id} with link {check.last_link}"
+        out.print(
+            f"audit log whole: {_entries(check.entries)}{newest if check.last_id else ''}",
+            highlight=False,
+        )
+    else:
+        if broken.entry_id is None:
+            where = f"after entry #{broken.after_id}: missing: the newest entries were deleted"
+        else:
+            what = _BREAKS[broken.kind.value]
+            where = f"at entry #{broken.entry_id} ({seoul(broken.at)}): {broken.kind}: {what}"
+        out.print(
+            f"audit log broken {where}; whole before it: {_entries(check.entries)}",
+            highlight=False,
+        )
+    if broken is not None:
+        raise typer.Exit(EXIT_CHAIN_BROKEN)
+
+
+def _entries(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
 
 
 @app.command("serve")
