@@ -83,3 +83,17 @@ def test_json_names_a_deleted_entry(
         "at": "2026-11-20T00:00:00+00:00",
         "after_id": ids[0],
     }
+
+
+def test_an_anchor_no_longer_in_the_chain_breaks_it_and_a_bad_one_is_refused(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _three_people_enrolled(cli_env, tmp_path)
+    whole = json.loads(program(cli_env, "audit", "verify", "--json").stdout)
+    assert program(cli_env, "audit", "verify", "--anchor", whole["last_link"]).returncode == 0
+    done = program(cli_env, "audit", "verify", "--anchor", "ab" * 32)
+    assert done.returncode == 1
+    assert "missing: the newest entries were deleted (or the anchor was never" in done.stdout
+    refused = program(cli_env, "audit", "verify", "--anchor", "not-a-link")
+    assert refused.returncode == 2
+    assert "64 hexadecimal digits" in refused.stderr

@@ -125,6 +125,35 @@ def test_deleting_the_newest_entries_and_the_head_is_caught(anbu: Anbu) -> None:
     assert (broken.kind, broken.entry_id, broken.after_id) == (Break.MISSING, None, ids[1])
 
 
+def test_the_newest_entries_deleted_with_the_head_rewound_show_only_against_an_anchor(
+    anbu: Anbu,
+) -> None:
+    """Someone with the database can cut the newest entries and set the head back to the
+    entry left newest: the chain left is whole. A link noted earlier, elsewhere, catches it."""
+    _record(anbu, 4)
+    noted = bytes.fromhex(_verify(anbu).last_link)
+    ids = _ids(anbu)
+    with anbu.engine.connect() as connection:
+        kept = connection.scalar(select(audit_log.c.link).where(audit_log.c.id == ids[2]))
+    _change(
+        anbu,
+        delete(audit_log).where(audit_log.c.id == ids[3]),
+        update(audit_chain).values(link=kept),
+    )
+    assert _verify(anbu).broken is None
+    broken = audit_service.verify(anbu, anchor=noted).broken
+    assert broken is not None
+    assert (broken.kind, broken.entry_id, broken.after_id) == (Break.MISSING, None, ids[2])
+
+
+def test_an_anchor_still_in_the_chain_keeps_it_whole(anbu: Anbu) -> None:
+    _record(anbu, 2)
+    noted = bytes.fromhex(_verify(anbu).last_link)
+    _record(anbu, 2)
+    check = audit_service.verify(anbu, anchor=noted)
+    assert (check.entries, check.broken) == (4, None)
+
+
 def test_two_entries_swapped_in_order_are_caught_as_reordered(anbu: Anbu) -> None:
     _record(anbu, 5)
     ids = _ids(anbu)

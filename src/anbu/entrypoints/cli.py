@@ -1091,10 +1091,19 @@ _BREAKS = {
 @audit_app.command("verify")
 def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="A link an earlier verify printed, kept off the server: it must still be "
+            "in the chain (catches the newest entries deleted with the head rewound).",
+        ),
+    ] = None,
 ) -> None:
     """Walk the audit log's chain; report the first entry that does not follow (exit 1)."""
+    noted = _link(anchor) if anchor else None
     with _anbu() as anbu:
-        check = audit_log.verify(anbu)
+        check = audit_log.verify(anbu, anchor=noted)
     broken = check.broken
     if as_json:
         document = {
@@ -1120,7 +1129,10 @@ def audit_verify(
         )
     else:
         if broken.entry_id is None:
-            where = f"after entry #{broken.after_id}: missing: the newest entries were deleted"
+            gone = "the newest entries were deleted" + (
+                " (or the anchor was never in this log)" if anchor else ""
+            )
+            where = f"after entry #{broken.after_id}: missing: {gone}"
         else:
             what = _BREAKS[broken.kind.value]
             where = f"at entry #{broken.entry_id} ({seoul(broken.at)}): {broken.kind}: {what}"
@@ -1130,6 +1142,17 @@ def audit_verify(
         )
     if broken is not None:
         raise typer.Exit(EXIT_CHAIN_BROKEN)
+
+
+def _link(text: str) -> bytes:
+    try:
+        link = bytes.fromhex(text.strip())
+    except ValueError:
+        link = b""
+    if len(link) != 32:
+        err.print("--anchor: 64 hexadecimal digits, as `audit verify` prints a link")
+        raise typer.Exit(EXIT_UNREADABLE)
+    return link
 
 
 def _entries(count: int) -> str:

@@ -73,11 +73,12 @@ def read(
     return AuditPage(page, page[-1].id if more and page else None)
 
 
-def verify(app: Context) -> ChainCheck:
-    """Walk the audit log's chain up to the first entry that does not follow. Only reads,
-    and is not itself recorded, so that it can be run on a restored copy as well."""
+def verify(app: Context, *, anchor: bytes | None = None) -> ChainCheck:
+    """Walk the audit log's chain up to the first entry that does not follow; `anchor`, a
+    link an earlier check printed, must still be in it. Only reads, and is not itself
+    recorded, so that it can be run on a restored copy as well."""
     with app.transaction() as tx:
-        return tx.audit.check_chain()
+        return tx.audit.check_chain(anchor=anchor)
 
 
 def _midnight(day: date | None) -> datetime | None:

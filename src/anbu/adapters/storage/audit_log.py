@@ -12,7 +12,8 @@ order. Walking it (`check_chain`), an entry whose link is not the hash of its co
 *edited*; one that links to anything but the entry before it follows a gap (*missing*) or sits
 elsewhere than it was written (*reordered*, when the entry it links to is still there); and
 the head row (`audit_chain`) names the newest link, so entries removed from the end show too
-unless the head is rewound with them, which the docs say how to catch.
+— unless the head is rewound with them, which only a link noted elsewhere earlier (`anchor`)
+can show.
 
 Concurrent writers. `record` only notes an entry; the unit of work writes what was noted as its
 last step before commit (`write_pending`). That step first updates the head row, and the update
@@ -144,23 +145,25 @@ class AuditLog:
         """Up to `limit` entries matching `where`, newest first, older than entry `before`."""
         return _entries(self.connection, where, before=before, limit=limit)
 
-    def check_chain(self) -> ChainCheck:
+    def check_chain(self, *, anchor: bytes | None = None) -> ChainCheck:
         """Walk the chain from the first entry; stop at the first that does not follow.
-        Safe while others write: entries added during the walk are walked too."""
+        `anchor` is a link noted from an earlier check and kept elsewhere: the chain must
+        still have it. Safe while others write: entries added meanwhile are walked too."""
         head = self._head()
-        expected, last_id, walked, head_seen = GENESIS, None, 0, head in (None, GENESIS)
+        expected, last_id, walked = GENESIS, None, 0
+        head_seen, anchor_seen = head in (None, GENESIS), anchor in (None, GENESIS)
         for row in self._walk():
             broken = self._follows(row, expected, last_id)
             if broken:
                 return ChainCheck(walked, last_id, expected.hex(), broken)
             expected, last_id, walked = bytes(row.link), int(row.id), walked + 1
             head_seen = head_seen or expected == head
+            anchor_seen = anchor_seen or expected == anchor
         # Entries but no head (still none after the walk, so not a first entry written
         # meanwhile): the head was deleted, and the newest entries perhaps with it.
         headless = walked > 0 and head is None and self._head() is None
-        broken = (
-            None if head_seen and not headless else BrokenLink(Break.MISSING, None, None, last_id)
-        )
+        whole = head_seen and anchor_seen and not headless
+        broken = None if whole else BrokenLink(Break.MISSING, None, None, last_id)
         return ChainCheck(walked, last_id, expected.hex(), broken)
 
     def _head(self) -> bytes | None:
