@@ -98,11 +98,27 @@ class ChainCheck:
 
 @dataclass(frozen=True, slots=True)
 class _Noted:
+    """An entry recorded, waiting for its transaction's end to be linked and written."""
+
     at: datetime
     actor: str
     action: str
     subject_id: int | None
     detail: str
+
+    def content(self) -> bytes:
+        return canonical(self.at, self.actor, self.action, self.subject_id, self.detail)
+
+    def row(self, previous: bytes, link: bytes) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "subject_id": self.subject_id,
+            "detail": self.detail,
+            "previous_link": previous,
+            "link": link,
+        }
 
 
 class AuditLog:
@@ -131,8 +147,8 @@ class AuditLog:
         previous = self._take_head()
         rows = []
         for noted in self._pending:
-            link = self._link(previous, canonical(noted.at, *_fields(noted)))
-            rows.append(_row(noted, previous, link))
+            link = self._link(previous, noted.content())
+            rows.append(noted.row(previous, link))
             previous = link
         # Many rows are inserted in their order, so that ids follow the chain.
         self.connection.execute(insert(audit_log), rows)
@@ -214,8 +230,12 @@ class AuditLog:
         if previous == expected:
             return None
         # Whole, but written after another entry than the one before it now.
-        moved = previous == GENESIS or self.connection.scalar(
-            select(audit_log.c.id).where(audit_log.c.link == previous).limit(1)
+        moved = (
+            previous == GENESIS
+            or self.connection.scalar(
+                select(audit_log.c.id).where(audit_log.c.link == previous).limit(1)
+            )
+            is not None
         )
         kind = Break.REORDERED if moved else Break.MISSING
         return BrokenLink(kind, int(row.id), row.at, last_id)
@@ -226,22 +246,6 @@ def canonical(at: datetime, actor: str, action: str, subject_id: int | None, det
     the instant in UTC to the microsecond (what both databases keep)."""
     stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps([stamp, actor, action, subject_id, detail], separators=(",", ":")).encode()
-
-
-def _fields(noted: _Noted) -> tuple[str, str, int | None, str]:
-    return noted.actor, noted.action, noted.subject_id, noted.detail
-
-
-def _row(noted: _Noted, previous: bytes, link: bytes) -> dict[str, Any]:
-    return {
-        "at": noted.at,
-        "actor": noted.actor,
-        "action": noted.action,
-        "subject_id": noted.subject_id,
-        "detail": noted.detail,
-        "previous_link": previous,
-        "link": link,
-    }
 
 
 def _insert_head(connection: Connection, link: bytes) -> Any:
