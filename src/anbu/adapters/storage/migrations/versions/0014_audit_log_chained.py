@@ -7,10 +7,10 @@ Create Date: 2026-12-07
 Each audit entry gets `link`, an HMAC (key derived from the master key, never stored here) of
 the link before it and of the entry's content, and `previous_link`, the link it was made
 from; `audit_chain` keeps the newest link, and its one row (made with the first entry) is
-the lock writers take. The
-entries already there are linked here, in `id` order, with the vault's `audit_link` that
-`anbu.adapters.storage.engine.upgrade` hands over: without it (and with entries to link) the
-upgrade stops rather than leave them outside the chain.
+the lock writers take. The entries already there are linked here, in `id` order, with the
+vault's `audit_link` that `anbu.adapters.storage.engine.upgrade` hands over: without it (and
+with entries to link) the upgrade stops, before changing anything, rather than leave them
+outside the chain.
 """
 
 import json
