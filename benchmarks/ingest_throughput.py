@@ -495,7 +495,9 @@ class Breakdown:
             begin = app.engine.begin()
             connection = begin.__enter__()
             try:
-                yield UnitOfWork(connection)
+                uow = UnitOfWork(connection, app.database.audit_link)
+                yield uow
+                uow.finish()  # the audit entries noted, as Database.transaction writes them
             except BaseException:
                 if not begin.__exit__(*sys.exc_info()):
                     raise

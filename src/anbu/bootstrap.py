@@ -80,19 +80,25 @@ def bootstrap(
     after use (`scratch_in`)."""
     settings = settings or Settings()
     engine = storage.make_engine(settings.sqlalchemy_url, scratch=scratch)
-    upgraded = storage.upgrade(engine) if migrate else False
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    key_file = settings.secret_key_file or settings.data_dir / "secret.key"
+    vault = vault_of(settings)
+    upgraded = storage.upgrade(engine, audit_link=vault.audit_link) if migrate else False
     app = Anbu(
         settings=settings,
-        database=Database(engine),
-        vault=Vault(load_master_key(secret, key_file)),
+        database=Database(engine, audit_link=vault.audit_link),
+        vault=vault,
         rules=LifeRules(data_counts=settings.data_counts_as_life),
         options=options_from(settings),
     )
     if upgraded:
         after_upgrade(app)
     return app
+
+
+def vault_of(settings: Settings) -> Vault:
+    """The vault of the configured master key (the key file is made on first use)."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    key_file = settings.secret_key_file or settings.data_dir / "secret.key"
+    return Vault(load_master_key(secret, key_file))
 
 
 def scratch_in(folder: Path, like: Settings) -> Anbu:
@@ -112,10 +118,11 @@ def scratch_in(folder: Path, like: Settings) -> Anbu:
 
 def upgrade_schema(settings: Settings) -> bool:
     """`anbu db upgrade`: bring the schema to the newest revision; True if anything ran.
-    The start-up steps that follow an upgrade run at the next command's start."""
+    The start-up steps that follow an upgrade run at the next command's start; linking the
+    audit entries already there (0014) needs the key, so the vault is opened for it."""
     engine = storage.make_engine(settings.sqlalchemy_url)
     try:
-        return storage.upgrade(engine)
+        return storage.upgrade(engine, audit_link=vault_of(settings).audit_link)
     finally:
         engine.dispose()
 

@@ -235,7 +235,7 @@ def test_upgrading_keeps_what_a_stored_rhythm_means(anbu: Anbu) -> None:
         connection.execute(
             subjects.update().where(subjects.c.id == 1).values(rhythm=as_of_latest.tobytes())
         )
-    assert storage.upgrade(anbu.engine) is True
+    assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
 
     with anbu.transaction() as tx:
         (after,) = tx.subjects.watches([1], lock=False).values()

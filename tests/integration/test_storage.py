@@ -42,7 +42,7 @@ def test_it_migrates_to_exactly_the_declared_schema(anbu: Anbu) -> None:
 
 def test_it_upgrades_only_once(anbu: Anbu) -> None:
     assert storage.current_revision(anbu.engine) == storage.head_revision(anbu.engine)
-    assert storage.upgrade(anbu.engine) is False
+    assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is False
 
 
 def test_it_knows_the_newest_migration_without_asking_alembic(anbu: Anbu) -> None:
@@ -72,7 +72,7 @@ def test_upgrading_fills_the_centre_and_first_contact_of_alerts_opened_before(
         centre_id = store.connection.scalar(select(subjects.c.centre_id))
     command.downgrade(storage.alembic_config(anbu.engine), "0008")
     assert "centre_id" not in {c["name"] for c in inspect(anbu.engine).get_columns("alerts")}
-    assert storage.upgrade(anbu.engine) is True
+    assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
     with anbu.engine.connect() as connection:
         row = connection.execute(
             select(alerts.c.centre_id, alerts.c.first_contact_at).where(alerts.c.id == alert_id)
@@ -91,7 +91,7 @@ def test_upgrading_counts_the_last_days_events_per_hour(anbu: Anbu) -> None:
     feed(anbu, event(PHONE, "call_out", received - timedelta(hours=2)), now=received)
     feed(anbu, event(PHONE, "sms_out", received - timedelta(hours=1)), now=received)
     command.downgrade(storage.alembic_config(anbu.engine), "0009")
-    assert storage.upgrade(anbu.engine) is True
+    assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
     ops = StaffUser(0, "ops", Role.OPERATOR, frozenset())
     board = feed_board(anbu, ops, received + timedelta(minutes=5))
     assert board.events[Carrier.SKT][-1] == 2

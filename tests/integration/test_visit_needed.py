@@ -341,7 +341,7 @@ def test_upgrading_opens_again_the_cases_closed_as_unreachable(anbu: Anbu) -> No
         newer.update(state="open", base_at=later, due_at=later, opened_at=later + HOUR)
         connection.execute(insert(alerts).values(**newer))
 
-    assert storage.upgrade(anbu.engine) is True
+    assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
 
     with anbu.transaction() as store:
         reopened = store.alerts.get(opened["SD-0001"])

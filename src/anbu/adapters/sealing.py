@@ -1,7 +1,8 @@
 """Personal data at rest: AES-GCM sealing and keyed-hash (HMAC) phone lookups.
 
-One master key yields two independent keys by HKDF, so the lookup hash cannot be used
-to decrypt and the ciphertext says nothing about the hash.
+One master key yields independent keys by HKDF, one per purpose, so the lookup hash cannot
+be used to decrypt, the ciphertext says nothing about the hash, and the audit log's chain
+key opens nothing else.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Vault:
         self._aead = AESGCM(_derive(master_key, b"anbu personal data v1"))
         self._lookup_key = _derive(master_key, b"anbu phone lookup v1")
         self._signing_key = _derive(master_key, b"anbu signed links v1")
+        self._audit_key = _derive(master_key, b"anbu audit chain v1")
 
     def seal(self, fields: dict[str, Any], *, bound_to: str) -> bytes:
         """Encrypt `fields`; `bound_to` (e.g. the subject's reference) is authenticated so
@@ -66,6 +68,12 @@ class Vault:
 
     def verify(self, purpose: str, payload: str, signature: str) -> bool:
         return hmac.compare_digest(self.sign(purpose, payload), signature)
+
+    def audit_link(self, previous: bytes, entry: bytes) -> bytes:
+        """A link of the audit log's chain: a MAC over the previous entry's link (always 32
+        bytes, so the two parts cannot run into each other) and this entry's canonical
+        bytes. Without the master key nobody can make one."""
+        return hmac.new(self._audit_key, previous + entry, hashlib.sha256).digest()
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:

@@ -33,6 +33,7 @@ from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.services import (
     accounts,
+    audit_log,
     backtest,
     case_views,
     centre_history,
@@ -57,6 +58,7 @@ from anbu.settings import Settings
 EXIT_OK = 0
 EXIT_SOME_REJECTED = 1
 EXIT_UNREADABLE = 2
+EXIT_CHAIN_BROKEN = 1  # `audit verify`
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="anbu (안부): safety checks.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -69,6 +71,7 @@ centres_app = typer.Typer(no_args_is_help=True, help="Community centres and thei
 users_app = typer.Typer(no_args_is_help=True, help="Web accounts of staff.")
 tokens_app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the JSON API.")
 notifications_app = typer.Typer(no_args_is_help=True, help="Messages about alerts.")
+audit_app = typer.Typer(no_args_is_help=True, help="The audit log.")
 app.add_typer(db_app, name="db")
 app.add_typer(subjects_app, name="subjects")
 app.add_typer(alerts_app, name="alerts")
@@ -79,6 +82,7 @@ app.add_typer(centres_app, name="centres")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(notifications_app, name="notifications")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -1096,6 +1100,85 @@ def tokens_revoke(
             err.print(str(exc), markup=False)
             raise typer.Exit(1) from exc
     out.print(f"revoked token {row.id} of {row.login}", highlight=False)
+
+
+# What each break means, for the operator reading `audit verify`.
+_BREAKS = {
+    "edited": "its content or its links were changed after it was written",
+    "missing": "an entry before it was deleted",
+    "reordered": "it was moved: it follows another entry than the one before it",
+}
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="A link an earlier verify printed, kept off the server: it must still be "
+            "in the chain (catches the newest entries deleted with the head rewound).",
+        ),
+    ] = None,
+) -> None:
+    """Walk the audit log's chain; report the first entry that does not follow (exit 1)."""
+    noted = _link(anchor) if anchor else None
+    with _anbu() as anbu:
+        check = audit_log.verify(anbu, anchor=noted)
+    broken = check.broken
+    if as_json:
+        document = {
+            "whole": broken is None,
+            "entries": check.entries,
+            "last_id": check.last_id,
+            "last_link": check.last_link,
+            "broken": None
+            if broken is None
+            else {
+                "kind": broken.kind.value,
+                "entry_id": broken.entry_id,
+                "at": broken.at.isoformat() if broken.at else None,
+                "after_id": broken.after_id,
+            },
+        }
+        sys.stdout.write(json.dumps(document) + "\n")
+    elif broken is None:
+        newest = f", the newest #{check.last_id} with link {check.last_link}"
+        out.print(
+            f"audit log whole: {_entries(check.entries)}{newest if check.last_id else ''}",
+            highlight=False,
+        )
+    else:
+        if broken.entry_id is None:
+            gone = "the newest entries were deleted" + (
+                " (or the anchor was never in this log)" if anchor else ""
+            )
+            where = f"after entry #{broken.after_id}: missing: {gone}"
+        else:
+            what = _BREAKS[broken.kind.value]
+            where = f"at entry #{broken.entry_id} ({seoul(broken.at)}): {broken.kind}: {what}"
+        out.print(
+            f"audit log broken {where}; whole before it: {_entries(check.entries)}",
+            highlight=False,
+        )
+    if broken is not None:
+        raise typer.Exit(EXIT_CHAIN_BROKEN)
+
+
+def _link(text: str) -> bytes:
+    try:
+        link = bytes.fromhex(text.strip())
+    except ValueError:
+        link = b""
+    if len(link) != 32:
+        err.print("--anchor: 64 hexadecimal digits, as `audit verify` prints a link")
+        raise typer.Exit(EXIT_UNREADABLE)
+    return link
+
+
+def _entries(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
 
 
 @app.command("serve")

@@ -1,5 +1,5 @@
 """Reading the audit log: who saw or changed what, for administrators only. Reading it is
-itself recorded."""
+itself recorded. Checking its chain (`verify`) is the operator's, from the command line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from anbu.adapters.storage.audit_log import AuditEntry, AuditFilter
+from anbu.adapters.storage.audit_log import AuditEntry, AuditFilter, ChainCheck
 from anbu.domain.kinds import Role
 from anbu.services.accounts import StaffUser
 from anbu.services.context import Context
@@ -71,6 +71,14 @@ def read(
     more = len(found) > PAGE
     page = found[:PAGE]
     return AuditPage(page, page[-1].id if more and page else None)
+
+
+def verify(app: Context, *, anchor: bytes | None = None) -> ChainCheck:
+    """Walk the audit log's chain up to the first entry that does not follow; `anchor`, a
+    link an earlier check printed, must still be in it. Only reads, and is not itself
+    recorded, so that it can be run on a restored copy as well."""
+    with app.transaction() as tx:
+        return tx.audit.check_chain(anchor=anchor)
 
 
 def _midnight(day: date | None) -> datetime | None:

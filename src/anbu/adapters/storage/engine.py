@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,12 +59,16 @@ def _sqlite_scratch(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(
+    engine: Engine, *, audit_link: Callable[[bytes, bytes], bytes] | None = None
+) -> Config:
+    """`audit_link` (the vault's) lets revision 0014 link the audit entries already there."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["audit_link"] = audit_link
     return config
 
 
@@ -81,11 +86,12 @@ def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
-def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest revision; returns True if anything ran."""
+def upgrade(engine: Engine, *, audit_link: Callable[[bytes, bytes], bytes]) -> bool:
+    """Bring the schema to the newest revision; returns True if anything ran. `audit_link`
+    is the vault's: a migration that writes the audit chain needs the key."""
     if current_revision(engine) == SCHEMA_HEAD:
         return False
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    command.upgrade(alembic_config(engine, audit_link=audit_link), "head")
     return True

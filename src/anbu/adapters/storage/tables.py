@@ -423,6 +423,19 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("subject_id", Id),
     Column("detail", Text(), nullable=False, server_default=""),
+    # The chain (adapters/storage/audit_log.py): the link this entry was made from, and its
+    # own, a keyed hash of that and of the entry.
+    Column("previous_link", LargeBinary(32), nullable=False),
+    Column("link", LargeBinary(32), nullable=False),
+)
+
+# The audit log's newest link, one row: what a new entry links to, and the row whose lock
+# keeps two writers from linking to the same entry.
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    Column("link", LargeBinary(32), nullable=False),
 )
 
 meta = Table(

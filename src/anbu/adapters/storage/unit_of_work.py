@@ -4,7 +4,9 @@ A use case opens one (`Database.transaction`), works through its named repositor
 `uow.alerts`, `uow.subjects`, `uow.feeds`, `uow.outbox`, `uow.staff`, `uow.centres`,
 `uow.accounts`, `uow.audit` and the read-side views — and everything commits together when
 the block ends, or nothing does when it raises. Repositories never commit, and no use case
-touches the connection: what it needs is a method of a repository or a view.
+touches the connection: what it needs is a method of a repository or a view. The audit
+entries noted during the block are written last, just before the commit, so that the audit
+chain's lock is held only that long (see `audit_log`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from anbu.adapters.storage import engine as schema
 from anbu.adapters.storage.accounts import Accounts
 from anbu.adapters.storage.alerts import AlertRepository
-from anbu.adapters.storage.audit_log import AuditLog
+from anbu.adapters.storage.audit_log import AuditLog, Link
 from anbu.adapters.storage.case_views import CaseEvents, CaseViews
 from anbu.adapters.storage.centres import CentreRepository
 from anbu.adapters.storage.enrolment_review import EnrolmentReview
@@ -36,9 +38,10 @@ from anbu.adapters.storage.tables import meta
 
 
 class UnitOfWork:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, audit_link: Link) -> None:
         # Storage's own; a use case goes through the repositories.
         self.connection = connection
+        self._audit_link = audit_link
 
     @cached_property
     def alerts(self) -> AlertRepository:
@@ -78,7 +81,12 @@ class UnitOfWork:
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.connection)
+        return AuditLog(self.connection, self._audit_link)
+
+    def finish(self) -> None:
+        """The last writes before commit: the audit entries noted, linked to the chain."""
+        if "audit" in self.__dict__:  # only a unit of work that used the audit log
+            self.audit.write_pending()
 
     @cached_property
     def meta(self) -> Meta:
@@ -129,15 +137,19 @@ class Meta:
 
 
 class Database:
-    """Where units of work come from: one engine, one transaction each."""
+    """Where units of work come from: one engine, one transaction each. `audit_link` is
+    the vault's: it links each audit entry to the one before."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, audit_link: Link) -> None:
         self.engine = engine
+        self.audit_link = audit_link
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         with self.engine.begin() as connection:
-            yield UnitOfWork(connection)
+            uow = UnitOfWork(connection, self.audit_link)
+            yield uow
+            uow.finish()
 
     def schema(self) -> str:
         """The revision the schema is at; raises DatabaseUnavailable when the database does
