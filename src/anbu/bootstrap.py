@@ -119,7 +119,7 @@ def scratch_in(folder: Path, like: Settings) -> Anbu:
 def upgrade_schema(settings: Settings) -> bool:
     """`anbu db upgrade`: bring the schema to the newest revision; True if anything ran.
     The start-up steps that follow an upgrade run at the next command's start; linking the
-    audit entries already there (0014) needs the key, so the vault is opened for it."""
+    audit entries already there (0015) needs the key, so the vault is opened for it."""
     engine = storage.make_engine(settings.sqlalchemy_url)
     try:
         return storage.upgrade(engine, audit_link=vault_of(settings).audit_link)

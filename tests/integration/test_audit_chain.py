@@ -278,7 +278,7 @@ def _downgrade_and_write_unlinked(anbu: Anbu, count: int) -> None:
     """The schema before the chain, with `count` entries written as they were then."""
     from alembic import command
 
-    command.downgrade(storage.alembic_config(anbu.engine), "0013")
+    command.downgrade(storage.alembic_config(anbu.engine), "0014")
     with anbu.engine.begin() as connection:
         for n in range(count):
             connection.execute(
@@ -289,7 +289,7 @@ def _downgrade_and_write_unlinked(anbu: Anbu, count: int) -> None:
 
 
 def test_upgrading_links_the_entries_written_before_the_chain(anbu: Anbu) -> None:
-    """Revision 0014 links the entries already there, in order, with the key; new entries
+    """Revision 0015 links the entries already there, in order, with the key; new entries
     follow them, and the old ones are checked like any other."""
     _downgrade_and_write_unlinked(anbu, 3)
     assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
@@ -311,7 +311,7 @@ def test_upgrading_without_the_key_refuses_and_changes_nothing(anbu: Anbu) -> No
     _downgrade_and_write_unlinked(anbu, 2)
     with pytest.raises(RuntimeError, match="master key"):
         command.upgrade(storage.alembic_config(anbu.engine), "head")
-    assert storage.current_revision(anbu.engine) == "0013"
+    assert storage.current_revision(anbu.engine) == "0014"
     assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
     check = _verify(anbu)
     assert (check.entries, check.broken) == (2, None)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration. Checked against Alembic's own answer by a test, so that a command
 # can tell "the schema is current" with one query instead of loading Alembic every time.
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 
 
 def make_engine(url: str, *, scratch: bool = False) -> Engine:
@@ -62,7 +62,7 @@ def _sqlite_scratch(dbapi_connection: Any, _record: Any) -> None:
 def alembic_config(
     engine: Engine, *, audit_link: Callable[[bytes, bytes], bytes] | None = None
 ) -> Config:
-    """`audit_link` (the vault's) lets revision 0014 link the audit entries already there."""
+    """`audit_link` (the vault's) lets revision 0015 link the audit entries already there."""
     from alembic.config import Config
 
     config = Config()
