@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from anbu.bootstrap import Anbu, bootstrap, configured_channels
 from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
+from anbu.entrypoints.web.limits import BodyLimits, LimitBodies
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.services.reports import ReportCache
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     for router in pages.routers():
         web.include_router(router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    web.add_middleware(LimitBodies, limits=BodyLimits.of(settings))
 
     @web.exception_handler(LoginRequiredError)
     async def to_login(request: Request, exc: LoginRequiredError) -> Response:
