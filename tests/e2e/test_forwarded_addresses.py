@@ -1,5 +1,6 @@
-"""Whose address the login throttle counts, against a real `anbu serve`: the connecting
-one, unless the connection comes from a proxy named in ANBU_TRUSTED_PROXIES."""
+"""Whose address the login throttle counts, and whether a request came over HTTPS, against a
+real `anbu serve`: the connection's own, unless it comes from a proxy named in
+ANBU_TRUSTED_PROXIES."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ def test_it_counts_the_connecting_address_however_the_forwarded_header_rotates(
         ]
         assert set(answers) == {401}
         assert _failed_login(web, 99, "198.51.100.7") == 429
+        # Nor does a client say it came over HTTPS.
+        claimed = web.get("/health", headers={"X-Forwarded-Proto": "https"})
+        assert "Strict-Transport-Security" not in claimed.headers
 
 
 def test_it_counts_the_forwarded_address_from_a_named_proxy(
@@ -51,6 +55,9 @@ def test_it_counts_the_forwarded_address_from_a_named_proxy(
         assert _failed_login(web, 98, "203.0.113.9") == 429
         # Another client behind the same proxy is not held to the first one's guesses.
         assert _failed_login(web, 99, "198.51.100.7") == 401
+        # The proxy says the client came over HTTPS: the answer asks for HTTPS from then on.
+        secure = web.get("/health", headers={"X-Forwarded-Proto": "https"})
+        assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 def test_it_refuses_to_start_with_a_proxy_that_is_no_address(

@@ -12,15 +12,25 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from anbu.bootstrap import Anbu, bootstrap, configured_channels
 from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
+from anbu.entrypoints.web.headers import SecurityHeaders
 from anbu.entrypoints.web.limits import BodyLimits, LimitBodies
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.services.reports import ReportCache
 from anbu.settings import Settings
+
+
+class Web(FastAPI):
+    """The application, its security headers outside everything else: Starlette writes an
+    unexpected error's 500 outside any middleware added to it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -45,7 +55,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             await loops.stop()
             anbu.close()
 
-    web = FastAPI(
+    web = Web(
         title="anbu",
         summary="안부 — safety checks for people who live alone",
         lifespan=lifespan,
