@@ -81,3 +81,16 @@ def eventually(check: Any, timeout: float = 20.0, every: float = 0.1) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: last {result!r}")
         time.sleep(every)
+
+
+def serving_pid(port: int) -> int:
+    """The process id of the `anbu serve` listening on `port` (its own, not a wrapper's)."""
+    wanted = ["serve", "--port", str(port)]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            if any(argv[i : i + 3] == wanted for i in range(len(argv))):
+                return int(entry.name)
+    raise AssertionError(f"no anbu serve on port {port}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from anbu.domain.kinds import Carrier
 
@@ -59,6 +61,27 @@ class Settings(BaseSettings):
     # district's alerts takes a few hundred milliseconds to count; nothing in a management
     # report needs the last second, and the page says when it was counted.
     report_cache_seconds: int = Field(default=60, ge=0, le=3600)
+    # The largest body `POST /api/v1/ingest` takes (a carrier's batch, read as it streams);
+    # every other request is held to a small limit (`anbu.entrypoints.web.limits`).
+    ingest_max_mb: int = Field(default=50, ge=1, le=1024)
+    # The reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed. Empty: none is, so a client cannot pick the address the
+    # login throttle counts by sending the header itself.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _addresses(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        proxies = tuple(part.strip() for part in value.split(",") if part.strip())
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                # uvicorn would take a typo as a literal that never matches: say so now.
+                raise ValueError(f"not an address or network: {proxy!r}") from exc
+        return proxies
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -73,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def ingest_max_bytes(self) -> int:
+        return self.ingest_max_mb * 1024 * 1024
 
     @property
     def future_tolerance(self) -> timedelta:

@@ -1196,11 +1196,23 @@ def serve_command(
     from anbu.entrypoints.web import create_app
 
     try:
-        web = create_app(Settings(), background=background)
+        settings = Settings()
+        web = create_app(settings, background=background)
     except ValueError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
-    uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+    proxies = list(settings.trusted_proxies)
+    uvicorn.run(
+        web,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        # uvicorn's own default believes X-Forwarded-For from loopback: only named proxies.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
+        server_header=False,
+    )
 
 
 @app.command("demo")

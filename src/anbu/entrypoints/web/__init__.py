@@ -12,15 +12,26 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from anbu.bootstrap import Anbu, bootstrap, configured_channels
 from anbu.entrypoints.web import acknowledgement, api, callbacks, pages, system
 from anbu.entrypoints.web.auth import LoginRequiredError
+from anbu.entrypoints.web.headers import SecurityHeaders
 from anbu.entrypoints.web.input_text import storable_input
+from anbu.entrypoints.web.limits import BodyLimits, LimitBodies
 from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.services.reports import ReportCache
 from anbu.settings import Settings
+
+
+class Web(FastAPI):
+    """The application, its security headers outside everything else: Starlette writes an
+    unexpected error's 500 outside any middleware added to it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -45,7 +56,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             await loops.stop()
             anbu.close()
 
-    web = FastAPI(
+    web = Web(
         title="anbu",
         summary="안부 — safety checks for people who live alone",
         lifespan=lifespan,
@@ -59,6 +70,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     for router in pages.routers():
         web.include_router(router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    web.add_middleware(LimitBodies, limits=BodyLimits.of(settings))
 
     @web.exception_handler(LoginRequiredError)
     async def to_login(request: Request, exc: LoginRequiredError) -> Response:

@@ -194,7 +194,7 @@ def _open(ident: str, title: str, desc: str, width: int, height: int) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'style="max-width:100%;height:auto" aria-labelledby="{ident}-t {ident}-d" '
+        f'aria-labelledby="{ident}-t {ident}-d" '
         f'font-size="{_FONT}" font-family="inherit">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
     )
