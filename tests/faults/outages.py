@@ -1,6 +1,7 @@
 """What the fault tests break and who suffers it: a PostgreSQL cluster of the test's own,
 that it may restart or kill without disturbing the shared server the rest of the suite
-uses, and a carrier's client that sends again when it got no answer it can trust."""
+uses; a wall clock the test steps under a running program; and a carrier's client that
+sends again when it got no answer it can trust."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import httpx
 import psycopg
 import pytest
 
-# Each fault test runs alone on a worker: it restarts databases and steps clocks, and its
-# timings should not share two cores with the browser tests.
+# The fault tests run one after another on one xdist worker (CI's `--dist loadgroup`): each
+# runs servers on timings of a few seconds, and two of them at once on two cores would
+# only slow each other down.
 FAULTS = pytest.mark.xdist_group("faults")
 
 
@@ -144,3 +146,35 @@ class Pusher:
                 assert answer.status_code >= 500, answer.text
             assert time.monotonic() < deadline, f"no 200 within {give_up_after} s: {self.answers}"
             time.sleep(0.2)
+
+
+def _libfaketime() -> Path:
+    found = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    if not found:
+        pytest.fail("libfaketime is missing: run scripts/install-system-packages.sh", pytrace=False)
+    return found[0]
+
+
+@dataclass
+class SteppedClock:
+    """The wall clock of the programs started with `env`, moved by the test while they run:
+    libfaketime, preloaded, reads the offset from `file` at every call (so no code of ours
+    is patched). Only the wall clock moves; the monotonic clock that sleeps and timeouts
+    use runs on, as it does when the system clock is stepped."""
+
+    file: Path
+
+    def env(self) -> dict[str, str]:
+        self.set("+0")
+        return {
+            "LD_PRELOAD": str(_libfaketime()),
+            "FAKETIME_TIMESTAMP_FILE": str(self.file),
+            "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        }
+
+    def set(self, offset: str) -> None:
+        """An offset from the true time, as libfaketime writes it: "+0", "-1h", "+65m"."""
+        ahead = self.file.with_suffix(".new")
+        ahead.write_text(offset + "\n")
+        ahead.replace(self.file)  # never half a line for a reader
