@@ -3,7 +3,8 @@ session) and once killed (an immediate stop, recovered from the write-ahead log 
 start), while a carrier pushes events over HTTP and while the loops sweep and dispatch. The
 client that got an error sends again; afterwards every event is stored and counted once,
 every alert opened once, every notification queued and delivered once, and the same server
-process answers again."""
+process answers again. (And the wait itself: a step waits for the database to come back,
+never for a refusal.)"""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ import httpx
 import psycopg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, OperationalError
 
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.engine import SCHEMA_HEAD
+from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.bootstrap import Anbu, bootstrap
 from anbu.domain.kinds import Role
 from anbu.services.accounts import create_token, create_user
@@ -271,3 +275,30 @@ def _notifications(cluster: Cluster) -> dict[str, Any]:
     for medium, count, alerts, keys in rows:
         assert count == alerts == keys, (medium, count, alerts, keys)
     return {medium: count for medium, count, _, _ in rows}
+
+
+def test_a_step_waits_for_the_database_to_come_back_and_a_refusal_is_not_retried(
+    app: Anbu, cluster: Cluster
+) -> None:
+    database = app.database
+    database.retrying(lambda uow: uow.meta.put("fault", "before"), within=5)
+    cluster.kill()
+    with pytest.raises(OperationalError):  # away for longer than it may wait
+        database.retrying(lambda uow: uow.meta.get("fault"), within=0.5)
+    back = threading.Timer(1.0, cluster.start)
+    back.start()
+    started = time.monotonic()
+    database.retrying(lambda uow: uow.meta.put("fault", "after"), within=30)
+    back.join()
+    assert time.monotonic() - started > 1.0  # it waited for the start
+    assert database.retrying(lambda uow: uow.meta.get("fault"), within=5) == "after"
+
+    tries: list[int] = []
+
+    def refused(uow: UnitOfWork) -> None:
+        tries.append(1)
+        uow.connection.execute(text("SELECT 1 / 0"))
+
+    with pytest.raises(DataError):  # the database answered: asking again changes nothing
+        database.retrying(refused, within=30)
+    assert tries == [1]
