@@ -2,16 +2,18 @@
 # The Debian packages the tests use as real parts (docs: ../shared/ENVIRONMENT.md):
 #   kannel, kannel-extras  the SMS gateway (bearerbox, smsbox) and its test SMSC, fakesmsc
 #   chromium, fonts-nanum  the browser for the web tests, and a font that has Hangul glyphs
+#   libfaketime            steps the wall clock of a running `anbu serve` (tests/faults)
 # Installs them only when one is missing, so that a second run is quick and silent.
 set -euo pipefail
 
-packages=(kannel kannel-extras chromium fonts-nanum)
+packages=(kannel kannel-extras chromium fonts-nanum libfaketime)
 # One file each package is known by; the test fixtures call these paths.
 needed=(
     /usr/sbin/bearerbox
     /usr/lib/kannel/test/fakesmsc
     /usr/bin/chromium
     /usr/share/fonts/truetype/nanum
+    "/usr/lib/$(uname -m)-linux-gnu/faketime/libfaketime.so.1"
 )
 
 missing=()

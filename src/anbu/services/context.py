@@ -5,11 +5,12 @@ the environment or the clock itself (time is always passed in)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from anbu.adapters.calendar import HolidayCalendar
 from anbu.adapters.sealing import Vault
@@ -17,6 +18,11 @@ from anbu.adapters.storage.unit_of_work import Database, UnitOfWork
 from anbu.domain.activity import LifeRules
 from anbu.domain.kinds import Carrier
 from anbu.domain.subjects import GroupPeriods
+
+T = TypeVar("T")
+# How long a step that must not be lost waits for the database to come back (a restart
+# takes seconds); well within the dispatcher's two-minute lease.
+DATABASE_PATIENCE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +60,11 @@ class Context:
         """The unit of work: everything inside commits together or not at all."""
         with self.database.transaction() as uow:
             yield uow
+
+    def retrying(self, step: Callable[[UnitOfWork], T]) -> T:
+        """`step` in a unit of work of its own, run again while the database cannot be
+        reached, for up to a minute; for steps that touch nothing but the database."""
+        return self.database.retrying(step, within=DATABASE_PATIENCE_SECONDS)
 
     @property
     def future_tolerance(self) -> timedelta:

@@ -47,7 +47,9 @@ def dispatch(
     The claim is committed before anything is sent and the outcome after, so a crash
     in between leaves the notification to be sent again once its lease runs out (at
     least once); the channels pass the notification's key on so that a repeat can be
-    recognised (never lost, and not doubled where the gateway can tell).
+    recognised (never lost, and not doubled where the gateway can tell). A database that
+    is away for a moment (a restart) is waited for, at each step after the claim: the
+    pass carries on with what it claimed, and a message out is recorded, not sent again.
     """
     policy = policy or RetryPolicy()
     report = DispatchReport()
@@ -71,22 +73,35 @@ def _deliver(
         message = _message(app, pending)
         reference = channels[pending.medium].send(message)
     except DeliveryError as exc:
-        retry_at = None if exc.permanent else policy.retry_at(pending.attempts + 1, now)
-        outcome = AttemptOutcome.PERMANENT if exc.permanent else AttemptOutcome.TRANSIENT
-        with app.transaction() as store:
-            store.outbox.record(pending, outcome, now, detail=exc.reason, retry_at=retry_at)
-            if retry_at is None:
-                _failed_for_good(store, pending, exc, now)
+        error = exc
+        retry_at = None if error.permanent else policy.retry_at(pending.attempts + 1, now)
+        app.retrying(lambda store: _record_failure(store, pending, error, now, retry_at))
         (report.retrying if retry_at else report.failed).append(pending.id)
         report.failing.add(pending.medium)
         return
-    with app.transaction() as store:
+
+    def record_sent(store: UnitOfWork) -> None:
         store.outbox.record(pending, AttemptOutcome.SENT, now, provider_ref=reference)
         if pending.addressee.is_staff:
             # The first message out to staff moves the case from open to notified.
             escalation.staff_reached(store, pending.alert_id)
+
+    app.retrying(record_sent)
     report.sent.append(pending.id)
     report.working.add(pending.medium)
+
+
+def _record_failure(
+    store: UnitOfWork,
+    pending: Pending,
+    error: DeliveryError,
+    now: datetime,
+    retry_at: datetime | None,
+) -> None:
+    outcome = AttemptOutcome.PERMANENT if error.permanent else AttemptOutcome.TRANSIENT
+    store.outbox.record(pending, outcome, now, detail=error.reason, retry_at=retry_at)
+    if retry_at is None:
+        _failed_for_good(store, pending, error, now)
 
 
 def _failed_for_good(
@@ -106,8 +121,7 @@ def _message(app: Context, pending: Pending) -> Message:
     officer = pending.addressee.officer_id
     if officer is None:
         return _to_subject_side(app, pending)
-    with app.transaction() as store:
-        contact = store.staff.sealed_contact(officer)
+    contact = app.retrying(lambda store: store.staff.sealed_contact(officer))
     if contact is None:
         raise DeliveryError("the recipient is no longer on file", permanent=True)
     login, sealed = contact
@@ -120,8 +134,7 @@ def _message(app: Context, pending: Pending) -> Message:
 
 def _to_subject_side(app: Context, pending: Pending) -> Message:
     """A self-check text to the person, or a message to their guardian."""
-    with app.transaction() as store:
-        sealed = store.subjects.sealed_by_alert(pending.alert_id)
+    sealed = app.retrying(lambda store: store.subjects.sealed_by_alert(pending.alert_id))
     if sealed is None:
         raise DeliveryError("the person is no longer enrolled", permanent=True)
     reference, blob = sealed

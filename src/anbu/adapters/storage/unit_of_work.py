@@ -11,12 +11,14 @@ chain's lock is held only that long (see `audit_log`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from anbu.adapters.storage import engine as schema
 from anbu.adapters.storage.accounts import Accounts
@@ -35,6 +37,8 @@ from anbu.adapters.storage.reports import ReportViews
 from anbu.adapters.storage.staff import StaffRepository
 from anbu.adapters.storage.subjects import SubjectRepository
 from anbu.adapters.storage.tables import meta
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -151,6 +155,23 @@ class Database:
             yield uow
             uow.finish()
 
+    def retrying(self, step: Callable[[UnitOfWork], T], *, within: float) -> T:
+        """`step` in a transaction of its own, run again while the database cannot be
+        reached (a restart, a failover: the connection refused or cut) for up to `within`
+        seconds; then the last error is raised. Only for steps that touch nothing but the
+        database, so that a try that failed left nothing behind."""
+        deadline = time.monotonic() + within
+        pause = 0.1
+        while True:
+            try:
+                with self.transaction() as uow:
+                    return step(uow)
+            except DBAPIError as exc:
+                if not _connection_lost(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
     def schema(self) -> str:
         """The revision the schema is at; raises DatabaseUnavailable when the database does
         not answer."""
@@ -167,6 +188,12 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _connection_lost(error: DBAPIError) -> bool:
+    # psycopg reports a refused or cut connection (and a server shutting down) as an
+    # OperationalError; SQLAlchemy marks a connection it found dead as invalidated.
+    return isinstance(error, OperationalError) or error.connection_invalidated
 
 
 class DatabaseUnavailable(Exception):  # noqa: N818 — the database is what is unavailable
