@@ -95,7 +95,7 @@ def test_upgrading_gives_tokens_made_before_ninety_days_from_the_upgrade(
             )
         )
     before = datetime.now(UTC).replace(microsecond=0)
-    assert storage.upgrade(anbu.engine) is True
+    assert storage.upgrade(anbu.engine, audit_link=anbu.vault.audit_link) is True
     after = datetime.now(UTC)
     (legacy,) = list_tokens(anbu)
     assert legacy.label == "legacy"
