@@ -145,15 +145,21 @@ def _open_due(
 
 def _watch_feeds(app: Context, now: datetime, report: SweepReport) -> None:
     with app.transaction() as store:
-        for feed in store.feeds.all(lock=True).values():
-            _judge_feed(app, store, feed, now, report)
+        feeds = store.feeds.all(lock=True)
+        cases = store.alerts.open_about_feeds()
+        for feed in feeds.values():
+            _judge_feed(app, store, feed, cases.get(feed.carrier), now, report)
 
 
 def _judge_feed(
-    app: Context, store: UnitOfWork, feed: Feed, now: datetime, report: SweepReport
+    app: Context,
+    store: UnitOfWork,
+    feed: Feed,
+    case: Alert | None,
+    now: datetime,
+    report: SweepReport,
 ) -> None:
     max_delay = app.options.max_feed_delay(feed.carrier)
-    case = store.alerts.open_about_feed(feed.carrier)
     if feed.is_stale(now, max_delay):
         if case is None:
             stale_since = feed.stale_since(max_delay)

@@ -217,14 +217,17 @@ class AlertRepository:
                 found.setdefault(row.subject_id, []).append(alert_of(row))
         return found
 
-    def open_about_feed(self, carrier: Carrier) -> Alert | None:
-        return self._open_about_system(
-            and_(
-                alerts.c.subject_id.is_(None),
-                alerts.c.carrier == carrier.value,
-                alerts.c.kind == AlertKind.FEED_STALE.value,
-            )
+    def open_about_feeds(self) -> dict[Carrier, Alert]:
+        """Each carrier's open stale-feed case, in one statement (locked on PostgreSQL): the
+        sweep asks at every pass, and once per carrier was a tenth of a backtest's time."""
+        query = select(alerts).where(
+            alerts.c.subject_id.is_(None),
+            alerts.c.kind == AlertKind.FEED_STALE.value,
+            _unresolved(),
         )
+        if self.connection.dialect.name == "postgresql":
+            query = query.order_by(alerts.c.id).with_for_update()
+        return {Carrier(row.carrier): alert_of(row) for row in self.connection.execute(query)}
 
     def open_about_channel(self, channel: Medium) -> Alert | None:
         return self._open_about_system(
