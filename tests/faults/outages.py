@@ -10,12 +10,22 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
+
+from anbu.adapters.formats.officers_csv import read_officers
+from anbu.bootstrap import Anbu
+from anbu.domain.kinds import Role
+from anbu.services.accounts import create_token, create_user
+from anbu.services.officers import import_officers
+
+from builders import officer_row, officers_csv
+from flows import enrol_rows
 
 # The fault tests run one after another on one xdist worker (CI's `--dist loadgroup`): each
 # runs servers on timings of a few seconds, and two of them at once on two cores would
@@ -180,3 +190,20 @@ class SteppedClock:
         ahead = self.file.with_suffix(".new")
         ahead.write_text(offset + "\n")
         ahead.replace(self.file)  # never half a line for a reader
+
+
+def enrol_with_staff(app: Anbu, rows: list[dict[str, str]], now: datetime) -> str:
+    """`rows` enrolled, one officer (SMS and e-mail) for their centre, and a carrier's
+    operator (`skt.feed`), whose API token is returned."""
+    enrol_rows(app, *rows, now=now)
+    import_officers(app, read_officers(officers_csv(officer_row())), now=now, actor="test")
+    create_user(
+        app,
+        "skt.feed",
+        role=Role.OPERATOR,
+        centres=[],
+        password="Xq7!faults-carrier-feed",
+        now=now,
+        actor="test",
+    )
+    return create_token(app, "skt.feed", label="SKT feed", now=now, actor="test")

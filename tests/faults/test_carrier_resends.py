@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.tables import (
     activity_events,
     alerts,
@@ -22,14 +21,11 @@ from anbu.adapters.storage.tables import (
     notifications,
 )
 from anbu.bootstrap import Anbu
-from anbu.domain.kinds import Role
-from anbu.services.accounts import create_token, create_user
-from anbu.services.officers import import_officers
 
-from builders import event, jsonl, officer_row, officers_csv, subject_row, watermark
-from flows import enrol_rows, feed
+from builders import event, jsonl, subject_row, watermark
+from flows import feed
 from gateways.kannel import free_ports
-from outages import FAULTS, Pusher
+from outages import FAULTS, Pusher, enrol_with_staff
 from processes import eventually, program, serving
 
 pytestmark = FAULTS
@@ -47,20 +43,10 @@ def _district(app: Anbu, now: datetime) -> str:
         subject_row(external_id=f"SD-{n:04d}", phone=phone, consent_at=consent)
         for n, phone in enumerate([*ACTIVE, SILENT], start=1)
     ]
-    enrol_rows(app, *rows, now=now)
-    import_officers(app, read_officers(officers_csv(officer_row())), now=now, actor="test")
-    create_user(
-        app,
-        "skt.feed",
-        role=Role.OPERATOR,
-        centres=[],
-        password="Xq7!faults-carrier-feed",
-        now=now,
-        actor="test",
-    )
+    token = enrol_with_staff(app, rows, now)
     day = now - timedelta(days=1)
     feed(app, *_calls(now - timedelta(days=3), day), watermark("SKT", day), now=now)
-    return create_token(app, "skt.feed", label="SKT feed", now=now, actor="test")
+    return token
 
 
 def _calls(since: datetime, until: datetime) -> list[dict[str, Any]]:

@@ -26,20 +26,15 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
 
-from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.engine import SCHEMA_HEAD
 from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.bootstrap import Anbu, bootstrap
-from anbu.domain.kinds import Role
-from anbu.services.accounts import create_token, create_user
-from anbu.services.officers import import_officers
 from anbu.settings import Settings
 
-from builders import TEST_SECRET, event, jsonl, officer_row, officers_csv, subject_row, watermark
-from flows import enrol_rows
+from builders import TEST_SECRET, event, jsonl, subject_row, watermark
 from gateways.kannel import free_ports
 from gateways.smtp import Mailbox, RunningServer, parsed, run_server
-from outages import FAULTS, Cluster, Pusher
+from outages import FAULTS, Cluster, Pusher, enrol_with_staff
 from processes import eventually, serving
 
 pytestmark = [FAULTS, pytest.mark.postgres]
@@ -96,30 +91,16 @@ def _env(cluster: Cluster, tmp_path: Path, smtp: RunningServer) -> dict[str, str
     }
 
 
-def _people(app: Anbu, count: int, enrolled: datetime, now: datetime) -> list[str]:
+def _people(app: Anbu, count: int, enrolled: datetime, now: datetime) -> tuple[list[str], str]:
     """`count` people enrolled at `enrolled`, one officer (SMS and e-mail) for their
-    centre, and a carrier's operator; returns their phone numbers."""
+    centre, and a carrier's operator; returns their phone numbers and its token."""
     consent = enrolled.isoformat(timespec="seconds")
     rows = [
         subject_row(external_id=f"SD-{n:04d}", phone=f"010-1000-{n:04d}", consent_at=consent)
         for n in range(1, count + 1)
     ]
-    enrol_rows(app, *rows, now=now)
-    import_officers(app, read_officers(officers_csv(officer_row())), now=now, actor="test")
-    create_user(
-        app,
-        "skt.feed",
-        role=Role.OPERATOR,
-        centres=[],
-        password="Xq7!faults-carrier-feed",
-        now=now,
-        actor="test",
-    )
-    return [row["phone"] for row in rows]
-
-
-def _token(app: Anbu, now: datetime) -> str:
-    return create_token(app, "skt.feed", label="SKT feed", now=now, actor="test")
+    token = enrol_with_staff(app, rows, now)
+    return [row["phone"] for row in rows], token
 
 
 def _batches(phones: list[str], now: datetime) -> list[bytes]:
@@ -161,8 +142,7 @@ def test_it_stores_and_counts_each_pushed_event_once_across_a_restart_and_a_cras
     app: Anbu, cluster: Cluster, smtp: RunningServer, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
-    phones = _people(app, PEOPLE, now - timedelta(hours=5), now)
-    token = _token(app, now)
+    phones, token = _people(app, PEOPLE, now - timedelta(hours=5), now)
     batches = _batches(phones, now)
     app.close()
     (port,) = free_ports(1)
@@ -209,8 +189,7 @@ def test_it_opens_and_notifies_each_alert_once_across_a_crash_mid_sweep_and_a_re
 ) -> None:
     people = 600  # more than a sweep opens in one transaction (500)
     now = datetime.now(UTC)
-    _people(app, people, now - timedelta(days=3), now)
-    token = _token(app, now)
+    _, token = _people(app, people, now - timedelta(days=3), now)
     app.close()
     (port,) = free_ports(1)
     env = _env(cluster, tmp_path, smtp)
