@@ -140,3 +140,14 @@ def test_a_body_that_is_not_utf8_is_the_documented_400(
     )
 
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("database_url", [""], ids=["sqlite"])
+def test_the_document_says_what_a_pushed_item_must_be(document: dict[str, Any]) -> None:
+    body = document["paths"]["/api/v1/ingest"]["post"]["requestBody"]["content"]
+    event, watermark = body["application/json"]["schema"]["items"]["oneOf"]
+    assert event["properties"]["carrier"]["enum"] == ["SKT", "KT", "LGU"]
+    assert "call_out" in event["properties"]["kind"]["enum"]
+    assert set(event["required"]) == {"event_id", "carrier", "phone", "kind", "occurred_at"}
+    assert watermark["properties"]["kind"] == {"const": "watermark"}
+    assert watermark["required"] == ["carrier", "kind", "complete_until"]

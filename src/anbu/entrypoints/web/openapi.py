@@ -19,6 +19,9 @@ _UNSTORABLE = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 _BLANK = r"\t\n\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 STORABLE_TEXT = rf"^[^{_UNSTORABLE}]*$"
 NON_BLANK_TEXT = rf"^[^{_UNSTORABLE}]*[^{_UNSTORABLE}{_BLANK}][^{_UNSTORABLE}]*$"
+# The same on one line (a carrier's fields: no tab or line break either).
+_UNSTORABLE_LINE = r"\x00-\x1f\x7f-\x9f\ufffe\uffff"
+NON_BLANK_LINE = rf"^[^{_UNSTORABLE_LINE}]*[^{_UNSTORABLE_LINE}{_BLANK}][^{_UNSTORABLE_LINE}]*$"
 
 _TOO_LARGE = {
     "description": "The body is larger than allowed.",

@@ -22,11 +22,13 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from anbu.adapters.formats.activity_feed import MAX_DURATION_S, WATERMARK
 from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import (
     ActivityKind,
     AlertKind,
     AlertState,
+    Carrier,
     Group,
     NotificationState,
     Outcome,
@@ -35,7 +37,7 @@ from anbu.domain.kinds import (
 from anbu.domain.rhythm import Level
 from anbu.domain.text import TextError, storable
 from anbu.entrypoints.clock import SEOUL
-from anbu.entrypoints.web.openapi import NON_BLANK_TEXT
+from anbu.entrypoints.web.openapi import NON_BLANK_LINE, NON_BLANK_TEXT
 from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
 
 
@@ -485,17 +487,38 @@ class IngestResult(Answer):
     rejected: list[Rejected] = Field(description="The first rejections, by line.")
 
 
-class FeedDocument(BaseModel):
-    """One activity event or watermark (SPEC §4), as in a JSON Lines feed; documented for
-    the JSON array form. Each item is judged on its own, like a line of a file."""
-
-    event_id: str | None = Field(default=None, description="Unique per carrier.")
-    carrier: str = Field(description="SKT, KT or LGU")
-    phone: str | None = None
-    kind: str = Field(
-        description="An activity kind (call_out, call_in, sms_out, sms_in, "
-        "data, power_on, power_off, checkin) or `watermark`."
-    )
-    occurred_at: str | None = Field(default=None, description="ISO 8601 with its offset.")
-    duration_s: int | None = None
-    complete_until: str | None = Field(default=None, description="For a watermark.")
+def feed_item() -> JsonDict:
+    """One item of a pushed JSON array: an activity event or a watermark (SPEC §4), as a
+    line of JSON Lines is. Documented only: the batch is read as a file is, each item judged
+    on its own, a bad one refused by its position and field while the rest is kept."""
+    carrier: JsonDict = {"enum": [c.value for c in Carrier], "description": "SKT, KT or LGU"}
+    instant: JsonDict = {"type": "string", "format": "date-time"}
+    event: JsonDict = {
+        "type": "object",
+        "title": "FeedEvent",
+        "properties": {
+            "event_id": {
+                "type": "string",
+                "maxLength": 128,
+                "pattern": NON_BLANK_LINE,
+                "description": "Unique per carrier.",
+            },
+            "carrier": carrier,
+            "phone": {"type": "string", "pattern": NON_BLANK_LINE, "examples": ["010-1234-5678"]},
+            "kind": {"enum": [k.value for k in ActivityKind]},
+            "occurred_at": {**instant, "description": "ISO 8601 with its offset."},
+            "duration_s": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_DURATION_S},
+        },
+        "required": ["event_id", "carrier", "phone", "kind", "occurred_at"],
+    }
+    watermark: JsonDict = {
+        "type": "object",
+        "title": "FeedWatermark",
+        "properties": {
+            "carrier": carrier,
+            "kind": {"const": WATERMARK},
+            "complete_until": {**instant, "description": "Every event up to it was sent."},
+        },
+        "required": ["carrier", "kind", "complete_until"],
+    }
+    return {"oneOf": [event, watermark]}
