@@ -32,7 +32,7 @@ CSV_COLUMNS = (
     "complete_until",
     "received_at",
 )
-_MAX_DURATION_S = 7 * 24 * 3600
+MAX_DURATION_S = 7 * 24 * 3600
 
 
 class FeedFormat(StrEnum):
@@ -248,6 +248,6 @@ def _duration(doc: dict[str, Any]) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _FieldError("duration_s", "must be a whole number of seconds")
     seconds: int = value
-    if not 0 <= seconds <= _MAX_DURATION_S:
-        raise _FieldError("duration_s", f"{seconds} is outside 0–{_MAX_DURATION_S}")
+    if not 0 <= seconds <= MAX_DURATION_S:
+        raise _FieldError("duration_s", f"{seconds} is outside 0–{MAX_DURATION_S}")
     return seconds

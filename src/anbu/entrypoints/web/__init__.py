@@ -7,11 +7,13 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
 from anbu.bootstrap import Anbu, bootstrap, configured_channels
@@ -21,7 +23,9 @@ from anbu.entrypoints.web.headers import SecurityHeaders
 from anbu.entrypoints.web.input_text import storable_input
 from anbu.entrypoints.web.limits import BodyLimits, LimitBodies
 from anbu.entrypoints.web.loops import Loops
+from anbu.entrypoints.web.methods import answer_http_error
 from anbu.entrypoints.web.monitoring import Monitoring
+from anbu.entrypoints.web.openapi import describe
 from anbu.services.reports import ReportCache
 from anbu.settings import Settings
 
@@ -32,6 +36,9 @@ class Web(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return SecurityHeaders(super().build_middleware_stack())
+
+    def openapi(self) -> dict[str, Any]:
+        return describe(self)
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -71,6 +78,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         web.include_router(router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     web.add_middleware(LimitBodies, limits=BodyLimits.of(settings))
+
+    web.add_exception_handler(HTTPException, answer_http_error)
 
     @web.exception_handler(LoginRequiredError)
     async def to_login(request: Request, exc: LoginRequiredError) -> Response:

@@ -14,7 +14,13 @@ from anbu.bootstrap import Anbu
 from anbu.entrypoints.clock import wall_clock
 from anbu.services import ack_links, cases
 
-router = APIRouter(tags=["acknowledgement links"])
+_PAGE = {"text/html": {"schema": {"type": "string"}}}
+router = APIRouter(
+    tags=["acknowledgement links"],
+    responses={
+        404: {"description": "The link is unknown, tampered with or expired.", "content": _PAGE}
+    },
+)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -28,7 +34,13 @@ def confirm(request: Request, token: str) -> HTMLResponse:
     return _page(request, alert_id=grant.alert_id, token=token)
 
 
-@router.post("/a/{token}", response_class=HTMLResponse)
+@router.post(
+    "/a/{token}",
+    response_class=HTMLResponse,
+    responses={
+        409: {"description": "Already acknowledged by another, or resolved.", "content": _PAGE}
+    },
+)
 def acknowledge(request: Request, token: str) -> HTMLResponse:
     anbu: Anbu = request.app.state.anbu
     try:

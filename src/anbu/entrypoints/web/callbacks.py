@@ -12,7 +12,11 @@ from anbu.bootstrap import Anbu
 from anbu.entrypoints.clock import wall_clock
 from anbu.services import delivery_reports, replies
 
-router = APIRouter(prefix="/callbacks/kannel", tags=["gateway callbacks"])
+router = APIRouter(
+    prefix="/callbacks/kannel",
+    tags=["gateway callbacks"],
+    responses={403: {"description": "Not the gateway: the shared secret is missing or wrong."}},
+)
 
 # What the person reads back after answering a self-check (Kannel sends the reply body).
 THANKS = "[안부] 회신 감사합니다. 안부가 확인되었습니다."

@@ -27,7 +27,7 @@ bearer = HTTPBearer(
 )
 
 _MEANINGS = {
-    400: "The body cannot be read at all (not JSON, no CSV header…).",
+    400: "The body cannot be read at all (not UTF-8, no CSV header…).",
     401: "No token, or one that is unknown, revoked or expired.",
     403: "Not for this role.",
     404: "Not found, or out of the caller's reach (the two read the same).",
@@ -39,11 +39,16 @@ _MEANINGS = {
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI description of these error answers (each `{"detail": "..."}`), with 401,
-    which every endpoint may answer, and 422 (`{"detail": [{line, field, reason}]}`)."""
+    which every endpoint may answer, and 422 (`{"detail": [{line, field, reason}]}`, the
+    field named and no line); 413 is added to every operation by `web.openapi`."""
     described: dict[int | str, dict[str, Any]] = {
         code: {"model": Message, "description": _MEANINGS[code]} for code in sorted({401, *codes})
     }
-    described[422] = {"model": Refused, "description": "A field, or the body, is refused."}
+    described[422] = {
+        "model": Refused,
+        "description": "A field, or the body, is refused: by its name, for a field of the "
+        "body, the path or the query.",
+    }
     return described
 
 

@@ -113,7 +113,7 @@ def acknowledge(request: Request, alert_id: RecordId, user: ApiUser) -> CaseChan
     "a case already resolved. `unreachable_visit_needed` does not close a case: it moves it "
     "to `visit_needed`, as `POST /alerts/{alert_id}/visit-needed` does.",
     response_model=CaseChanged,
-    responses=errors(404, 409),
+    responses=errors(400, 404, 409),
 )
 def resolve(
     request: Request, alert_id: RecordId, resolution: Resolution, user: ApiUser
@@ -140,7 +140,7 @@ def resolve(
     "It closes only once a visit is recorded. 409 when it already waits for one, is "
     "resolved, or is about a feed or a channel. Not for operators (403).",
     response_model=CaseChanged,
-    responses=errors(403, 404, 409),
+    responses=errors(400, 403, 404, 409),
 )
 def visit_needed(
     request: Request, alert_id: RecordId, user: Caseworker, body: VisitNeeded | None = None
@@ -198,7 +198,7 @@ def release(request: Request, alert_id: RecordId, user: Caseworker) -> AlertDeta
     "needs before it can be closed. The note is kept sealed and is not sent back; it shows "
     "on the case's timeline. An alert about a feed or a channel takes notes only (409).",
     response_model=ContactRecorded,
-    responses=errors(404, 409),
+    responses=errors(400, 404, 409),
 )
 def record_contact(
     request: Request, alert_id: RecordId, contact: ContactIn, user: ApiUser

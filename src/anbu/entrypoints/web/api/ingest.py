@@ -19,7 +19,7 @@ from anbu.adapters.formats.activity_feed import FeedFormat, read_feed
 from anbu.domain.rejections import UnreadableInputError
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web.api.access import ApiRoute, Feeder, errors
-from anbu.entrypoints.web.api.schemas import FeedDocument, IngestResult, Rejected
+from anbu.entrypoints.web.api.schemas import IngestResult, Rejected, feed_item
 from anbu.entrypoints.web.auth import anbu_of
 from anbu.services.ingest import ingest as ingest_feed
 
@@ -44,7 +44,7 @@ _BODY = {
             "SKT-000123,SKT,010-1234-5678,call_out,2026-11-24T09:15:00+09:00,42,\n",
         },
         "application/json": {
-            "schema": {"type": "array", "items": FeedDocument.model_json_schema()},
+            "schema": {"type": "array", "items": feed_item()},
         },
     },
 }

@@ -19,13 +19,16 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from anbu.adapters.formats.activity_feed import MAX_DURATION_S, WATERMARK
 from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import (
     ActivityKind,
     AlertKind,
     AlertState,
+    Carrier,
     Group,
     NotificationState,
     Outcome,
@@ -34,6 +37,7 @@ from anbu.domain.kinds import (
 from anbu.domain.rhythm import Level
 from anbu.domain.text import TextError, storable
 from anbu.entrypoints.clock import SEOUL
+from anbu.entrypoints.web.openapi import NON_BLANK_LINE, NON_BLANK_TEXT
 from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
 
 
@@ -75,18 +79,20 @@ class Message(Answer):
 
 
 class Rejected(Answer):
-    """A line (or a record) refused, and why. A subject sent as JSON is read as the one
-    row of a subjects CSV, under its header: its line is 2. A field that does not fit the
-    endpoint at all (missing, of the wrong type) has no line."""
+    """A line, an item or a field refused, and why."""
 
-    line: int | None
-    field: str | None
+    line: int | None = Field(
+        description="For a pushed batch, the line of the JSON Lines or CSV body (1 for the "
+        "first) or the item's position in a JSON array (1 for the first); null for a field "
+        "of a JSON document."
+    )
+    field: str | None = Field(description="The field refused; null when the whole is.")
     reason: str
 
 
 class Refused(Answer):
-    """422: what was refused. A person breaking the enrolment rules gets the same words and
-    field names as a row of the subjects CSV."""
+    """422: what was refused, by field. A person breaking the enrolment rules gets the same
+    words and field names as a row of the subjects CSV."""
 
     detail: list[Rejected]
 
@@ -235,8 +241,32 @@ class CaseChanged(Answer):
     outcome: Outcome | None = None
 
 
+# A call or a visit needs its result; a note has none, and needs its words.
+_CONTACT_KINDS: JsonDict = {
+    "oneOf": [
+        {
+            "properties": {
+                "kind": {"enum": [ContactKind.CALL.value, ContactKind.VISIT.value]},
+                "result": {"not": {"type": "null"}},
+            },
+            "required": ["kind", "result"],
+        },
+        {
+            "properties": {
+                "kind": {"const": ContactKind.NOTE.value},
+                "result": {"type": "null"},
+                "note": {"pattern": NON_BLANK_TEXT},
+            },
+            "required": ["kind", "note"],
+        },
+    ]
+}
+
+
 class ContactIn(Incoming):
     """A call, a visit or a note on a case (`anbu.services.cases.record_contact`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_CONTACT_KINDS)
 
     kind: ContactKind
     result: ContactResult | None = Field(
@@ -385,17 +415,23 @@ class SubjectDetail(Answer):
 Hours = str | int | float
 
 
+def _required(max_length: int) -> Any:
+    """A text the enrolment rules require: something but blanks (as in the CSV, where
+    `is required` refuses an empty or blank cell)."""
+    return Field(max_length=max_length, json_schema_extra={"pattern": NON_BLANK_TEXT})
+
+
 class SubjectIn(Incoming):
     """One person, as a row of the subjects CSV (SPEC §4): the same columns and the same
     rules. An existing reference is updated, as by an import."""
 
-    external_id: str = Field(max_length=200)
-    name: str = Field(max_length=200)
+    external_id: str = _required(200)
+    name: str = _required(200)
     birth_date: str = Field(max_length=40, examples=["1948-03-02"])
     phone: str = Field(max_length=40, examples=["010-1234-5678"])
     carrier: str = Field(max_length=10, description="SKT, KT or LGU", examples=["SKT"])
-    centre: str = Field(max_length=200)
-    address: str = Field(max_length=500)
+    centre: str = _required(200)
+    address: str = _required(500)
     inactivity_hours: Hours | None = Field(
         default=None, description="Null or absent: the group's default."
     )
@@ -451,17 +487,38 @@ class IngestResult(Answer):
     rejected: list[Rejected] = Field(description="The first rejections, by line.")
 
 
-class FeedDocument(BaseModel):
-    """One activity event or watermark (SPEC §4), as in a JSON Lines feed; documented for
-    the JSON array form. Each item is judged on its own, like a line of a file."""
-
-    event_id: str | None = Field(default=None, description="Unique per carrier.")
-    carrier: str = Field(description="SKT, KT or LGU")
-    phone: str | None = None
-    kind: str = Field(
-        description="An activity kind (call_out, call_in, sms_out, sms_in, "
-        "data, power_on, power_off, checkin) or `watermark`."
-    )
-    occurred_at: str | None = Field(default=None, description="ISO 8601 with its offset.")
-    duration_s: int | None = None
-    complete_until: str | None = Field(default=None, description="For a watermark.")
+def feed_item() -> JsonDict:
+    """One item of a pushed JSON array: an activity event or a watermark (SPEC §4), as a
+    line of JSON Lines is. Documented only: the batch is read as a file is, each item judged
+    on its own, a bad one refused by its position and field while the rest is kept."""
+    carrier: JsonDict = {"enum": [c.value for c in Carrier], "description": "SKT, KT or LGU"}
+    instant: JsonDict = {"type": "string", "format": "date-time"}
+    event: JsonDict = {
+        "type": "object",
+        "title": "FeedEvent",
+        "properties": {
+            "event_id": {
+                "type": "string",
+                "maxLength": 128,
+                "pattern": NON_BLANK_LINE,
+                "description": "Unique per carrier.",
+            },
+            "carrier": carrier,
+            "phone": {"type": "string", "pattern": NON_BLANK_LINE, "examples": ["010-1234-5678"]},
+            "kind": {"enum": [k.value for k in ActivityKind]},
+            "occurred_at": {**instant, "description": "ISO 8601 with its offset."},
+            "duration_s": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_DURATION_S},
+        },
+        "required": ["event_id", "carrier", "phone", "kind", "occurred_at"],
+    }
+    watermark: JsonDict = {
+        "type": "object",
+        "title": "FeedWatermark",
+        "properties": {
+            "carrier": carrier,
+            "kind": {"const": WATERMARK},
+            "complete_until": {**instant, "description": "Every event up to it was sent."},
+        },
+        "required": ["carrier", "kind", "complete_until"],
+    }
+    return {"oneOf": [event, watermark]}

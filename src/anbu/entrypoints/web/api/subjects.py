@@ -136,7 +136,7 @@ def get_subject(request: Request, reference: str, user: ApiUser) -> SubjectDetai
     response_model=EnrolmentResult,
     responses={
         200: {"model": EnrolmentResult, "description": "The reference existed: updated."},
-        **errors(403),
+        **errors(400, 403),
         **_REFUSED,
     },
 )
@@ -161,7 +161,7 @@ def create_subject(
     "the enrolment rules. A withdrawn person is enrolled again only through `POST` with a "
     "new consent (409 here).",
     response_model=EnrolmentResult,
-    responses={**errors(403, 404, 409), **_REFUSED},
+    responses={**errors(400, 403, 404, 409), **_REFUSED},
 )
 def update_subject(
     request: Request, reference: str, changes: SubjectChanges, user: Administrator
@@ -182,7 +182,7 @@ def update_subject(
     description="Time in a pause is not counted towards the person's limits.",
     response_model=PauseOut,
     responses={
-        **errors(404),
+        **errors(400, 404),
         422: {"model": Refused, "description": "A pause that makes no sense."},
     },
 )
@@ -269,8 +269,9 @@ def _enrol(
 ) -> EnrolmentResult | JSONResponse:
     report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=wall_clock())
     if report.rejected:
+        # Read as a row of the subjects CSV, but sent as a document: its fields, no line.
         refusal = Refused(
-            detail=[Rejected(line=r.line, field=r.field, reason=r.reason) for r in report.rejected]
+            detail=[Rejected(line=None, field=r.field, reason=r.reason) for r in report.rejected]
         )
         return JSONResponse(refusal.model_dump(), status_code=422)
     return EnrolmentResult(reference=fields["external_id"].strip(), outcome=_outcome(report))
