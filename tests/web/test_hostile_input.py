@@ -12,6 +12,9 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import settings as settings_of_hypothesis
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -183,6 +186,31 @@ def test_a_nul_in_the_gateway_callbacks_is_a_clear_refusal(
             assert answer.status_code == 422, (path, params, answer.text)
         _no_500(client.get(f"/a/{quote(NUL)}"), "/a/…")
         _no_500(client.post(f"/a/{quote(NUL)}"), "/a/…")
+
+
+def test_the_gateway_callbacks_answer_any_text_without_failing(
+    settings: Settings, anbu: Anbu, district: District
+) -> None:
+    """Fuzzed: whatever Kannel (or someone with its secret) sends as a report's key and
+    status or a reply's sender, text and id, the answer is a 2xx or a 4xx."""
+    gateway = settings.model_copy(update={"callback_secret": SecretStr(GATEWAY_SECRET)})
+    text = st.text(st.characters(codec="utf-8"), max_size=40)
+
+    with TestClient(create_app(gateway, background=False)) as client:
+
+        @settings_of_hypothesis(max_examples=60, deadline=None)
+        @given(key=text, status=text | st.integers().map(str), sender=text, words=text, id_=text)
+        def probe(key: str, status: str, sender: str, words: str, id_: str) -> None:
+            secret = {"secret": GATEWAY_SECRET}
+            report = {"key": key, "status": status, **secret}
+            _no_500(client.get("/callbacks/kannel/dlr", params=report), "dlr")
+            reply = {"from": sender, "text": words, "id": id_, **secret}
+            _no_500(client.get("/callbacks/kannel/incoming", params=reply), "incoming")
+            probed.append(key)
+
+        probed: list[str] = []
+        probe()
+        assert len(probed) > 10
 
 
 @pytest.mark.parametrize(
