@@ -142,6 +142,30 @@ def test_a_subjects_file_with_a_nul_names_the_row_and_column(
     assert "'name'" in done.stdout + done.stderr
 
 
+def test_the_subjects_template_imports_as_it_is_in_both_formats(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`anbu subjects template` writes Korean headers and one example row; imported as it is
+    (.xlsx, then CSV) it enrols that one person, then finds them unchanged."""
+    workbook = tmp_path / "template.xlsx"
+    made = _anbu(cli_env, "subjects", "template", "--xlsx", "--output", str(workbook))
+    assert made.returncode == 0, made.stderr
+    done = _anbu(cli_env, "subjects", "import", str(workbook), "--now", NOW)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "created 1" in done.stdout
+    printed = subprocess.run(
+        [ANBU, "subjects", "template"], env=cli_env, capture_output=True, timeout=60, check=True
+    ).stdout
+    assert printed.startswith("\ufeff관리번호,성명".encode())
+    table = tmp_path / "template.csv"
+    table.write_bytes(printed)
+    again = _anbu(cli_env, "subjects", "import", str(table), "--now", NOW)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "unchanged 1" in again.stdout
+    english = _anbu(cli_env, "subjects", "template", "--english")
+    assert english.stdout.lstrip("\ufeff").startswith("external_id,name,birth_date")
+
+
 def test_it_exits_2_when_nothing_can_be_read(cli_env: dict[str, str], tmp_path: Path) -> None:
     missing = _anbu(cli_env, "ingest", str(tmp_path / "nowhere.jsonl"), "--now", NOW)
     assert missing.returncode == 2

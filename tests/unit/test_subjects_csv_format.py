@@ -1,10 +1,18 @@
 """Reading the district's subject list (SPEC §4) into enrolments and rejections."""
 
+import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from openpyxl import Workbook
 
-from anbu.adapters.formats.subjects_csv import COLUMNS, Parsed, read_subjects
+from anbu.adapters.formats.subjects_csv import (
+    COLUMNS,
+    Parsed,
+    read_subjects,
+    template_csv,
+    template_xlsx,
+)
 from anbu.domain.kinds import Carrier, Group
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.domain.subjects import Enrolment, GroupPeriods
@@ -189,9 +197,22 @@ def test_a_row_without_consent_is_rejected() -> None:
     assert rejection(row(consent_at="")).field == "consent_at"
 
 
-def test_a_consent_without_offset_is_rejected() -> None:
-    refused = rejection(row(consent_at="2026-11-01T10:00:00"))
-    assert (refused.field, "offset" in refused.reason) == ("consent_at", True)
+@pytest.mark.parametrize(
+    "written", ["2026-11-01T10:00:00", "2026-11-01 10:00", "2026.11.01 10:00", "2026/11/1 10:00"]
+)
+def test_a_consent_without_offset_is_a_seoul_time(written: str) -> None:
+    """A district's own list writes Seoul wall-clock times (the form's field says so)."""
+    consent = enrolled(row(consent_at=written)).consent_at
+    assert consent == datetime(2026, 11, 1, 10, 0, tzinfo=KST)
+
+
+def test_a_consent_that_is_no_time_at_all_is_rejected() -> None:
+    assert rejection(row(consent_at="어제 오후")).field == "consent_at"
+
+
+@pytest.mark.parametrize("written", ["1948.03.15", "1948/3/15", "1948.3.15."])
+def test_a_birth_date_with_dots_or_slashes_is_read(written: str) -> None:
+    assert enrolled(row(birth_date=written)).birth_date == date(1948, 3, 15)
 
 
 def test_a_consent_with_no_utc_form_is_rejected() -> None:
@@ -315,3 +336,84 @@ def test_the_persons_own_number_is_refused_as_their_guardian() -> None:
         "guardian_phone",
         True,
     )
+
+
+KOREAN_HEADER = (
+    "관리번호,성명,생년월일,전화번호,통신사,동,주소,무응답 기준시간,전원꺼짐기준시간,"
+    "동의 일시 (서울 시각)"
+)
+
+
+def test_korean_headers_name_the_same_columns_in_cp949() -> None:
+    """As Korean Excel saves a district's list: Korean headers, CP949, Seoul times."""
+    line = row(consent_at="2026-11-01 10:00", birth_date="1948.03.15")
+    enrolment = only_enrolment(read_data(csv_bytes(line, header=KOREAN_HEADER, encoding="cp949")))
+    assert (enrolment.external_id, enrolment.name, enrolment.centre) == (
+        "SD-0001",
+        "김영희",
+        "왕십리도선동",
+    )
+    assert enrolment.consent_at == datetime(2026, 11, 1, 10, 0, tzinfo=KST)
+
+
+def test_a_korean_header_missing_a_column_is_named_by_its_column() -> None:
+    header = KOREAN_HEADER.replace(",주소", "")
+    line = ",".join(GOOD[c] for c in COLUMNS if c != "address")
+    with pytest.raises(UnreadableInputError, match="address"):
+        read_data(csv_bytes(line, header=header))
+
+
+def test_a_resident_number_column_is_refused_however_it_is_spaced() -> None:
+    with pytest.raises(UnreadableInputError, match="resident registration"):
+        read_data(csv_bytes(row() + ",x", header=HEADER + ",주민 등록 번호"))
+
+
+def _workbook(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for cells in rows:
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_excel_workbook_is_read_like_its_csv() -> None:
+    """Typed cells as Excel keeps them: a date, a Seoul date-time, a phone number stored as a
+    number (its leading zero gone), an empty period."""
+    cells = {
+        **GOOD,
+        "birth_date": date(1948, 3, 15),
+        "phone": 1012345678,
+        "consent_at": datetime(2026, 11, 1, 10, 0),
+        "inactivity_hours": None,
+    }
+    data = _workbook([KOREAN_HEADER.split(","), [cells[c] for c in COLUMNS]])
+    enrolment = only_enrolment(read_data(data))
+    assert enrolment.phone == "+821012345678"
+    assert enrolment.birth_date == date(1948, 3, 15)
+    assert enrolment.consent_at == datetime(2026, 11, 1, 10, 0, tzinfo=KST)
+
+
+def test_a_bad_row_of_a_workbook_is_named_by_its_row_and_column() -> None:
+    good = [GOOD[c] for c in COLUMNS]
+    bad = [*good]
+    bad[COLUMNS.index("external_id")] = "SD-0002"
+    bad[COLUMNS.index("birth_date")] = "1948-13-01"
+    parsed = read_data(_workbook([list(COLUMNS), good, bad]))
+    assert isinstance(parsed[1], Rejection)
+    assert (parsed[1].line, parsed[1].field) == (3, "birth_date")
+
+
+def test_a_file_that_looks_like_a_workbook_but_is_not_is_unreadable() -> None:
+    with pytest.raises(UnreadableInputError, match="xlsx"):
+        read_data(b"PK\x03\x04 not really a zip")
+
+
+@pytest.mark.parametrize("korean", [True, False])
+def test_the_template_reads_back_as_one_good_row(korean: bool) -> None:
+    for data in (template_csv(korean=korean), template_xlsx(korean=korean)):
+        enrolment = only_enrolment(read_data(data))
+        assert enrolment.external_id == "SD-0001"
+        assert enrolment.consent_at == datetime(2026, 11, 1, 10, 0, tzinfo=KST)

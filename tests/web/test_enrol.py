@@ -4,6 +4,7 @@ may do either."""
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from anbu.adapters.storage.tables import audit_log
@@ -201,6 +203,58 @@ def test_an_upload_is_reviewed_and_nothing_is_saved_until_confirmed(
     assert "subjects.imported" in _actions(anbu, "admin")
     again = client.post(f"/enrol/upload/{upload_id}/confirm", data={"csrf_token": token})
     assert again.status_code == 404
+
+
+def test_the_template_downloads_fill_in_and_upload_as_a_workbook(
+    client: TestClient, district: District, anbu: Anbu
+) -> None:
+    """The enrolment page offers the template as .xlsx and CSV (Korean headers); the
+    workbook, filled in as a district would — Korean headers, a Seoul time without an
+    offset, the phone number typed as a number — is reviewed and saved like a CSV."""
+    token = log_in(client, "admin", page="/enrol")
+    page = client.get("/enrol")
+    assert 'href="/enrol/template.xlsx"' in page.text
+    csv_template = client.get("/enrol/template.csv")
+    assert csv_template.status_code == 200
+    assert csv_template.content.startswith(b"\xef\xbb\xbf\xea\xb4\x80")  # BOM, then 관
+    workbook = client.get("/enrol/template.xlsx")
+    assert workbook.status_code == 200
+    book = load_workbook(io.BytesIO(workbook.content))
+    sheet = book.active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["관리번호", "성명", "생년월일"]
+    sheet.delete_rows(2)
+    values = {
+        "관리번호": "SD-0300",
+        "성명": "한영자",
+        "생년월일": datetime(1947, 7, 7),
+        "전화번호": 1066667777,
+        "통신사": "LGU",
+        "동": CENTRE_A,
+        "주소": "서울 성동구 왕십리로 300",
+        "동의일시": YESTERDAY.replace(tzinfo=None, second=0, microsecond=0),
+    }
+    sheet.append([values.get(str(name)) for name in header])
+    filled = io.BytesIO()
+    book.save(filled)
+    review = client.post(
+        "/enrol/upload",
+        data={"csrf_token": token},
+        files={"file": ("명단.xlsx", filled.getvalue(), "application/octet-stream")},
+    )
+    assert review.status_code == 200, review.text
+    assert re.search(r'data-count="created">.*?<strong>1</strong>', review.text, re.S)
+    saved = client.post(
+        f"/enrol/upload/{_upload_id(review.text)}/confirm", data={"csrf_token": token}
+    )
+    assert saved.status_code == 200
+    assert _stored(anbu, "SD-0300") is not None
+
+
+def test_an_officer_gets_no_template(client: TestClient, district: District) -> None:
+    log_in(client, "kim.a", page=None)
+    assert client.get("/enrol/template.xlsx").status_code == 403
 
 
 def test_a_review_counts_unchanged_and_updated_rows_as_saving_would(

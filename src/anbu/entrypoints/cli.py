@@ -21,7 +21,7 @@ from rich.table import Table
 
 from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
-from anbu.adapters.formats.subjects_csv import read_subjects
+from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, template_xlsx
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
@@ -135,7 +135,18 @@ def db_upgrade() -> None:
 
 @subjects_app.command("import")
 def subjects_import(file: Path, now: NowOption = None) -> None:
-    """Enrol or update people from a CSV (UTF-8 or CP949); prints created/updated/rejected."""
+    """Enrol or update people from a CSV (UTF-8 or CP949) or an Excel workbook (.xlsx);
+    prints created/updated/rejected.
+
+    Columns, under their English or Korean header:
+    external_id 관리번호 · name 성명 · birth_date 생년월일 · phone 전화번호
+    carrier 통신사 (SKT, KT, LGU) · centre 동 · address 주소
+    consent_at 동의일시 (a Seoul time when it has no offset)
+    inactivity_hours 무응답기준시간 · phone_off_hours 전원꺼짐기준시간 (empty: default)
+    optional: guardian_phone 보호자연락처 · detection 감지방식 (fixed, personal)
+
+    `anbu subjects template` writes a file to fill in; docs/formats.md has the rest.
+    """
     _import_list(
         file,
         now,
@@ -143,6 +154,30 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
             anbu, read_subjects(data, now=at, periods=anbu.periods), now=at, actor=_actor()
         ),
     )
+
+
+@subjects_app.command("template")
+def subjects_template(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here; default: standard output.")
+    ] = None,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="An Excel workbook instead of CSV.")] = False,
+    english: Annotated[
+        bool, typer.Option("--english", help="English headers instead of Korean.")
+    ] = False,
+) -> None:
+    """A subjects file to fill in: its header and one example row (CSV with a BOM, so that
+    Excel shows the Hangul; or .xlsx)."""
+    korean = not english
+    data = template_xlsx(korean=korean) if xlsx else template_csv(korean=korean)
+    if output is not None:
+        output.write_bytes(data)
+    elif xlsx and sys.stdout.isatty():
+        err.print("a workbook is not for a terminal: give --output FILE.xlsx")
+        raise typer.Exit(EXIT_UNREADABLE)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 @officers_app.command("import")

@@ -1,7 +1,11 @@
-"""The district's subject list (SPEC §4): one CSV row per person to enrol."""
+"""The district's subject list (SPEC §4): one row per person to enrol, as CSV (UTF-8 with
+or without BOM, or CP949) or as an Excel workbook (.xlsx), under English or Korean headers
+(`HEADERS`). A district's own file writes Seoul times without an offset and dates with dots;
+both are read as such (docs/formats.md)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -9,8 +13,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from anbu.adapters.formats.text import decode, distinct_rows, header_and_records
-from anbu.adapters.formats.timestamps import TimestampError, parse_date, parse_instant
+from anbu.adapters.formats.spreadsheet import is_workbook, workbook_of, workbook_rows
+from anbu.adapters.formats.text import decode, distinct_rows, header_and_records, header_and_rows
+from anbu.adapters.formats.timestamps import (
+    TimestampError,
+    parse_local_date,
+    parse_local_instant,
+)
 from anbu.domain.kinds import Carrier, Detection
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import Rejection, UnreadableInputError
@@ -40,6 +49,24 @@ COLUMNS = (
 )
 # Columns a file may leave out altogether; a missing one reads as an empty cell in every row.
 OPTIONAL_COLUMNS = ("guardian_phone", "detection")
+# The Korean header of each column, as a district's own list writes it (the first is the
+# template's); spaces and a note in brackets are ignored: "동의 일시 (서울 시각)" is 동의일시.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "external_id": ("관리번호", "대상자번호", "참조번호"),
+    "name": ("성명", "이름"),
+    "birth_date": ("생년월일",),
+    "phone": ("전화번호", "휴대전화", "휴대전화번호", "휴대폰번호", "연락처"),
+    "carrier": ("통신사",),
+    "centre": ("동", "행정복지센터", "주민센터", "동주민센터", "센터"),
+    "address": ("주소",),
+    "inactivity_hours": ("무응답기준시간", "무응답시간"),
+    "phone_off_hours": ("전원꺼짐기준시간", "전원꺼짐시간"),
+    "consent_at": ("동의일시", "동의일자"),
+    "guardian_phone": ("보호자연락처", "보호자전화번호"),
+    "detection": ("감지방식",),
+}
+_BY_KOREAN = {korean: column for column, names in HEADERS.items() for korean in names}
+_NOTE = re.compile(r"[(（\[].*?[)）\]]")
 _REQUIRED_TEXT = ("external_id", "name", "centre", "address")
 # The law forbids processing a resident registration number here: refuse the column.
 _RRN_HEADERS = {
@@ -65,7 +92,10 @@ def read_subjects(data: bytes, *, now: datetime, periods: GroupPeriods) -> Itera
     Raises UnreadableInputError when the file as a whole cannot be used (encoding, header).
     Line numbers are the file's own, the header being line 1.
     """
-    header, records = header_and_records(io.StringIO(decode(data), newline=""))
+    if is_workbook(data):
+        header, records = header_and_rows(workbook_rows(data), column_of)
+    else:
+        header, records = header_and_records(io.StringIO(decode(data), newline=""), column_of)
     _check_header(header)
     return distinct_rows(
         records,
@@ -75,10 +105,45 @@ def read_subjects(data: bytes, *, now: datetime, periods: GroupPeriods) -> Itera
     )
 
 
+def column_of(header: str) -> str:
+    """The column a header names: an English name as it is, a Korean one by `HEADERS`."""
+    name = header.strip().lstrip("\ufeff")
+    korean = re.sub(r"\s+", "", _NOTE.sub("", name))
+    return _BY_KOREAN.get(korean, name)
+
+
+def template(*, korean: bool) -> list[list[str]]:
+    """A subjects file to fill in: its header (Korean or English) and one example row."""
+    columns = (*COLUMNS, *OPTIONAL_COLUMNS)
+    header = [HEADERS[c][0] if korean else c for c in columns]
+    example = {
+        "external_id": "SD-0001",
+        "name": "김영수",
+        "birth_date": "1948-03-02",
+        "phone": "010-1234-5678",
+        "carrier": "SKT",
+        "centre": "왕십리도선동",
+        "address": "서울특별시 성동구 왕십리로 1",
+        "consent_at": "2026-11-01 10:00",
+    }
+    return [header, [example.get(c, "") for c in columns]]
+
+
+def template_csv(*, korean: bool) -> bytes:
+    """The template as CSV, UTF-8 with a BOM so that Excel opens the Hangul as Hangul."""
+    out = io.StringIO()
+    csv.writer(out).writerows(template(korean=korean))
+    return b"\xef\xbb\xbf" + out.getvalue().encode()
+
+
+def template_xlsx(*, korean: bool) -> bytes:
+    return workbook_of(template(korean=korean), sheet="대상자" if korean else "subjects")
+
+
 def _check_header(header: list[str]) -> None:
     if not header:
         raise UnreadableInputError("the file is empty: expected a header row")
-    forbidden = [name for name in header if name.lower() in _RRN_HEADERS]
+    forbidden = [name for name in header if re.sub(r"\s+", "", name).lower() in _RRN_HEADERS]
     if forbidden:
         raise UnreadableInputError(
             f"column {forbidden[0]!r} holds resident registration numbers, which anbu must "
@@ -99,11 +164,11 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
     external_id = cells["external_id"].strip()
     if not _EXTERNAL_ID.match(external_id):
         raise EnrolmentError("external_id", "use up to 64 letters, digits, '.', '_' or '-'")
-    birth_date = _field("birth_date", lambda: parse_date(cells["birth_date"]))
+    birth_date = _field("birth_date", lambda: parse_local_date(cells["birth_date"]))
     if birth_date > now.date():
         raise EnrolmentError("birth_date", "is in the future")
     group = group_for(birth_date, now.date())
-    consent_at = _field("consent_at", lambda: parse_instant(cells["consent_at"]))
+    consent_at = _field("consent_at", lambda: parse_local_instant(cells["consent_at"]))
     if consent_at > now + timedelta(minutes=5):
         raise EnrolmentError("consent_at", "is in the future")
     inactivity, inactivity_custom = choose_period(
@@ -118,7 +183,7 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
         periods.phone_off[group],
         (MIN_PHONE_OFF, MAX_PHONE_OFF),
     )
-    phone = _field("phone", lambda: normalise_phone(cells["phone"]))
+    phone = _field("phone", lambda: normalise_phone(_leading_zero(cells["phone"])))
     return Enrolment(
         external_id=external_id,
         name=cells["name"].strip(),
@@ -158,12 +223,21 @@ def _field(name: str, parse: Callable[[], T]) -> T:
         raise EnrolmentError(name, str(exc)) from exc
 
 
+def _leading_zero(text: str) -> str:
+    """A mobile number that Excel stored as a number has lost its leading zero
+    (1012345678); every Korean number written without a country code starts with one."""
+    value = text.strip()
+    if value.isdigit() and len(value) in (9, 10) and value[0] != "0":
+        return "0" + value
+    return value
+
+
 def _guardian_phone(text: str, own_phone: str) -> str | None:
     """The guardian's mobile number (E.164), or None for an empty cell. The guardian is
     texted when the person cannot be reached, so it must be somebody else's phone."""
     if not text.strip():
         return None
-    guardian = _field("guardian_phone", lambda: normalise_phone(text))
+    guardian = _field("guardian_phone", lambda: normalise_phone(_leading_zero(text)))
     if guardian == own_phone:
         raise EnrolmentError(
             "guardian_phone", "is the person's own number; the guardian must be someone else"

@@ -41,15 +41,28 @@ def csv_rows(reader: Any) -> Iterator[list[str] | Rejection]:
         yield row
 
 
-def header_and_records(lines: Iterable[str]) -> tuple[list[str], Iterator[Record]]:
-    """A CSV's header, and then each row as (line, {column: cell}) — or a Rejection for a
-    row that is not valid CSV or has the wrong number of fields. Blank rows are skipped;
-    line numbers are the file's own, the header being line 1."""
+def header_and_records(
+    lines: Iterable[str], rename: Callable[[str], str] = str.strip
+) -> tuple[list[str], Iterator[Record]]:
+    """A CSV's header (each name through `rename`), and then each row as (line, {column:
+    cell}) — or a Rejection for a row that is not valid CSV or has the wrong number of
+    fields. Blank rows are skipped; line numbers are the file's own, the header being line 1."""
     reader = csv.reader(lines)
-    header = [cell.strip() for cell in next(reader, [])]
+    rows = ((reader.line_num, row) for row in csv_rows(reader))
+    return header_and_rows(rows, rename)
+
+
+def header_and_rows(
+    rows: Iterable[tuple[int, list[str] | Rejection]], rename: Callable[[str], str] = str.strip
+) -> tuple[list[str], Iterator[Record]]:
+    """As `header_and_records`, for rows already split into cells (a spreadsheet's), each
+    with its line number."""
+    numbered = iter(rows)
+    first = next(numbered, (1, []))[1]
+    header = [] if isinstance(first, Rejection) else [rename(cell) for cell in first]
 
     def records() -> Iterator[Record]:
-        for row in csv_rows(reader):
+        for line, row in numbered:
             if isinstance(row, Rejection):
                 yield row
                 continue
@@ -57,9 +70,9 @@ def header_and_records(lines: Iterable[str]) -> tuple[list[str], Iterator[Record
                 continue
             if len(row) != len(header):
                 fields = f"has {len(row)} fields, the header has {len(header)}"
-                yield Rejection(reader.line_num, None, fields)
+                yield Rejection(line, None, fields)
                 continue
-            yield _storable_cells(reader.line_num, header, row)
+            yield _storable_cells(line, header, row)
 
     return header, records()
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+# A district's own files (Excel, 한글 forms) write Seoul times without an offset, and dates
+# with dots or slashes: 2026.11.01 10:00, 2026/11/01. Carriers' feeds stay strict ISO 8601.
+SEOUL = ZoneInfo("Asia/Seoul")
+_MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
+_LOCAL_DATE = re.compile(r"^(\d{4})[./-](\d{1,2})[./-](\d{1,2})\.?(?=$|[ T])")
 
 
 class TimestampError(ValueError):
@@ -26,6 +34,36 @@ def parse_instant(text: str) -> datetime:
     except OverflowError:
         raise TimestampError(f"{value!r} is out of range") from None
     return parsed
+
+
+def parse_local_instant(text: str) -> datetime:
+    """An instant as a district writes it: ISO 8601 with an offset, or a Seoul wall-clock
+    time without one (`2026-11-01 10:00`, `2026.11.01 10:00`), taken as Asia/Seoul."""
+    value = _iso_date_part(text.strip())
+    try:
+        return parse_instant(value)
+    except TimestampError:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise TimestampError(f"{text.strip()!r} is not a date and time") from None
+        if parsed.tzinfo is not None:
+            raise
+    return parse_instant(parsed.replace(tzinfo=SEOUL).isoformat())
+
+
+def parse_local_date(text: str) -> date:
+    """A date as a district writes it: 1948-03-02, 1948.03.02, 1948/3/2 — or as a
+    spreadsheet keeps one, at midnight (1948-03-02 00:00:00)."""
+    return parse_date(_MIDNIGHT.sub("", _iso_date_part(text.strip())))
+
+
+def _iso_date_part(value: str) -> str:
+    found = _LOCAL_DATE.match(value)
+    if found is None:
+        return value
+    year, month, day = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}{value[found.end() :]}"
 
 
 def parse_date(text: str) -> date:

@@ -20,6 +20,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from anbu.adapters.formats.subjects_csv import template_csv, template_xlsx
 from anbu.domain.kinds import Carrier, Role
 from anbu.domain.rejections import UnreadableInputError
 from anbu.entrypoints.clock import wall_clock
@@ -70,14 +71,17 @@ i18n.add(
         ),
         "enrol.upload": ("파일로 여러 명 등록", "Enrol a list from a file"),
         "enrol.upload_help": (
-            "조사 명단 CSV (UTF-8 또는 엑셀 기본 CP949). 저장하기 전에 한 줄씩 검토 결과를 "
-            "보여 드립니다. 올린 파일은 암호화해 30분까지만 보관하고 저장하거나 취소하면 "
-            "바로 지웁니다.",
-            "The survey CSV (UTF-8 or Excel's CP949). You see a row-by-row review before "
-            "anything is saved. The file is kept encrypted for 30 minutes at most and deleted "
-            "once saved or cancelled.",
+            "조사 명단 엑셀(.xlsx) 또는 CSV (UTF-8 또는 엑셀 기본 CP949), 한글 또는 영문 "
+            "머리글. 시각에 시간대가 없으면 서울 시각으로 읽습니다. 저장하기 전에 한 줄씩 "
+            "검토 결과를 보여 드립니다. 올린 파일은 암호화해 30분까지만 보관하고 저장하거나 "
+            "취소하면 바로 지웁니다.",
+            "The survey as an Excel workbook (.xlsx) or CSV (UTF-8 or Excel's CP949), with "
+            "Korean or English headers; a time without an offset is read as Seoul time. You "
+            "see a row-by-row review before anything is saved. The file is kept encrypted for "
+            "30 minutes at most and deleted once saved or cancelled.",
         ),
-        "enrol.file": ("CSV 파일", "CSV file"),
+        "enrol.template": ("양식 내려받기", "Download a template"),
+        "enrol.file": ("명단 파일", "List file"),
         "enrol.review": ("검토", "Review"),
         "enrol.no_file": ("파일을 골라 주세요.", "Please choose a file."),
         "enrol.too_large": ("파일이 너무 큽니다.", "The file is too large."),
@@ -147,6 +151,24 @@ def enrol_person(request: Request, user: Admin, form: Form) -> Response:
     outcome = next(o for o in ("created", "updated", "unchanged") if getattr(report, o))
     query = urlencode({"done": fields["external_id"].strip(), "outcome": outcome})
     return RedirectResponse(f"/enrol?{query}", status_code=303)
+
+
+@router.get("/enrol/template.{kind}")
+def template(kind: str, user: Admin) -> Response:
+    """The subjects file to fill in, with Korean headers and one example row."""
+    if kind == "xlsx":
+        return Response(
+            template_xlsx(korean=True),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="anbu-subjects.xlsx"'},
+        )
+    if kind == "csv":
+        return Response(
+            template_csv(korean=True),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="anbu-subjects.csv"'},
+        )
+    raise HTTPException(404, "not found")
 
 
 @router.post("/enrol/upload", response_class=HTMLResponse)

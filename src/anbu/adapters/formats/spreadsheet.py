@@ -1,0 +1,73 @@
+"""A district's list as an Excel workbook (.xlsx), read and written with openpyxl: the first
+sheet, as rows of text, so that a workbook is judged by exactly the rules of its CSV.
+
+openpyxl is imported only when a workbook is met: every command that never sees one (all
+but enrolment) starts without it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time
+
+from anbu.domain.rejections import UnreadableInputError
+
+# Every .xlsx is a ZIP archive; a CSV never starts with these bytes.
+_ZIP = b"PK\x03\x04"
+
+
+def is_workbook(data: bytes) -> bool:
+    return data.startswith(_ZIP)
+
+
+def workbook_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of the workbook's first sheet; the header is row 1."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableInputError(f"the file is not a readable .xlsx workbook ({exc})") from exc
+    try:
+        sheet = book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_text(value) for value in row]
+    finally:
+        book.close()
+
+
+def _text(value: object) -> str:
+    """A cell as its CSV would write it: dates and times as ISO (a time without its zone is
+    a Seoul wall-clock time, as the district typed it), whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def workbook_of(rows: Sequence[Sequence[str]], *, sheet: str) -> bytes:
+    """A one-sheet workbook of `rows` (text cells, so that Excel keeps a leading zero)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    page = book.active
+    assert page is not None  # a new workbook has its one sheet
+    page.title = sheet
+    for row in rows:
+        page.append(list(row))
+    for column in page.columns:
+        for cell in column:
+            cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
