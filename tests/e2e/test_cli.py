@@ -49,13 +49,15 @@ def _enrolled(env: dict[str, str], tmp_path: Path) -> None:
 def test_it_reports_counts_and_names_each_bad_row(cli_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "subjects.csv"
     path.write_bytes(
-        subjects_csv(subject_row(), subject_row(external_id="SD-2", consent_at="2026-11-01 09:00"))
+        subjects_csv(
+            subject_row(), subject_row(external_id="SD-2", consent_at="2026-11-01 오전 9시")
+        )
     )
     done = _anbu(cli_env, "subjects", "import", str(path), "--now", NOW)
     assert done.returncode == 1
     assert "created 1, updated 0, unchanged 0, rejected 1" in done.stdout
     assert "line 3, field 'consent_at'" in done.stderr
-    assert "no UTC offset" in done.stderr
+    assert "not a date and time" in done.stderr
 
 
 def test_it_refuses_a_file_with_resident_registration_numbers(

@@ -409,7 +409,7 @@ def test_a_bad_phone_is_refused_naming_the_field(as_user: Any, district: Distric
     ("change", "field"),
     [
         ({"carrier": "SKY"}, "carrier"),
-        ({"consent_at": "2026-11-20 10:00"}, "consent_at"),  # no offset
+        ({"consent_at": "2026-11-20 오전 10시"}, "consent_at"),  # no time anbu can read
         ({"inactivity_hours": 2}, "inactivity_hours"),  # below 12 hours
         ({"phone": "010-2222-3333"}, "phone"),  # SD-0002's number
         ({"birth_date": "1950-13-01"}, "birth_date"),

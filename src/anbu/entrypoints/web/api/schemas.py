@@ -438,7 +438,8 @@ class SubjectIn(Incoming):
     phone_off_hours: Hours | None = None
     consent_at: str = Field(
         max_length=60,
-        description="ISO 8601 with its offset.",
+        description="ISO 8601 with its offset, or a Seoul time without one "
+        "(`2026-11-01 09:00`), as in a district's own list.",
         examples=["2026-11-01T09:00:00+09:00"],
     )
     guardian_phone: str | None = Field(default=None, max_length=40)
