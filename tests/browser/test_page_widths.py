@@ -5,12 +5,14 @@ feed chart shows its newest week or hour in view with words large enough to read
 administrator's menu folds into one button on the phone. The person's 30-day chart is the one
 that scrolls (its words would shrink past reading): it opens at its newest day.
 
-The screenshots of each page at both widths are written to docs/screenshots/ (the README
-shows them)."""
+Every page at both widths is photographed into artifacts/screenshots/ (kept by CI); the
+queue, a case, the person, the reports and the feeds also into docs/screenshots/, which the
+README shows."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,12 @@ from anbu.services.officers import import_officers
 
 from builders import event, officer_row, officers_csv, subject_row, watermark
 from flows import enrol_rows, feed, sweep_at
+from gateways.browser import screenshot
 from gateways.kannel import free_ports
 from processes import serving
 
 PASSWORD = "correct horse battery staple"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+README_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 768}
 CENTRES = ("왕십리도선동", "행당제1동", "금호2·3가동")
@@ -141,9 +144,10 @@ def _log_in(page: Page, base: str, login: str) -> None:
     expect(page.get_by_role("heading", name="확인 대기 중인 알림")).to_be_visible()
 
 
-def _check(page: Page, url: str, shot: str | None) -> None:
+def _check(page: Page, url: str, shot: str | None, login: str) -> None:
     """Open `url`: nothing wider than the screen or its box; every report chart readable
-    with its newest period in view. Kept as docs/screenshots/`shot`-{width}.png if named."""
+    with its newest period in view. Photographed for the artifacts, and for the README as
+    docs/screenshots/`shot`-{width}.png if named."""
     answer = page.goto(url)
     assert answer is not None, url
     assert answer.ok, url
@@ -158,9 +162,11 @@ def _check(page: Page, url: str, shot: str | None) -> None:
         left, right = chart["newest"]
         assert chart["chart"][0] <= left < right <= chart["chart"][1] + 0.5, where
         assert right <= chart["screen"], where
+    where = re.sub(r"[^a-z0-9]+", "-", url.split("/", 3)[3].lower()).strip("-") or "queue"
+    taken = screenshot(page, f"widths-{login}-{where}-{width}")
     if shot:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{shot}-{width}.png"), full_page=True)
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(taken, README_SHOTS / f"{shot}-{width}.png")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # widths, not storage
@@ -196,7 +202,7 @@ def test_every_page_fits_a_phone_and_a_desk(
                 for path, shot in pages:
                     if not path.startswith("/"):
                         path = page.get_by_role("link", name="자세히").first.get_attribute("href")
-                    _check(page, f"{base}{path}", shot)
+                    _check(page, f"{base}{path}", shot, login)
                 context.close()
 
 
