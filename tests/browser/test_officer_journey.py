@@ -89,6 +89,7 @@ def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
         phone.goto(f"{base}/")
         expect(phone.get_by_text("지금 확인할 알림이 없습니다.")).to_be_visible()
 
+        phone.get_by_text("메뉴", exact=True).click()  # on a phone the links fold into a menu
         phone.get_by_role("link", name="보고서").click()
         safe = phone.locator("#outcomes td[data-label='안전 확인']").first
         expect(safe).to_have_text("1")

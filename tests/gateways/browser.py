@@ -3,7 +3,7 @@ browser download (it cannot run here): the system's /usr/bin/chromium, installed
 Hangul font by scripts/install-system-packages.sh.
 
 Screenshots go to `artifacts/screenshots/` at the top of the checkout (kept by CI as test
-artifacts; the README shows two of them)."""
+artifacts); the README's come from tests/browser/test_page_widths.py, in docs/screenshots/."""
 
 from __future__ import annotations
 

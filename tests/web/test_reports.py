@@ -173,7 +173,7 @@ def test_the_charts_are_described_for_screen_readers(
 ) -> None:
     log_in(client, "kim.a")
     text = client.get("/reports?weeks=4").text
-    assert text.count('role="img"') == 3
+    assert text.count('role="img"') == 6  # three charts, each drawn for a desk and a phone
     assert '<title id="chart-alerts-title">주별 알림</title>' in text
     assert "4주 동안 3건. 가장 많은 주: 11/02 (3건)." in text
     assert "<script" not in text.split("</head>")[1]
@@ -333,3 +333,19 @@ def _table(html: str, table_id: str) -> list[list[str]]:
     parser.feed(html)
     assert parser.rows or f'id="{table_id}"' in html, f"no table {table_id}"
     return parser.rows
+
+
+def test_the_response_time_chart_speaks_the_tables_unit(
+    client: TestClient, anbu: Anbu, district: District, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven minutes in the table are minutes on the chart's axis, not "0.1시간"."""
+    cases.acknowledge(anbu, district.alert_a, by="kim.a", now=OPENED + timedelta(minutes=7))
+    monkeypatch.setattr(reports_page, "wall_clock", lambda: NOW)
+    log_in(client, "kim.a")
+    page = client.get("/reports?weeks=4").text
+
+    assert _table(page, "timings")[0][2] == "7분"
+    chart = page.split('id="chart-timings-title"')[1].split("</svg>")[0]
+    axis = re.findall(r'text-anchor="middle" fill="#5b6675">([^<]*)</text>', chart)
+    assert axis[:3] == ["0분", "2분", "4분"]
+    assert all(label.endswith("분") for label in axis)

@@ -142,14 +142,20 @@ def test_answers_over_https_ask_for_https_from_then_on(over_https: TestClient) -
         assert answer.headers["Strict-Transport-Security"] == "max-age=31536000", path
 
 
-def test_the_api_documentation_alone_may_load_swagger_ui_from_its_cdn(client: TestClient) -> None:
-    docs = client.get("/docs")
-    policy = policy_of(docs)
-
-    assert "https://cdn.jsdelivr.net" in policy["script-src"]
-    assert policy["frame-ancestors"] == {"'none'"}
-    assert docs.headers["X-Frame-Options"] == "DENY"
-    assert docs.headers["Cache-Control"] == "no-store"
+def test_the_api_documentation_loads_nothing_from_another_site(client: TestClient) -> None:
+    """Swagger UI and ReDoc come from /static/ (a closed network reaches no CDN) and start
+    without inline script; ReDoc alone may add style elements."""
+    docs, redoc = client.get("/docs"), client.get("/redoc")
+    for answer in (docs, redoc):
+        policy = policy_of(answer)
+        assert policy["script-src"] == {"'self'"}
+        assert "http" not in answer.headers["Content-Security-Policy"]
+        assert policy["frame-ancestors"] == {"'none'"}
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["Cache-Control"] == "no-store"
+    assert policy_of(docs)["style-src"] == {"'self'"}
+    assert "/static/swagger-ui-bundle-" in docs.text
+    assert "/static/redoc.standalone-" in redoc.text
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))

@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         title="anbu",
         summary="안부 — safety checks for people who live alone",
         lifespan=lifespan,
+        # Served from vendored files by pages.api_docs, not from FastAPI's CDN.
+        docs_url=None,
+        redoc_url=None,
         # Before any endpoint, identity check or database: no text no field can hold.
         dependencies=[Depends(storable_input)],
     )

@@ -102,6 +102,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "요청을 처리할 수 없습니다. 화면을 새로 고쳐 주세요.",
         "Request refused; please reload the page.",
     ),
+    # Pages that fit a phone (issue 14): the menu on a narrow screen, a period still counting.
+    "nav.menu": ("메뉴", "Menu"),
+    "chart.unfinished": ("집계 중", "Counting"),
+    "unit.minutes": ("분", " min"),
+    "unit.hours": ("시간", " h"),
+    "unit.days": ("일", " d"),
 }
 
 

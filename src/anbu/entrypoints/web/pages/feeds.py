@@ -98,4 +98,6 @@ def _events_chart(board: FeedBoard, language: str) -> Markup:
         description=i18n.translate("feeds.events_desc", language).format(totals=totals or "0"),
         categories=_hour_labels(board),
         series=[report_charts.Series(carrier.value, counts) for carrier, counts in events.items()],
+        # The last hour is the current one, counted so far: not an outage.
+        unfinished=i18n.translate("chart.unfinished", language),
     )

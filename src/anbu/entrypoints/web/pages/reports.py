@@ -69,10 +69,9 @@ i18n.add(
         "reports.contact_median": ("첫 전화·방문까지 (중앙값)", "To first call or visit (median)"),
         "reports.contact_p90": ("첫 전화·방문까지 (90%)", "To first call or visit (90%)"),
         "reports.timings_chart_desc": (
-            "센터별 접수까지 걸린 시간의 중앙값과 90% 값 (시간 단위).",
-            "Hours to acknowledge per centre: median and 90th percentile.",
+            "센터별 접수까지 걸린 시간의 중앙값과 90% 값.",
+            "Time to acknowledge per centre: median and 90th percentile.",
         ),
-        "reports.hours": ("시간", " h"),
         "reports.minutes_suffix": ("(분)", "(min)"),
         "reports.outcomes": ("처리 결과", "Outcomes"),
         "reports.outcomes_note": (
@@ -243,9 +242,12 @@ def _charts(found: Report, word: Words) -> dict[str, Markup]:
             report_charts.Series(word(f"kind.{kind.value}"), [row.counts[kind] for row in weeks])
             for kind in SUBJECT_KINDS
         ],
+        # The last week is the current one (`Period.now`), counted so far.
+        unfinished=word("chart.unfinished"),
     )
     centres = [row for row in found.timings if row.centre]
-    hours = word("reports.hours")
+    spans = [s for row in centres for s in (row.acknowledge.median, row.acknowledge.p90)]
+    seconds, unit = _time_unit(spans)
     charts["timings"] = report_charts.bars(
         "chart-timings",
         title=word("reports.timings"),
@@ -253,14 +255,15 @@ def _charts(found: Report, word: Words) -> dict[str, Markup]:
         categories=[row.centre for row in centres],
         series=[
             report_charts.Series(
-                word("reports.ack_median"), [_hours(row.acknowledge.median) for row in centres]
+                word("reports.ack_median"),
+                [_in(row.acknowledge.median, seconds) for row in centres],
             ),
             report_charts.Series(
-                word("reports.ack_p90"), [_hours(row.acknowledge.p90) for row in centres]
+                word("reports.ack_p90"), [_in(row.acknowledge.p90, seconds) for row in centres]
             ),
         ],
         stacked=False,
-        unit=hours,
+        unit=word(unit),
         whole=False,
     )
     enrolled = [row for row in found.enrolment if row.centre]
@@ -281,8 +284,20 @@ def _charts(found: Report, word: Words) -> dict[str, Markup]:
     return charts
 
 
-def _hours(span: timedelta | None) -> float:
-    return 0.0 if span is None else span.total_seconds() / 3600
+def _time_unit(spans: list[timedelta | None]) -> tuple[float, str]:
+    """The unit the table writes the longest of `spans` in, as `_duration` leads with it
+    (minutes under an hour, hours under a day, then days), so that the chart's axis and the
+    table beside it speak alike: its length in seconds and its word's key."""
+    longest = max((s.total_seconds() for s in spans if s is not None), default=0.0)
+    if longest < 3600:
+        return 60.0, "unit.minutes"
+    if longest < 24 * 3600:
+        return 3600.0, "unit.hours"
+    return 24 * 3600.0, "unit.days"
+
+
+def _in(span: timedelta | None, seconds: float) -> float:
+    return 0.0 if span is None else span.total_seconds() / seconds
 
 
 # -- CSV ---------------------------------------------------------------------------------
