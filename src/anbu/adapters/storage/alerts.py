@@ -173,6 +173,18 @@ class AlertRepository:
         row = self.connection.execute(query).first()
         return None if row is None else alert_of(row)
 
+    def get_many(self, alert_ids: Sequence[int], *, lock: bool = False) -> dict[int, Alert]:
+        """These alerts, by id; with `lock`, held as `get` holds one — taken in id order, as
+        every writer takes them, so that two cannot deadlock."""
+        found: dict[int, Alert] = {}
+        for chunk in self._batches.per_statement(sorted(set(alert_ids))):
+            query = select(alerts).where(self._batches.among(alerts.c.id, chunk))
+            if lock and self.connection.dialect.name == "postgresql":
+                query = query.order_by(alerts.c.id).with_for_update()
+            for row in self.connection.execute(query):
+                found[row.id] = alert_of(row)
+        return found
+
     def save(self, alert: Alert, expected: Alert) -> bool:
         """Write what changed from `expected` (the alert as read) to `alert`, on condition
         that the stored row still is as read; False (and nothing written) if another worker,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     func,
     insert,
     null,
@@ -257,6 +258,9 @@ class SubjectRepository:
         if learning is not None:
             columns = [c for c in _WATCH_COLUMNS if c.name != "rhythm"]
             columns.append(null().label("rhythm"))
+        # Whether a person has any pause, read with the row: most have none, and asking the
+        # pauses table for every chunk was a statement per chunk for nothing.
+        columns.append(exists().where(pauses.c.subject_id == subjects.c.id).label("paused"))
         for chunk in self._batches.per_statement(subject_ids):
             query = select(*columns).where(self._batches.among(subjects.c.id, chunk))
             if lock and self._dialect == "postgresql":
@@ -265,7 +269,7 @@ class SubjectRepository:
             elif lock:
                 query = query.with_for_update()
             rows = self.connection.execute(query).all()
-            paused = self._pauses(chunk)
+            paused = self._pauses([r.id for r in rows if r.paused])
             rhythms: dict[int, bytes] = {}
             watched = {r.id for r in rows if r.detection == Detection.PERSONAL.value}
             self._rhythm_unread -= watched  # read again: what holds is what is read now
@@ -299,6 +303,8 @@ class SubjectRepository:
 
     def _pauses(self, subject_ids: Sequence[int]) -> dict[int, list[Pause]]:
         found: dict[int, list[Pause]] = {}
+        if not subject_ids:
+            return found
         rows = self.connection.execute(
             select(pauses.c.subject_id, pauses.c.starts_at, pauses.c.ends_at).where(
                 self._batches.among(pauses.c.subject_id, subject_ids)
