@@ -18,6 +18,7 @@ from markupsafe import Markup
 from anbu.domain.kinds import Group, Outcome
 from anbu.domain.spread import Spread
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.durations import duration
 from anbu.entrypoints.web import i18n, report_charts
 from anbu.entrypoints.web.auth import anbu_of, requiring
 from anbu.entrypoints.web.templating import SEOUL, templates
@@ -134,7 +135,7 @@ def reports_page(
             "outcomes": OUTCOME_ORDER,
             "groups": list(Group),
             "outcome_key": _outcome_key,
-            "duration": lambda span: _duration(span, user.language),
+            "duration": lambda span: duration(span, user.language),
             "scope": word("reports.scope_all") if user.whole_district else ", ".join(found.centres),
             "last_day": found.period.now.astimezone(SEOUL).date(),
             "charts": _charts(found, word),
@@ -195,22 +196,6 @@ def _words(user: StaffUser) -> Words:
 
 def _outcome_key(outcome: Outcome | None) -> str:
     return f"reports.outcome.{outcome.value if outcome else 'open'}"
-
-
-def _duration(span: timedelta | None, language: str) -> str:
-    """`1시간 42분`, `2일 3시간`, `40초`: the two largest units, to the minute (a report of
-    response times needs the minutes that the pages' `span` leaves out past an hour)."""
-    if span is None:
-        return "—"
-    seconds = max(round(span.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds}초" if language == "ko" else f"{seconds} s"
-    minutes = seconds // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    units = ("일", "시간", "분") if language == "ko" else (" d", " h", " min")
-    parts = [f"{n}{unit}" for n, unit in zip((days, hours, minutes), units, strict=True) if n]
-    return " ".join(parts[:2])
 
 
 def _centre(name: str, word: Words) -> str:
