@@ -74,7 +74,7 @@ def demo_in(data_dir: Path) -> Finished:
     return Finished(
         run,
         json_lines(data_dir, "alerts", "list", "--json"),
-        json_lines(data_dir, "notifications", "list"),
+        json_lines(data_dir, "notifications", "list", "--json"),
         json_lines(data_dir, "officers", "list", "--json"),
     )
 

@@ -25,12 +25,13 @@ from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, temp
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
-from anbu.domain.kinds import AlertState, Detection, Outcome, Role
+from anbu.domain.kinds import AlertState, Detection, NotificationState, Outcome, Role
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
+from anbu.entrypoints.durations import ago, duration
 from anbu.services import (
     accounts,
     audit_log,
@@ -49,6 +50,7 @@ from anbu.services.dispatch import dispatch
 from anbu.services.enrolment import enrol
 from anbu.services.imports import ImportReport
 from anbu.services.ingest import IngestReport, ingest
+from anbu.services.notifications import Listed
 from anbu.services.officers import import_officers
 from anbu.services.officers import listing as staff_listing
 from anbu.services.sweep import sweep
@@ -819,28 +821,76 @@ def _stop_on_signals() -> threading.Event:
 @notifications_app.command("list")
 def notifications_list(
     alert: Annotated[int | None, typer.Option(help="Only this alert's notifications.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON Lines: id, alert_id, officer_id, recipient, step, medium, key, state, "
+            "attempts, next_attempt_at, sent_at, delivered_at, last_error, provider_ref.",
+        ),
+    ] = False,
 ) -> None:
-    """Notifications as JSON Lines: alert, medium, state, attempts, last error, reference."""
+    """Messages about alerts, in words: 번호, 알림, 받는 사람, 단계, 수단, 상태, 시도,
+    보낸 시각, 수신 확인, 마지막 오류 (Asia/Seoul). No address is shown: staff by login, the
+    person and their guardian by who they are. `--json` has the codes: docs/cli.md."""
     with _anbu() as anbu:
         rows = notifications.listing(anbu, alert)
+        logins = notifications.logins(anbu, rows) if not as_json else {}
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(_notification_document(row), ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"메시지 {len(rows)}건 · 서울 시각", box=None, header_style="bold")
+    columns = (
+        "번호",
+        "알림",
+        "받는 사람",
+        "단계",
+        "수단",
+        "상태",
+        "시도",
+        "보낸 시각",
+        "수신 확인",
+    )
+    for column in (*columns, "마지막 오류"):
+        table.add_column(column, overflow="fold", no_wrap=column in {"번호", "알림"})
     for row in rows:
-        document = {
-            "id": row.id,
-            "alert_id": row.alert_id,
-            "officer_id": row.officer_id,
-            "recipient": row.recipient,
-            "step": row.step,
-            "medium": row.medium,
-            "key": row.key,
-            "state": row.state,
-            "attempts": row.attempts,
-            "next_attempt_at": seoul(row.next_attempt_at),
-            "sent_at": seoul(row.sent_at) or None,
-            "delivered_at": seoul(row.delivered_at) or None,
-            "last_error": row.last_error,
-            "provider_ref": row.provider_ref,
-        }
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        who = _word(f"recipient.{row.recipient}")
+        if row.officer_id is not None:
+            who = f"{who} {logins.get(row.officer_id) or f'#{row.officer_id}'}"
+        table.add_row(
+            str(row.id),
+            str(row.alert_id),
+            who,
+            row.step,
+            _word(f"medium.{row.medium}"),
+            _word(f"notification.{row.state}"),
+            str(row.attempts),
+            seoul_minute(row.sent_at),
+            seoul_minute(row.delivered_at),
+            row.last_error or "",
+            style="red" if row.state == NotificationState.FAILED else None,
+        )
+    out.print(table)
+
+
+def _notification_document(row: Listed) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "alert_id": row.alert_id,
+        "officer_id": row.officer_id,
+        "recipient": row.recipient,
+        "step": row.step,
+        "medium": row.medium,
+        "key": row.key,
+        "state": row.state,
+        "attempts": row.attempts,
+        "next_attempt_at": seoul(row.next_attempt_at),
+        "sent_at": seoul(row.sent_at) or None,
+        "delivered_at": seoul(row.delivered_at) or None,
+        "last_error": row.last_error,
+        "provider_ref": row.provider_ref,
+    }
 
 
 @alerts_app.command("ack")
@@ -930,12 +980,17 @@ def _case_command(act: Callable[[Anbu], Alert]) -> Alert:
 
 @alerts_app.command("list")
 def alerts_list(
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one alert a line.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="JSON Lines, one alert a line, with codes (docs/cli.md)."),
+    ] = False,
     open_only: Annotated[
         bool, typer.Option("--open", help="Only alerts not yet resolved.")
     ] = False,
 ) -> None:
-    """Alerts with id, subject, kind, state, due_at and opened_at (Asia/Seoul)."""
+    """Alerts, in words: 번호, 대상자, 센터, 종류, 단계, 상태 (or how it ended), 기한, 열림,
+    재개 (Asia/Seoul). `--json` has every field with codes (kind, state, outcome, level):
+    docs/cli.md."""
     states = [s for s in AlertState if s is not AlertState.RESOLVED] if open_only else None
     with _anbu() as anbu:
         lines = case_views.listing(anbu, states=states)
@@ -943,26 +998,38 @@ def alerts_list(
         for line in lines:
             sys.stdout.write(json.dumps(_alert_document(line), ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"alerts ({len(lines)}) · Asia/Seoul", box=None, header_style="bold")
-    for column in ("id", "subject", "centre", "kind", "state", "due", "opened", "resumed"):
+    table = Table(title=f"알림 {len(lines)}건 · 서울 시각", box=None, header_style="bold")
+    for column in ("번호", "대상자", "센터", "종류", "단계", "상태", "기한", "열림", "재개"):
         # Whole values, never an ellipsis: a cut-off reference is worse than a wrapped one.
-        table.add_column(column, overflow="fold", no_wrap=column in {"id", "subject"})
+        table.add_column(column, overflow="fold", no_wrap=column in {"번호", "대상자"})
     for line in lines:
         alert = line.alert
         about = line.external_id
         if about is None:
-            about = f"feed {alert.carrier}" if alert.carrier else f"channel {alert.channel}"
+            about = (
+                f"통신사 {alert.carrier}"
+                if alert.carrier
+                else f"발송 채널 {_word(f'medium.{alert.channel}')}"
+            )
         table.add_row(
             str(alert.id),
             about,
             line.centre or "",
-            alert.kind.value,
-            alert.outcome.value if alert.outcome else alert.state.value,
+            _word(f"kind.{alert.kind.value}"),
+            _word(f"level.{alert.level.value}"),
+            _alert_state(alert),
             seoul_minute(alert.due_at),
             seoul_minute(alert.opened_at),
             seoul_minute(alert.resumed_at),
         )
     out.print(table)
+
+
+def _alert_state(alert: Alert) -> str:
+    """`접수됨`, or how a closed case ended: `종결 · 오경보`."""
+    if alert.outcome is not None:
+        return f"{_word('state.resolved')} · {_word(f'outcome.{alert.outcome.value}')}"
+    return _word(f"state.{alert.state.value}")
 
 
 def _alert_document(line: AlertLine) -> dict[str, object]:
@@ -992,9 +1059,17 @@ def _alert_document(line: AlertLine) -> dict[str, object]:
 @feeds_app.command("list")
 def feeds_list(
     now: NowOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON Lines: carrier, watermark, lag_seconds, max_delay_seconds, stale.",
+        ),
+    ] = False,
 ) -> None:
-    """Each carrier's watermark, its lag behind now, and whether it is stale."""
+    """Each carrier's watermark (the time up to which its events are complete), how far it
+    lags behind now, the delay allowed and whether the feed is late: 통신사, 자료 기준 시각,
+    지연, 허용 지연, 상태 (Asia/Seoul). docs/cli.md; the watermark in docs/formats.md."""
     at = _now(now)
     with _anbu() as anbu:
         statuses = feed_status.statuses(anbu, now=at)
@@ -1002,18 +1077,41 @@ def feeds_list(
         for status in statuses:
             sys.stdout.write(json.dumps(status.as_json(), ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"feeds at {seoul(at)}")
-    for column in ("carrier", "watermark", "lag", "allowed", "stale"):
+    table = Table(title=f"통신사 자료 · {seoul_minute(at)} 기준 (서울 시각)", header_style="bold")
+    for column in ("통신사", "자료 기준 시각", "지연", "허용 지연", "상태"):
         table.add_column(column)
     for status in statuses:
+        state = (
+            "feed.never"
+            if status.watermark is None
+            else "feed.stale"
+            if status.stale
+            else "feed.ok"
+        )
         table.add_row(
             status.carrier.value,
-            seoul(status.watermark) or "never reported",
-            str(status.lag) if status.lag is not None else "",
-            str(status.max_delay),
-            "STALE" if status.stale else "ok",
+            seoul_minute(status.watermark) or _word("feed.never"),
+            _lag(status.lag),
+            duration(status.max_delay),
+            _word(state),
+            style="bold red" if status.stale else None,
         )
     out.print(table)
+
+
+def _lag(span: timedelta | None) -> str:
+    """`1시간 17분`; a lag under a minute is `방금` (the feed is current)."""
+    if span is None:
+        return "—"
+    return ago(span) if span < timedelta(minutes=1) else duration(span)
+
+
+def _word(key: str) -> str:
+    """The Korean word the pages use for `key` (entrypoints/web/i18n.py), so that a command
+    and a page say the same. Imported when a table is printed, not for every command."""
+    from anbu.entrypoints.web.i18n import translate
+
+    return translate(key, "ko")
 
 
 @users_app.command("create")
