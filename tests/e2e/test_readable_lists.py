@@ -8,7 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from builders import at, jsonl, officer_row, officers_csv, subject_row, subjects_csv, watermark
+from anbu.adapters.storage.audit_log import AuditFilter
+from anbu.bootstrap import Anbu
+
+from builders import (
+    at,
+    event,
+    jsonl,
+    officer_row,
+    officers_csv,
+    subject_row,
+    subjects_csv,
+    watermark,
+)
 
 ANBU = str(Path(sys.executable).parent / "anbu")
 NOW = "2026-11-20T09:00:00+09:00"
@@ -121,3 +133,61 @@ def test_alerts_list_says_kinds_levels_states_and_outcomes_in_words(
         "serious",
         "false_alarm",
     )
+
+
+def test_subjects_list_shows_people_masked_with_their_last_sign_of_life_and_audits_it(
+    cli_env: dict[str, str], anbu: Anbu, tmp_path: Path
+) -> None:
+    people = tmp_path / "subjects.csv"
+    people.write_bytes(
+        subjects_csv(
+            subject_row(),
+            subject_row(
+                external_id="SD-0002",
+                name="박영희",
+                phone="010-2222-3333",
+                carrier="KT",
+                centre="마장동",
+                detection="personal",
+            ),
+        )
+    )
+    _ok(cli_env, "subjects", "import", str(people), "--now", NOW)
+    calls = tmp_path / "feed.jsonl"
+    calls.write_bytes(jsonl(event("010-1234-5678", "call_out", "2026-11-20T06:00:00+09:00")))
+    _ok(cli_env, "ingest", str(calls), "--now", NOW)
+
+    table = _ok(cli_env, "subjects", "list", "--now", NOW)
+    documents = [
+        json.loads(line)
+        for line in _ok(cli_env, "subjects", "list", "--json", "--now", NOW).splitlines()
+    ]
+    one_centre = _ok(cli_env, "subjects", "list", "--centre", "마장동", "--now", NOW)
+
+    assert "김*수" in table
+    assert "박*희" in table
+    assert "김영수" not in table
+    assert "관찰 중" in table
+    assert "11-20 06:00 (3시간 전)" in table
+    assert "등록 후 신호 없음" in table
+    assert "개인 맞춤" in table
+    assert "48시간" in table
+    for private in ("1234", "2222", "1948"):
+        assert private not in table + json.dumps(documents)
+    assert [(d["external_id"], d["masked_name"], d["carrier"]) for d in documents] == [
+        ("SD-0001", "김*수", "SKT"),
+        ("SD-0002", "박*희", "KT"),
+    ]
+    assert documents[0]["last_sign_at"] == "2026-11-20T06:00:00+09:00"
+    assert documents[1]["last_sign_at"] is None
+    assert (documents[1]["detection"], documents[1]["inactivity_hours"]) == ("personal", 48)
+    assert "SD-0002" in one_centre
+    assert "SD-0001" not in one_centre
+    unknown = _anbu(cli_env, "subjects", "list", "--centre", "없는동")
+    assert unknown.returncode == 1
+    assert "없는동" in unknown.stderr
+    with anbu.transaction() as tx:
+        listed = tx.audit.entries(AuditFilter(action="people.listed"), before=None, limit=10)
+    assert len(listed) == 3
+    assert all(entry.actor.startswith("cli") for entry in listed)
+    assert json.loads(listed[0].detail)["shown"] == ["SD-0002"]

@@ -41,6 +41,7 @@ from anbu.services import (
     centres,
     messages,
     notifications,
+    people,
 )
 from anbu.services import cases as case_handling
 from anbu.services import feeds as feed_status
@@ -156,6 +157,86 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
             anbu, read_subjects(data, now=at, periods=anbu.periods), now=at, actor=_actor()
         ),
     )
+
+
+@subjects_app.command("list")
+def subjects_list(
+    centre: Annotated[str | None, typer.Option("--centre", help="Only this centre's.")] = None,
+    status: Annotated[
+        people.StatusFilter,
+        typer.Option("--status", help="active (watched), withdrawn or any."),
+    ] = people.StatusFilter.ACTIVE,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON Lines: external_id, masked_name, centre, carrier, detection, "
+            "inactivity_hours, phone_off_hours, status, paused, last_sign_at.",
+        ),
+    ] = False,
+    now: NowOption = None,
+) -> None:
+    """Enrolled people, by reference: 관리번호, 이름 (masked: 김*수), 센터, 통신사, 감지 방식,
+    무응답 기준, 꺼짐 기준, 상태, 마지막 생존 신호 (Seoul time, and how long ago). No phone
+    number, address or birth date; every page listed is written to the audit log, as the
+    people page's are. docs/cli.md."""
+    at = _now(now)
+    with _anbu() as anbu:
+        try:
+            pages = list(people.roster(anbu, centre=centre, status=status, now=at, actor=_actor()))
+        except people.UnknownCentreError as exc:
+            err.print(f"no centre named {centre!r}", markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    rows = [row for page in pages for row in page]
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(_roster_document(row), ensure_ascii=False) + "\n")
+        return
+    title = f"대상자 {len(rows):,}명{f' · {centre}' if centre else ''} · 서울 시각"
+    table = Table(title=title, box=None, header_style="bold")
+    headers = ("관리번호", "이름", "센터", "통신사", "감지 방식", "무응답 기준", "꺼짐 기준")
+    for column in (*headers, "상태", "마지막 생존 신호"):
+        table.add_column(column, overflow="fold", no_wrap=column == "관리번호")
+    for row in rows:
+        state = "subject.paused" if row.paused else f"subject.{row.status.value}"
+        sign = (
+            f"{seoul_minute(row.last_sign)} ({ago(at - row.last_sign)})"
+            if row.last_sign
+            else _word("subject.no_sign")
+        )
+        table.add_row(
+            row.external_id,
+            row.masked_name,
+            row.centre,
+            row.carrier,
+            _word(f"detection.{row.detection.value}"),
+            f"{_hours(row.inactivity)}시간",
+            f"{_hours(row.phone_off)}시간",
+            _word(state),
+            sign,
+        )
+    out.print(table)
+
+
+def _hours(span: timedelta) -> int | float:
+    """A period in hours, as the district sets it (무응답기준시간 48)."""
+    hours = span / timedelta(hours=1)
+    return int(hours) if hours.is_integer() else hours
+
+
+def _roster_document(row: people.RosterLine) -> dict[str, object]:
+    return {
+        "external_id": row.external_id,
+        "masked_name": row.masked_name,
+        "centre": row.centre,
+        "carrier": row.carrier,
+        "detection": row.detection.value,
+        "inactivity_hours": _hours(row.inactivity),
+        "phone_off_hours": _hours(row.phone_off),
+        "status": row.status.value,
+        "paused": row.paused,
+        "last_sign_at": seoul(row.last_sign) or None,
+    }
 
 
 @subjects_app.command("template")

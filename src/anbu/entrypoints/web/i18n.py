@@ -129,6 +129,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "subject.active": ("관찰 중", "Watched"),
     "subject.withdrawn": ("동의 철회", "Consent withdrawn"),
     "subject.paused": ("일시 중지", "Paused"),
+    "subject.no_sign": ("등록 후 신호 없음", "None since consent"),
     "feed.ok": ("정상", "OK"),
     "feed.stale": ("지연", "Late"),
     "feed.never": ("자료 없음", "Never reported"),
