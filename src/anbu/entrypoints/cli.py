@@ -1435,11 +1435,29 @@ def demo_command(
     days: Annotated[int, typer.Option(help="Simulated days.")] = 4,
     seconds: Annotated[float, typer.Option(help="About how long the run should take.")] = 60.0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same district).")] = 7,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Where the demo keeps its database and key; default: ANBU_DATA_DIR when "
+            "set, else the `demo` folder inside the data folder.",
+        ),
+    ] = None,
 ) -> None:
-    """Simulate Seongdong-gu end to end: enrol, ingest, sweep, and show who was flagged."""
+    """Simulate Seongdong-gu end to end: enrol, ingest, sweep, and show who was flagged.
+
+    Where its data goes: a folder of its own, `demo` inside the data folder
+    (~/.local/share/anbu/demo, or $XDG_DATA_HOME/anbu/demo), never beside real data —
+    unless --data-dir, ANBU_DATA_DIR or ANBU_DATABASE_URL names a place. It wipes an
+    earlier demo there and refuses a database that holds anything else. Afterwards,
+    `ANBU_DATA_DIR=that-folder anbu alerts list` shows what it flagged (it prints the
+    line). docs/cli.md.
+    """
+    from anbu.entrypoints.demo.database import own_folder
     from anbu.entrypoints.demo.run import run_demo
 
-    code = run_demo(Settings(), people=subjects, days=days, seconds=seconds, seed=seed, console=out)
+    settings = own_folder(Settings(), data_dir)
+    code = run_demo(settings, people=subjects, days=days, seconds=seconds, seed=seed, console=out)
     raise typer.Exit(code)
 
 
