@@ -4,6 +4,7 @@ durations) and keep their JSON, with codes, behind `--json`."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +192,26 @@ def test_subjects_list_shows_people_masked_with_their_last_sign_of_life_and_audi
     assert len(listed) == 3
     assert all(entry.actor.startswith("cli") for entry in listed)
     assert json.loads(listed[0].detail)["shown"] == ["SD-0002"]
+
+
+def test_the_help_of_each_file_command_names_its_columns_and_the_docs() -> None:
+    expected = {
+        ("subjects", "import"): ("external_id", "관리번호", "consent_at"),
+        ("subjects", "template"): ("subjects import",),
+        ("officers", "import"): ("login", "centres", "role"),
+        ("ingest",): ("event_id", "occurred_at", "complete_until"),
+        ("backtest",): ("received_at", "subjects import"),
+    }
+    env = {**os.environ, "COLUMNS": "200"}
+    for command, columns in expected.items():
+        shown = subprocess.run(
+            [ANBU, *command, "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        assert "docs/formats.md" in shown, command
+        for column in columns:
+            assert column in shown, (command, column)

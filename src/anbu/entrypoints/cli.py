@@ -250,7 +250,8 @@ def subjects_template(
     ] = False,
 ) -> None:
     """A subjects file to fill in: its header and one example row (CSV with a BOM, so that
-    Excel shows the Hangul; or .xlsx)."""
+    Excel shows the Hangul; or .xlsx). The columns are those of `anbu subjects import`
+    (docs/formats.md, "Subjects file")."""
     korean = not english
     data = template_xlsx(korean=korean) if xlsx else template_csv(korean=korean)
     if output is not None:
@@ -265,7 +266,12 @@ def subjects_template(
 
 @officers_app.command("import")
 def officers_import(file: Path, now: NowOption = None) -> None:
-    """Create or update staff from `login,name,phone,email,centres,role` (centres split by ;)."""
+    """Create or update staff from a CSV (UTF-8 or CP949); prints created/updated/rejected.
+
+    Columns: login · name · phone · email · centres (split by ;, each must exist) ·
+    role (officer, lead, admin, operator, duty). docs/formats.md ("Staff list") has the
+    rules; exit codes in docs/cli.md.
+    """
     _import_list(
         file,
         now,
@@ -327,7 +333,7 @@ def centres_policy(
     default: Annotated[bool, typer.Option("--default", help="Go back to the default.")] = False,
 ) -> None:
     """Show a centre's escalation policy as JSON, or replace it (alerts already open keep
-    the policy they opened with)."""
+    the policy they opened with). The document's fields are in docs/notifications.md."""
     with _anbu() as anbu:
         try:
             if set_from is not None or default:
@@ -428,10 +434,15 @@ def ingest_command(
     file: Annotated[str, typer.Argument(help="A .jsonl or .csv file, or - for stdin.")],
     now: NowOption = None,
 ) -> None:
-    """Load activity events and watermarks.
+    """Load activity events and watermarks (JSON Lines or CSV).
+
+    Fields (a CSV's header): event_id · carrier (SKT, KT, LGU) · phone · kind (call_out,
+    call_in, sms_out, sms_in, data, power_on, power_off, checkin) · occurred_at (ISO 8601
+    with offset) · duration_s (optional); a watermark line: carrier · kind=watermark ·
+    complete_until. docs/formats.md ("Activity events") has the rules.
 
     Exit 0: every line accepted; 1: some lines rejected (the rest are stored);
-    2: nothing could be read.
+    2: nothing could be read (docs/cli.md).
     """
     at = _now(now)
     try:
@@ -540,7 +551,12 @@ def backtest_command(
 ) -> None:
     """What would detection have done on this history? Replays it through the same ingest,
     detection and sweep, into a scratch database that is thrown away: the configured
-    database is never changed, and no message is sent."""
+    database is never changed, and no message is sent.
+
+    --subjects has the columns of `anbu subjects import`, --events the fields of `anbu
+    ingest` plus an optional received_at (docs/formats.md). The table: 대상자, 종류, 단계,
+    기한, 열림, 상태, 까닭; --json as `alerts list --json` plus levels (docs/cli.md).
+    """
     started = perf_counter()
     if centre is not None:
         if subjects is not None or events is not None:
@@ -752,18 +768,18 @@ def _print_backtest(
 ) -> None:
     title = f"backtest {seoul_minute(report.started_at)} → {seoul_minute(report.ended_at)}"
     table = Table(title=f"{title} · Asia/Seoul", box=None, header_style="bold")
-    for column in ("subject", "kind", "level", "due", "opened", "state", "reason"):
-        table.add_column(column, overflow="fold", no_wrap=column == "subject")
+    for column in ("대상자", "종류", "단계", "기한", "열림", "상태", "까닭"):
+        table.add_column(column, overflow="fold", no_wrap=column == "대상자")
     for line in found.alerts:
         document = _backtest_document(line)
         alert = line.alert
         table.add_row(
             line.external_id or str(document["carrier"] or alert.channel or ""),
-            alert.kind.value,
-            str(document["level"]),
+            _word(f"kind.{alert.kind.value}"),
+            _word(f"level.{alert.level.value}"),
             seoul_minute(alert.due_at),
             seoul_minute(alert.opened_at),
-            alert.outcome.value if alert.outcome else alert.state.value,
+            _alert_state(alert),
             str(document["reason"]),
         )
     out.print(table)
