@@ -181,16 +181,20 @@ def subjects_list(
     number, address or birth date; every page listed is written to the audit log, as the
     people page's are. docs/cli.md."""
     at = _now(now)
+    rows: list[people.RosterLine] = []
     with _anbu() as anbu:
         try:
-            pages = list(people.roster(anbu, centre=centre, status=status, now=at, actor=_actor()))
+            for page in people.roster(anbu, centre=centre, status=status, now=at, actor=_actor()):
+                if not as_json:
+                    rows.extend(page)
+                    continue
+                # A page at a time: a district's whole list never waits in memory.
+                for row in page:
+                    sys.stdout.write(json.dumps(_roster_document(row), ensure_ascii=False) + "\n")
         except people.UnknownCentreError as exc:
             err.print(f"no centre named {centre!r}", markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
-    rows = [row for page in pages for row in page]
     if as_json:
-        for row in rows:
-            sys.stdout.write(json.dumps(_roster_document(row), ensure_ascii=False) + "\n")
         return
     title = f"대상자 {len(rows):,}명{f' · {centre}' if centre else ''} · 서울 시각"
     table = Table(title=title, box=None, header_style="bold")
