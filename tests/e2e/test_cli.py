@@ -257,7 +257,7 @@ def test_it_dispatches_the_alerts_messages_to_the_console(
     assert again.stdout == ""
     states = [
         json.loads(line)["state"]
-        for line in _anbu(cli_env, "notifications", "list").stdout.splitlines()
+        for line in _anbu(cli_env, "notifications", "list", "--json").stdout.splitlines()
     ]
     assert states == ["sent", "sent"]
     (alert,) = [

@@ -74,7 +74,7 @@ def demo_in(data_dir: Path) -> Finished:
     return Finished(
         run,
         json_lines(data_dir, "alerts", "list", "--json"),
-        json_lines(data_dir, "notifications", "list"),
+        json_lines(data_dir, "notifications", "list", "--json"),
         json_lines(data_dir, "officers", "list", "--json"),
     )
 
@@ -258,3 +258,57 @@ def test_it_refuses_a_database_that_holds_real_people_and_leaves_it_untouched(
     assert refused.returncode == 2
     assert "ANBU_DATA_DIR" in refused.stdout
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+
+
+def test_it_keeps_its_data_in_a_folder_of_its_own_beside_real_data(tmp_path: Path) -> None:
+    """With no ANBU_DATA_DIR the demo runs in `demo` inside the data folder: real data in
+    the data folder itself is neither refused nor touched, and the demo says where to look."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANBU_")}
+    env.update(XDG_DATA_HOME=str(tmp_path), COLUMNS="200")
+    subjects = tmp_path / "subjects.csv"
+    subjects.write_text(
+        "external_id,name,birth_date,phone,carrier,centre,address,"
+        "inactivity_hours,phone_off_hours,consent_at\n"
+        "P-1,홍길동,1950-03-01,010-2345-6789,SKT,마장동,서울 성동구 마장로 1,,,"
+        "2025-01-02T09:00:00+09:00\n",
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ANBU), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+
+    assert run("subjects", "import", str(subjects)).returncode == 0
+    real = tmp_path / "anbu" / "anbu.sqlite3"
+    before = hashlib.sha256(real.read_bytes()).hexdigest()
+
+    done = run("demo", "--subjects", "50", "--days", "3", "--seconds", "0")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "anbu" / "demo" / "anbu.sqlite3").exists()
+    assert hashlib.sha256(real.read_bytes()).hexdigest() == before
+    assert f"ANBU_DATA_DIR={tmp_path / 'anbu' / 'demo'} anbu alerts list" in done.stdout
+
+
+def test_its_help_says_where_its_data_goes() -> None:
+    shown = subprocess.run(
+        [str(ANBU), "demo", "--help"],
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+    assert "~/.local/share/anbu/demo" in shown
+    assert "--data-dir" in shown
+    assert "ANBU_DATA_DIR" in shown
+
+
+def test_it_speaks_of_outcomes_in_words_not_codes(finished: Finished) -> None:
+    out = finished.run.stdout
+
+    assert "통신사 자료 복구" in out
+    for code in ("false_alarm", "unreachable_visit_needed", "feed_recovered", "door_opened"):
+        assert code not in out

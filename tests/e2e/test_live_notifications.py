@@ -77,7 +77,7 @@ def _incoming_url(port: int) -> str:
 
 
 def _notifications(env: dict[str, str]) -> list[dict[str, Any]]:
-    return jsonl(env, "notifications", "list")
+    return jsonl(env, "notifications", "list", "--json")
 
 
 def test_an_alert_reaches_the_officers_by_sms_and_mail_and_delivery_comes_back(

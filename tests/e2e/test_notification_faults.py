@@ -96,7 +96,7 @@ def test_kannel_down_retries_sms_alerts_operators_by_mail_and_sends_each_text_on
         _run(env, "dispatch", "--once", "--now", (T0 + timedelta(minutes=minutes)).isoformat())
     # E-mail is not held up by the SMS gateway.
     assert sorted(parsed(m)["To"] for m in smtp.mailbox.received) == ["kim@seongdong.example"] * 3
-    sms = [n for n in jsonl(env, "notifications", "list") if n["medium"] == "sms"]
+    sms = [n for n in jsonl(env, "notifications", "list", "--json") if n["medium"] == "sms"]
     assert {(n["state"], n["attempts"] > 1) for n in sms} == {("queued", True)}
     assert all(
         "Connection refused" in n["last_error"] or "ConnectError" in n["last_error"] for n in sms
@@ -163,5 +163,5 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_doubles_nothing(
     assert _references([t.text for t in texts]) == Counter(references)  # each exactly once
     ids = [parsed(m)["Message-ID"] for m in mailbox.received]
     assert len(ids) == len(set(ids)) == 30
-    states = Counter(n["state"] for n in jsonl(env, "notifications", "list"))
+    states = Counter(n["state"] for n in jsonl(env, "notifications", "list", "--json"))
     assert states["queued"] == states["failed"] == 0

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from anbu.adapters.storage.tables import alerts, audit_log, subjects
@@ -230,6 +231,36 @@ def test_the_outcomes_and_enrolment_exports(client: TestClient, answered: Answer
     assert enrolment[-1] == ["전체", "1", "1", "0", "2", "4"]
 
 
+@pytest.mark.parametrize("table", ["alerts_per_week", "timings", "outcomes", "enrolment"])
+def test_each_export_as_xlsx_holds_the_csvs_figures_as_numbers(
+    client: TestClient, answered: Answered, table: str
+) -> None:
+    log_in(client, "admin")
+    answer = client.get(f"/reports.xlsx?table={table}&weeks=4")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == reports_page.XLSX
+    assert f"anbu-{table}-4w-" in answer.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(answer.content), read_only=True)
+    rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    figures = _csv(client.get(f"/reports.csv?table={table}&weeks=4").content)
+
+    assert [[_figure(cell) for cell in row] for row in rows] == [
+        [_figure(text) for text in row] for row in figures
+    ]
+    assert any(isinstance(cell, int | float) for row in rows[1:] for cell in row)
+
+
+def test_the_page_offers_each_table_as_csv_and_as_xlsx(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "admin")
+    page = client.get("/reports?weeks=4").text
+    for table in ("alerts_per_week", "timings", "outcomes", "enrolment"):
+        assert f"/reports.csv?table={table}&amp;weeks=4" in page
+        assert f"/reports.xlsx?table={table}&amp;weeks=4" in page
+    assert page.count("엑셀(.xlsx)") == 4
+
+
 def test_an_unknown_table_or_period_is_refused(client: TestClient, answered: Answered) -> None:
     log_in(client, "kim.a")
     assert client.get("/reports.csv?table=names&weeks=4").status_code == 422
@@ -255,18 +286,20 @@ def test_every_report_view_and_export_is_audited_with_counts_only(
     client.get("/reports?weeks=4")
     client.get("/reports?weeks=12")
     client.get("/reports.csv?table=timings&weeks=4")
+    client.get("/reports.xlsx?table=outcomes&weeks=4")
     with anbu.transaction() as store:
         rows = store.connection.execute(
             select(audit_log.c.actor, audit_log.c.detail, audit_log.c.subject_id)
             .where(audit_log.c.action == "report.viewed")
             .order_by(audit_log.c.id)
         ).all()
-    assert [(actor, subject_id) for actor, _, subject_id in rows] == [("kim.a", None)] * 3
+    assert [(actor, subject_id) for actor, _, subject_id in rows] == [("kim.a", None)] * 4
     details = [json.loads(detail) for _, detail, _ in rows]
     assert [(d["weeks"], d["format"], d["tables"]) for d in details] == [
         (4, "html", ["alerts_per_week", "enrolment", "outcomes", "timings"]),
         (12, "html", ["alerts_per_week", "enrolment", "outcomes", "timings"]),
         (4, "csv", ["timings"]),
+        (4, "xlsx", ["outcomes"]),
     ]
     assert all("SD-" not in detail for _, detail, _ in rows)
 
@@ -294,6 +327,19 @@ def _alert_of(anbu: Anbu, external_id: str) -> int:
 
 def _csv(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def _figure(cell: object) -> object:
+    """A cell of either file as a number when it is one (the CSV's "30.0" is the workbook's
+    30), else its text; an empty cell is ""."""
+    if cell is None:
+        return ""
+    if isinstance(cell, int | float):
+        return float(cell)
+    try:
+        return float(str(cell))
+    except ValueError:
+        return str(cell)
 
 
 class _Cells(HTMLParser):

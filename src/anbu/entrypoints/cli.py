@@ -25,12 +25,13 @@ from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, temp
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
-from anbu.domain.kinds import AlertState, Detection, Outcome, Role
+from anbu.domain.kinds import AlertState, Detection, NotificationState, Outcome, Role
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
+from anbu.entrypoints.durations import ago, duration
 from anbu.services import (
     accounts,
     audit_log,
@@ -40,6 +41,7 @@ from anbu.services import (
     centres,
     messages,
     notifications,
+    people,
 )
 from anbu.services import cases as case_handling
 from anbu.services import feeds as feed_status
@@ -49,6 +51,7 @@ from anbu.services.dispatch import dispatch
 from anbu.services.enrolment import enrol
 from anbu.services.imports import ImportReport
 from anbu.services.ingest import IngestReport, ingest
+from anbu.services.notifications import Listed
 from anbu.services.officers import import_officers
 from anbu.services.officers import listing as staff_listing
 from anbu.services.sweep import sweep
@@ -156,6 +159,90 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
     )
 
 
+@subjects_app.command("list")
+def subjects_list(
+    centre: Annotated[str | None, typer.Option("--centre", help="Only this centre's.")] = None,
+    status: Annotated[
+        people.StatusFilter,
+        typer.Option("--status", help="active (watched), withdrawn or any."),
+    ] = people.StatusFilter.ACTIVE,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON Lines: external_id, masked_name, centre, carrier, detection, "
+            "inactivity_hours, phone_off_hours, status, paused, last_sign_at.",
+        ),
+    ] = False,
+    now: NowOption = None,
+) -> None:
+    """Enrolled people, by reference: 관리번호, 이름 (masked: 김*수), 센터, 통신사, 감지 방식,
+    무응답 기준, 꺼짐 기준, 상태, 마지막 생존 신호 (Seoul time, and how long ago). No phone
+    number, address or birth date; every page listed is written to the audit log, as the
+    people page's are. docs/cli.md."""
+    at = _now(now)
+    rows: list[people.RosterLine] = []
+    with _anbu() as anbu:
+        try:
+            for page in people.roster(anbu, centre=centre, status=status, now=at, actor=_actor()):
+                if not as_json:
+                    rows.extend(page)
+                    continue
+                # A page at a time: a district's whole list never waits in memory.
+                for row in page:
+                    sys.stdout.write(json.dumps(_roster_document(row), ensure_ascii=False) + "\n")
+        except people.UnknownCentreError as exc:
+            err.print(f"no centre named {centre!r}", markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    if as_json:
+        return
+    title = f"대상자 {len(rows):,}명{f' · {centre}' if centre else ''} · 서울 시각"
+    table = Table(title=title, box=None, header_style="bold")
+    headers = ("관리번호", "이름", "센터", "통신사", "감지 방식", "무응답 기준", "꺼짐 기준")
+    for column in (*headers, "상태", "마지막 생존 신호"):
+        table.add_column(column, overflow="fold", no_wrap=column == "관리번호")
+    for row in rows:
+        state = "subject.paused" if row.paused else f"subject.{row.status.value}"
+        sign = (
+            f"{seoul_minute(row.last_sign)} ({ago(at - row.last_sign)})"
+            if row.last_sign
+            else _word("subject.no_sign")
+        )
+        table.add_row(
+            row.external_id,
+            row.masked_name,
+            row.centre,
+            row.carrier,
+            _word(f"detection.{row.detection.value}"),
+            f"{_hours(row.inactivity)}시간",
+            f"{_hours(row.phone_off)}시간",
+            _word(state),
+            sign,
+        )
+    out.print(table)
+
+
+def _hours(span: timedelta) -> int | float:
+    """A period in hours, as the district sets it (무응답기준시간 48)."""
+    hours = span / timedelta(hours=1)
+    return int(hours) if hours.is_integer() else hours
+
+
+def _roster_document(row: people.RosterLine) -> dict[str, object]:
+    return {
+        "external_id": row.external_id,
+        "masked_name": row.masked_name,
+        "centre": row.centre,
+        "carrier": row.carrier,
+        "detection": row.detection.value,
+        "inactivity_hours": _hours(row.inactivity),
+        "phone_off_hours": _hours(row.phone_off),
+        "status": row.status.value,
+        "paused": row.paused,
+        "last_sign_at": seoul(row.last_sign) or None,
+    }
+
+
 @subjects_app.command("template")
 def subjects_template(
     output: Annotated[
@@ -167,7 +254,8 @@ def subjects_template(
     ] = False,
 ) -> None:
     """A subjects file to fill in: its header and one example row (CSV with a BOM, so that
-    Excel shows the Hangul; or .xlsx)."""
+    Excel shows the Hangul; or .xlsx). The columns are those of `anbu subjects import`
+    (docs/formats.md, "Subjects file")."""
     korean = not english
     data = template_xlsx(korean=korean) if xlsx else template_csv(korean=korean)
     if output is not None:
@@ -182,7 +270,12 @@ def subjects_template(
 
 @officers_app.command("import")
 def officers_import(file: Path, now: NowOption = None) -> None:
-    """Create or update staff from `login,name,phone,email,centres,role` (centres split by ;)."""
+    """Create or update staff from a CSV (UTF-8 or CP949); prints created/updated/rejected.
+
+    Columns: login · name · phone · email · centres (split by ;, each must exist) ·
+    role (officer, lead, admin, operator, duty). docs/formats.md ("Staff list") has the
+    rules; exit codes in docs/cli.md.
+    """
     _import_list(
         file,
         now,
@@ -244,7 +337,7 @@ def centres_policy(
     default: Annotated[bool, typer.Option("--default", help="Go back to the default.")] = False,
 ) -> None:
     """Show a centre's escalation policy as JSON, or replace it (alerts already open keep
-    the policy they opened with)."""
+    the policy they opened with). The document's fields are in docs/notifications.md."""
     with _anbu() as anbu:
         try:
             if set_from is not None or default:
@@ -345,10 +438,15 @@ def ingest_command(
     file: Annotated[str, typer.Argument(help="A .jsonl or .csv file, or - for stdin.")],
     now: NowOption = None,
 ) -> None:
-    """Load activity events and watermarks.
+    """Load activity events and watermarks (JSON Lines or CSV).
+
+    Fields (a CSV's header): event_id · carrier (SKT, KT, LGU) · phone · kind (call_out,
+    call_in, sms_out, sms_in, data, power_on, power_off, checkin) · occurred_at (ISO 8601
+    with offset) · duration_s (optional); a watermark line: carrier · kind=watermark ·
+    complete_until. docs/formats.md ("Activity events") has the rules.
 
     Exit 0: every line accepted; 1: some lines rejected (the rest are stored);
-    2: nothing could be read.
+    2: nothing could be read (docs/cli.md).
     """
     at = _now(now)
     try:
@@ -457,7 +555,12 @@ def backtest_command(
 ) -> None:
     """What would detection have done on this history? Replays it through the same ingest,
     detection and sweep, into a scratch database that is thrown away: the configured
-    database is never changed, and no message is sent."""
+    database is never changed, and no message is sent.
+
+    --subjects has the columns of `anbu subjects import`, --events the fields of `anbu
+    ingest` plus an optional received_at (docs/formats.md). The table: 대상자, 종류, 단계,
+    기한, 열림, 상태, 까닭; --json as `alerts list --json` plus levels (docs/cli.md).
+    """
     started = perf_counter()
     if centre is not None:
         if subjects is not None or events is not None:
@@ -669,18 +772,18 @@ def _print_backtest(
 ) -> None:
     title = f"backtest {seoul_minute(report.started_at)} → {seoul_minute(report.ended_at)}"
     table = Table(title=f"{title} · Asia/Seoul", box=None, header_style="bold")
-    for column in ("subject", "kind", "level", "due", "opened", "state", "reason"):
-        table.add_column(column, overflow="fold", no_wrap=column == "subject")
+    for column in ("대상자", "종류", "단계", "기한", "열림", "상태", "까닭"):
+        table.add_column(column, overflow="fold", no_wrap=column == "대상자")
     for line in found.alerts:
         document = _backtest_document(line)
         alert = line.alert
         table.add_row(
             line.external_id or str(document["carrier"] or alert.channel or ""),
-            alert.kind.value,
-            str(document["level"]),
+            _word(f"kind.{alert.kind.value}"),
+            _word(f"level.{alert.level.value}"),
             seoul_minute(alert.due_at),
             seoul_minute(alert.opened_at),
-            alert.outcome.value if alert.outcome else alert.state.value,
+            _alert_state(alert),
             str(document["reason"]),
         )
     out.print(table)
@@ -819,28 +922,76 @@ def _stop_on_signals() -> threading.Event:
 @notifications_app.command("list")
 def notifications_list(
     alert: Annotated[int | None, typer.Option(help="Only this alert's notifications.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON Lines: id, alert_id, officer_id, recipient, step, medium, key, state, "
+            "attempts, next_attempt_at, sent_at, delivered_at, last_error, provider_ref.",
+        ),
+    ] = False,
 ) -> None:
-    """Notifications as JSON Lines: alert, medium, state, attempts, last error, reference."""
+    """Messages about alerts, in words: 번호, 알림, 받는 사람, 단계, 수단, 상태, 시도,
+    보낸 시각, 수신 확인, 마지막 오류 (Asia/Seoul). No address is shown: staff by login, the
+    person and their guardian by who they are. `--json` has the codes: docs/cli.md."""
     with _anbu() as anbu:
         rows = notifications.listing(anbu, alert)
+        logins = notifications.logins(anbu, rows) if not as_json else {}
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(_notification_document(row), ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"메시지 {len(rows)}건 · 서울 시각", box=None, header_style="bold")
+    columns = (
+        "번호",
+        "알림",
+        "받는 사람",
+        "단계",
+        "수단",
+        "상태",
+        "시도",
+        "보낸 시각",
+        "수신 확인",
+    )
+    for column in (*columns, "마지막 오류"):
+        table.add_column(column, overflow="fold", no_wrap=column in {"번호", "알림"})
     for row in rows:
-        document = {
-            "id": row.id,
-            "alert_id": row.alert_id,
-            "officer_id": row.officer_id,
-            "recipient": row.recipient,
-            "step": row.step,
-            "medium": row.medium,
-            "key": row.key,
-            "state": row.state,
-            "attempts": row.attempts,
-            "next_attempt_at": seoul(row.next_attempt_at),
-            "sent_at": seoul(row.sent_at) or None,
-            "delivered_at": seoul(row.delivered_at) or None,
-            "last_error": row.last_error,
-            "provider_ref": row.provider_ref,
-        }
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        who = _word(f"recipient.{row.recipient}")
+        if row.officer_id is not None:
+            who = f"{who} {logins.get(row.officer_id) or f'#{row.officer_id}'}"
+        table.add_row(
+            str(row.id),
+            str(row.alert_id),
+            who,
+            row.step,
+            _word(f"medium.{row.medium}"),
+            _word(f"notification.{row.state}"),
+            str(row.attempts),
+            seoul_minute(row.sent_at),
+            seoul_minute(row.delivered_at),
+            row.last_error or "",
+            style="red" if row.state == NotificationState.FAILED else None,
+        )
+    out.print(table)
+
+
+def _notification_document(row: Listed) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "alert_id": row.alert_id,
+        "officer_id": row.officer_id,
+        "recipient": row.recipient,
+        "step": row.step,
+        "medium": row.medium,
+        "key": row.key,
+        "state": row.state,
+        "attempts": row.attempts,
+        "next_attempt_at": seoul(row.next_attempt_at),
+        "sent_at": seoul(row.sent_at) or None,
+        "delivered_at": seoul(row.delivered_at) or None,
+        "last_error": row.last_error,
+        "provider_ref": row.provider_ref,
+    }
 
 
 @alerts_app.command("ack")
@@ -930,12 +1081,17 @@ def _case_command(act: Callable[[Anbu], Alert]) -> Alert:
 
 @alerts_app.command("list")
 def alerts_list(
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one alert a line.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="JSON Lines, one alert a line, with codes (docs/cli.md)."),
+    ] = False,
     open_only: Annotated[
         bool, typer.Option("--open", help="Only alerts not yet resolved.")
     ] = False,
 ) -> None:
-    """Alerts with id, subject, kind, state, due_at and opened_at (Asia/Seoul)."""
+    """Alerts, in words: 번호, 대상자, 센터, 종류, 단계, 상태 (or how it ended), 기한, 열림,
+    재개 (Asia/Seoul). `--json` has every field with codes (kind, state, outcome, level):
+    docs/cli.md."""
     states = [s for s in AlertState if s is not AlertState.RESOLVED] if open_only else None
     with _anbu() as anbu:
         lines = case_views.listing(anbu, states=states)
@@ -943,26 +1099,38 @@ def alerts_list(
         for line in lines:
             sys.stdout.write(json.dumps(_alert_document(line), ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"alerts ({len(lines)}) · Asia/Seoul", box=None, header_style="bold")
-    for column in ("id", "subject", "centre", "kind", "state", "due", "opened", "resumed"):
+    table = Table(title=f"알림 {len(lines)}건 · 서울 시각", box=None, header_style="bold")
+    for column in ("번호", "대상자", "센터", "종류", "단계", "상태", "기한", "열림", "재개"):
         # Whole values, never an ellipsis: a cut-off reference is worse than a wrapped one.
-        table.add_column(column, overflow="fold", no_wrap=column in {"id", "subject"})
+        table.add_column(column, overflow="fold", no_wrap=column in {"번호", "대상자"})
     for line in lines:
         alert = line.alert
         about = line.external_id
         if about is None:
-            about = f"feed {alert.carrier}" if alert.carrier else f"channel {alert.channel}"
+            about = (
+                f"통신사 {alert.carrier}"
+                if alert.carrier
+                else f"발송 채널 {_word(f'medium.{alert.channel}')}"
+            )
         table.add_row(
             str(alert.id),
             about,
             line.centre or "",
-            alert.kind.value,
-            alert.outcome.value if alert.outcome else alert.state.value,
+            _word(f"kind.{alert.kind.value}"),
+            _word(f"level.{alert.level.value}"),
+            _alert_state(alert),
             seoul_minute(alert.due_at),
             seoul_minute(alert.opened_at),
             seoul_minute(alert.resumed_at),
         )
     out.print(table)
+
+
+def _alert_state(alert: Alert) -> str:
+    """`접수됨`, or how a closed case ended: `종결 · 오경보`."""
+    if alert.outcome is not None:
+        return f"{_word('state.resolved')} · {_word(f'outcome.{alert.outcome.value}')}"
+    return _word(f"state.{alert.state.value}")
 
 
 def _alert_document(line: AlertLine) -> dict[str, object]:
@@ -992,9 +1160,17 @@ def _alert_document(line: AlertLine) -> dict[str, object]:
 @feeds_app.command("list")
 def feeds_list(
     now: NowOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON Lines: carrier, watermark, lag_seconds, max_delay_seconds, stale.",
+        ),
+    ] = False,
 ) -> None:
-    """Each carrier's watermark, its lag behind now, and whether it is stale."""
+    """Each carrier's watermark (the time up to which its events are complete), how far it
+    lags behind now, the delay allowed and whether the feed is late: 통신사, 자료 기준 시각,
+    지연, 허용 지연, 상태 (Asia/Seoul). docs/cli.md; the watermark in docs/formats.md."""
     at = _now(now)
     with _anbu() as anbu:
         statuses = feed_status.statuses(anbu, now=at)
@@ -1002,18 +1178,41 @@ def feeds_list(
         for status in statuses:
             sys.stdout.write(json.dumps(status.as_json(), ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"feeds at {seoul(at)}")
-    for column in ("carrier", "watermark", "lag", "allowed", "stale"):
+    table = Table(title=f"통신사 자료 · {seoul_minute(at)} 기준 (서울 시각)", header_style="bold")
+    for column in ("통신사", "자료 기준 시각", "지연", "허용 지연", "상태"):
         table.add_column(column)
     for status in statuses:
+        state = (
+            "feed.never"
+            if status.watermark is None
+            else "feed.stale"
+            if status.stale
+            else "feed.ok"
+        )
         table.add_row(
             status.carrier.value,
-            seoul(status.watermark) or "never reported",
-            str(status.lag) if status.lag is not None else "",
-            str(status.max_delay),
-            "STALE" if status.stale else "ok",
+            seoul_minute(status.watermark) or _word("feed.never"),
+            _lag(status.lag),
+            duration(status.max_delay),
+            _word(state),
+            style="bold red" if status.stale else None,
         )
     out.print(table)
+
+
+def _lag(span: timedelta | None) -> str:
+    """`1시간 17분`; a lag under a minute is `방금` (the feed is current)."""
+    if span is None:
+        return "—"
+    return ago(span) if span < timedelta(minutes=1) else duration(span)
+
+
+def _word(key: str) -> str:
+    """The Korean word the pages use for `key` (entrypoints/web/i18n.py), so that a command
+    and a page say the same. Imported when a table is printed, not for every command."""
+    from anbu.entrypoints.web.i18n import translate
+
+    return translate(key, "ko")
 
 
 @users_app.command("create")
@@ -1256,11 +1455,29 @@ def demo_command(
     days: Annotated[int, typer.Option(help="Simulated days.")] = 4,
     seconds: Annotated[float, typer.Option(help="About how long the run should take.")] = 60.0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same district).")] = 7,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Where the demo keeps its database and key; default: ANBU_DATA_DIR when "
+            "set, else the `demo` folder inside the data folder.",
+        ),
+    ] = None,
 ) -> None:
-    """Simulate Seongdong-gu end to end: enrol, ingest, sweep, and show who was flagged."""
+    """Simulate Seongdong-gu end to end: enrol, ingest, sweep, and show who was flagged.
+
+    Where its data goes: a folder of its own, `demo` inside the data folder
+    (~/.local/share/anbu/demo, or $XDG_DATA_HOME/anbu/demo), never beside real data —
+    unless --data-dir, ANBU_DATA_DIR or ANBU_DATABASE_URL names a place. It wipes an
+    earlier demo there and refuses a database that holds anything else. Afterwards,
+    `ANBU_DATA_DIR=that-folder anbu alerts list` shows what it flagged (it prints the
+    line). docs/cli.md.
+    """
+    from anbu.entrypoints.demo.database import own_folder
     from anbu.entrypoints.demo.run import run_demo
 
-    code = run_demo(Settings(), people=subjects, days=days, seconds=seconds, seed=seed, console=out)
+    settings = own_folder(Settings(), data_dir)
+    code = run_demo(settings, people=subjects, days=days, seconds=seconds, seed=seed, console=out)
     raise typer.Exit(code)
 
 

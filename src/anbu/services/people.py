@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -22,7 +23,14 @@ from anbu.adapters.storage.people import Criteria, PersonLine
 from anbu.adapters.storage.subjects import PauseRow
 from anbu.domain.alerts import Alert
 from anbu.domain.detection import Outlook
-from anbu.domain.kinds import ActivityKind, AlertKind, AlertState, Group, SubjectStatus
+from anbu.domain.kinds import (
+    ActivityKind,
+    AlertKind,
+    AlertState,
+    Detection,
+    Group,
+    SubjectStatus,
+)
 from anbu.domain.pauses import Pause
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.subjects import age_on, mask_name, name_key_for
@@ -217,6 +225,90 @@ def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> 
         else:
             next_after = last.external_id
     return PeoplePage(items, next_after, centres)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLine:
+    """One enrolled person as `anbu subjects list` shows them: the name masked, no contact."""
+
+    external_id: str
+    masked_name: str
+    centre: str
+    carrier: str
+    detection: Detection
+    inactivity: timedelta
+    phone_off: timedelta
+    status: SubjectStatus
+    paused: bool
+    last_sign: datetime | None  # None: no sign of life since consent
+
+
+class UnknownCentreError(LookupError):
+    """No centre of that name."""
+
+
+ROSTER_PAGE = 500
+
+
+def roster(
+    app: Context,
+    *,
+    centre: str | None,
+    status: StatusFilter,
+    now: datetime,
+    actor: str,
+) -> Iterator[list[RosterLine]]:
+    """Every person of the district (or of one centre), by reference, a page at a time; each
+    page read in its own transaction and audited as the pages' list is (`people.listed`,
+    with the references shown). Reads only the list's columns and each sealed record for
+    the name, which leaves masked. Raises UnknownCentreError for a centre not on file."""
+    centre_id = _centre_id(app, centre) if centre is not None else None
+    after: str | None = None
+    while True:
+        query = PeopleQuery(centre_id=centre_id, status=status, after=after)
+        criteria = _criteria(app, None, query, now)
+        with app.transaction() as tx:
+            lines = tx.people.by_reference(criteria, after=after, limit=ROSTER_PAGE)
+            paused = tx.people.paused_now([line.subject_id for line in lines], now)
+            if lines:
+                detail = {
+                    "view": "command",
+                    "centre": centre,
+                    "shown": [line.external_id for line in lines],
+                }
+                tx.audit.record(actor, "people.listed", now, detail=json.dumps(detail))
+        if not lines:
+            return
+        yield [_roster_line(app, line, line.subject_id in paused) for line in lines]
+        if len(lines) < ROSTER_PAGE:
+            return
+        after = lines[-1].external_id
+
+
+def _centre_id(app: Context, name: str) -> int:
+    with app.transaction() as tx:
+        centres = tx.people.centres_within(None)
+    for centre_id, centre in centres:
+        if centre == name:
+            return centre_id
+    raise UnknownCentreError(name)
+
+
+def _roster_line(app: Context, line: PersonLine, paused: bool) -> RosterLine:
+    name = str(app.vault.open(line.personal, bound_to=line.external_id).get("name", ""))
+    sign = line.last_life_at if line.last_life_at and line.last_life_at >= line.consent_at else None
+    return RosterLine(
+        external_id=line.external_id,
+        masked_name=mask_name(name),
+        centre=line.centre,
+        carrier=line.carrier,
+        detection=Detection(line.detection),
+        inactivity=timedelta(minutes=line.inactivity_minutes),
+        phone_off=timedelta(minutes=line.phone_off_minutes),
+        status=line.status,
+        paused=paused,
+        last_sign=sign,
+    )
 
 
 def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> PersonDetail:

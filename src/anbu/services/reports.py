@@ -263,13 +263,14 @@ def report(
     weeks: int,
     now: datetime,
     tables: Collection[ReportTable] = tuple(ReportTable),
-    exported: bool = False,
+    exported: str | None = None,
     cache: ReportCache | None = None,
 ) -> Report:
     """The report over the last `weeks` weeks for the user's centres (the whole district
     for administrators and the duty desk). Raises ReportRefusedError for operators, who see
     no casework, and ValueError for a period not offered. The view is audit-logged, also
-    when the figures come from the `cache` (then `period.now` says when they were counted)."""
+    when the figures come from the `cache` (then `period.now` says when they were counted),
+    with the format it was given in: `html`, or the file's when `exported` (csv, xlsx)."""
     if user.role not in REPORT_ROLES:
         raise ReportRefusedError(f"reports are not for the {user.role.value} role")
     span = period(weeks, now)
@@ -286,7 +287,7 @@ def report(
         detail = {
             "weeks": weeks,
             "tables": sorted(t.value for t in tables),
-            "format": "csv" if exported else "html",
+            "format": exported or "html",
             "centres": "all" if scope is None else sorted(scope),
         }
         tx.audit.record(user.login, "report.viewed", now, detail=json.dumps(detail))

@@ -71,3 +71,39 @@ def workbook_of(rows: Sequence[Sequence[str]], *, sheet: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def table_workbook(rows: Sequence[Sequence[str | int | float | None]], *, sheet: str) -> bytes:
+    """A one-sheet workbook of a report's table: the first row a bold header, numbers as
+    numbers (so that Excel sums them), None as an empty cell, and every text a text — never
+    a formula, whatever it starts with (a centre's name is typed by people)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    page = book.active
+    assert page is not None  # a new workbook has its one sheet
+    page.title = sheet
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            cell = page.cell(row=number, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if number == 1:
+                cell.font = Font(bold=True)
+    widths: dict[int, int] = {}
+    for row in rows:
+        for column, value in enumerate(row, start=1):
+            widths[column] = max(widths.get(column, 8), min(len(str(value or "")) * 2 + 2, 40))
+    for column, width in widths.items():
+        page.column_dimensions[_letter(column)].width = width
+    page.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)

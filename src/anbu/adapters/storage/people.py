@@ -77,6 +77,10 @@ class PersonLine:
     consent_at: datetime
     last_life_at: datetime | None
     next_due_at: datetime | None
+    carrier: str = ""
+    detection: str = ""
+    inactivity_minutes: int = 0
+    phone_off_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +298,10 @@ def _lines(criteria: Criteria) -> Select[Any]:
         subjects.c.consent_at,
         subjects.c.last_life_at,
         subjects.c.next_due_at,
+        subjects.c.carrier,
+        subjects.c.detection,
+        subjects.c.inactivity_minutes,
+        subjects.c.phone_off_minutes,
     ).join(centres, centres.c.id == subjects.c.centre_id)
     if criteria.centre_ids is not None:
         query = query.where(subjects.c.centre_id.in_(list(criteria.centre_ids)))
@@ -362,4 +370,8 @@ def _line(row: Row[Any]) -> PersonLine:
         consent_at=row.consent_at,
         last_life_at=row.last_life_at,
         next_due_at=row.next_due_at,
+        carrier=row.carrier,
+        detection=row.detection,
+        inactivity_minutes=row.inactivity_minutes,
+        phone_off_minutes=row.phone_off_minutes,
     )

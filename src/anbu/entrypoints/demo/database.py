@@ -4,6 +4,7 @@ never one that holds real people."""
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import delete, func, inspect, make_url, select
 
@@ -14,6 +15,8 @@ from anbu.bootstrap import Anbu
 from anbu.settings import Settings
 
 DEMO_KEY = "demo"
+# The demo's own folder inside the data folder, unless told where.
+DEMO_FOLDER = "demo"
 
 
 class Claim(StrEnum):
@@ -56,3 +59,20 @@ def where(settings: Settings) -> str:
     if settings.is_sqlite:
         return url.database or ":memory:"
     return url.render_as_string(hide_password=True)
+
+
+def own_folder(settings: Settings, data_dir: Path | None) -> Settings:
+    """The settings the demo runs with: its database and key in `data_dir` when given, else
+    where ANBU_DATA_DIR or ANBU_DATABASE_URL say when set, else in a folder of its own,
+    `demo` inside the data folder, so that a trial never lands beside real data."""
+    if data_dir is not None:
+        return settings.model_copy(update={"data_dir": data_dir})
+    if {"data_dir", "database_url"} & settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"data_dir": settings.data_dir / DEMO_FOLDER})
+
+
+def looking(settings: Settings) -> str:
+    """How to read the demo's alerts afterwards: the commands need its folder (its
+    database, or at least its key) too."""
+    return f"ANBU_DATA_DIR={settings.data_dir}"

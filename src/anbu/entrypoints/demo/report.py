@@ -18,15 +18,16 @@ from anbu.entrypoints.demo.simulation import Totals
 from anbu.entrypoints.demo.verdict import DeliveryCheck, Flagged, Verdict
 from anbu.entrypoints.demo.wording import (
     CAUSES,
-    MEDIA,
-    OUTCOMES,
     count,
     day_and_time,
     hhmm,
     hours,
     kind_label,
+    medium_word,
     member,
     members,
+    outcome_word,
+    state_word,
     took,
     when,
 )
@@ -36,7 +37,12 @@ _MINUTE = timedelta(minutes=1)
 
 
 def final(
-    console: Console, verdict: Verdict, totals: Totals, where: str, cases: list[Case]
+    console: Console,
+    verdict: Verdict,
+    totals: Totals,
+    where: str,
+    folder: str,
+    cases: list[Case],
 ) -> None:
     console.print()
     console.rule("결과 (results)")
@@ -50,8 +56,8 @@ def final(
         console.print(f"{mark} {message}", highlight=False)
     console.print()
     console.print(
-        "같은 설정에서 `anbu alerts list` 로 알림 목록을, `anbu notifications list` 로 "
-        "메시지 목록을 볼 수 있습니다 (shows them). "
+        f"`{folder} anbu alerts list` 로 알림 목록을, `{folder} anbu notifications list` 로 "
+        "메시지 목록을 볼 수 있습니다 (the demo's own folder: give it to see them). "
         f"데이터베이스: {where}",
         highlight=False,
         markup=False,
@@ -106,7 +112,7 @@ def _cases_table(cases: list[Case]) -> Table:
             assert case.actor is not None  # acknowledged
             taken = ("▲ " if case.escalations else "") + member(case.actor)
         if case.resolved_at is not None:
-            result = OUTCOMES[case.outcome]
+            result = outcome_word(case.outcome)
         else:
             result = "연락 중" if case.acknowledged_at is not None else ""
         table.add_row(
@@ -124,7 +130,7 @@ def _cases_table(cases: list[Case]) -> Table:
 
 
 def _posted(delivery: DeliveryCheck) -> str:
-    sent = " · ".join(f"{MEDIA[m]} {count(delivery.sent(m))}건" for m in Medium)
+    sent = " · ".join(f"{medium_word(m)} {count(delivery.sent(m))}건" for m in Medium)
     return f"{sent} · 보내지 못함 {count(len(delivery.unsent))}건"
 
 
@@ -161,7 +167,7 @@ def _silence(verdict: Verdict) -> tuple[bool, str]:
     assert alert.outcome is not None  # visited and closed
     return True, (
         f"{line} → {hhmm(alert.visit_needed_at)} 연락 안 됨·방문 필요 → "
-        f"{hhmm(alert.visited_at)} 방문, {OUTCOMES[alert.outcome]} (ended with a visit)"
+        f"{hhmm(alert.visited_at)} 방문, {outcome_word(alert.outcome)} (ended with a visit)"
     )
 
 
@@ -185,7 +191,8 @@ def _stall(verdict: Verdict) -> tuple[bool, str]:
     carrier = check.stall.carrier.value
     label = f"{carrier} 자료 지연 (planted: {carrier} feed stall)"
     states = ", ".join(
-        f"{a.alert.carrier} {a.alert.outcome.value if a.alert.outcome else a.alert.state.value}"
+        f"{a.alert.carrier} "
+        f"{outcome_word(a.alert.outcome) if a.alert.outcome else state_word(a.alert.state)}"
         for a in check.feed_alerts
     )
     message = (

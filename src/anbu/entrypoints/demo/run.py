@@ -54,6 +54,7 @@ class _Request:
     seed: int
     where: str
     earlier_demo: bool
+    folder: str  # ANBU_DATA_DIR=…, for the commands that read the demo afterwards
 
 
 def run_demo(
@@ -93,7 +94,13 @@ def run_demo(
         screen.refused(console, where)
         return EXIT_REFUSED
     request = _Request(
-        people, days, seconds, seed, where, earlier_demo=claim is database.Claim.EARLIER_DEMO
+        people,
+        days,
+        seconds,
+        seed,
+        where,
+        earlier_demo=claim is database.Claim.EARLIER_DEMO,
+        folder=database.looking(settings),
     )
     app = bootstrap(settings)
     try:
@@ -157,7 +164,8 @@ def _demo(notifier: Notifier, request: _Request, console: Console, began: float)
     missed = casework.missed.alert.id if casework.missed else None
     staff = staff_by_id(app, world.staff)
     verdict = judge(simulation.alerts(), world, app.rules, notices(app), staff, missed)
-    report.final(console, verdict, simulation.totals, request.where, list(casework.cases.values()))
+    cases = list(casework.cases.values())
+    report.final(console, verdict, simulation.totals, request.where, request.folder, cases)
     return EXIT_OK if verdict.ok else EXIT_MISSED
 
 

@@ -27,14 +27,14 @@ from anbu.entrypoints.demo.simulation import Totals
 from anbu.entrypoints.demo.staff import Member
 from anbu.entrypoints.demo.timeline import Timeline
 from anbu.entrypoints.demo.wording import (
-    MEDIA,
-    OUTCOMES,
     ROLES,
     count,
     hhmm,
     kind_label,
+    medium_word,
     member,
     members,
+    outcome_word,
     span,
     took,
     when,
@@ -82,7 +82,9 @@ def header(
 def _sending(real: Set[Medium]) -> str:
     if not real:
         return "메시지 발송  문자·이메일을 화면에만 보여 줍니다 (console://, 실제 발송 없음)"
-    how = " · ".join(f"{MEDIA[m]} {'실제 발송' if m in real else '화면 표시'}" for m in Medium)
+    how = " · ".join(
+        f"{medium_word(m)} {'실제 발송' if m in real else '화면 표시'}" for m in Medium
+    )
     return f"메시지 발송  {how} ({', '.join(_SETTINGS[m] for m in Medium if m in real)})"
 
 
@@ -91,9 +93,9 @@ def refused(console: Console, where: str) -> None:
         "[bold red]데모를 시작하지 않습니다.[/] 이 데이터베이스에는 데모가 아닌 자료가 있습니다:\n"
         f"  {where}\n"
         "데모는 이 자료를 지우거나 바꾸지 않습니다. 다른 곳을 지정해 실행하세요:\n"
-        "  ANBU_DATA_DIR=/tmp/anbu-demo anbu demo   (또는 ANBU_DATABASE_URL)\n"
+        "  anbu demo --data-dir /tmp/anbu-demo   (또는 ANBU_DATA_DIR, ANBU_DATABASE_URL)\n"
         "[dim]The database holds data that is not the demo's; the demo leaves it untouched. "
-        "Set ANBU_DATA_DIR (or ANBU_DATABASE_URL) to another place.[/]",
+        "Give --data-dir (or ANBU_DATA_DIR, ANBU_DATABASE_URL) another place.[/]",
         highlight=False,
     )
 
@@ -174,14 +176,14 @@ def sent(message: Printed) -> Text:
 
 
 def sent_elsewhere(medium: Medium, sent: int) -> Text:
-    return Text(f"✉ {MEDIA[medium]} {count(sent)}건 → 설정된 서버로 발송", style="blue")
+    return Text(f"✉ {medium_word(medium)} {count(sent)}건 → 설정된 서버로 발송", style="blue")
 
 
 def trouble(problem: Trouble, times: int) -> Text:
     then = "더 보내지 않습니다" if problem.final else "잠시 뒤 다시 보냅니다"
     return Text.assemble(
         ("✗ 발송 실패  ", "bold red"),
-        f"{MEDIA[problem.medium]} {count(times)}건 · ",
+        f"{medium_word(problem.medium)} {count(times)}건 · ",
         (problem.error, "dim"),
         f" · {then}",
     )
@@ -226,8 +228,8 @@ def handled(event: Event) -> Text:
     visit = f"{hhmm(case.visited_at)} 방문 · " if case.visited_at is not None else ""
     return Text.assemble(
         ("✓ 종결  ", "green"),
-        f"{who} — {visit}{OUTCOMES[case.outcome]} · “{case.note}” ",
-        (f"({actor}, {case.outcome.value})", "dim"),
+        f"{who} — {visit}{outcome_word(case.outcome)} · “{case.note}” ",
+        (f"({actor})", "dim"),
     )
 
 
@@ -313,7 +315,7 @@ def ingested(totals: Totals) -> str:
 
 
 def _posted(post: Tally) -> Text:
-    sent = " · ".join(f"{MEDIA[m]} {count(post.sent[m])}" for m in Medium)
+    sent = " · ".join(f"{medium_word(m)} {count(post.sent[m])}" for m in Medium)
     failed = post.retrying + post.failed
     return Text.assemble(
         sent,

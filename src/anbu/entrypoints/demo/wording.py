@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from anbu.adapters.channels import Medium
-from anbu.domain.kinds import AlertKind, Outcome, Role
+from anbu.domain.kinds import AlertKind, AlertState, Outcome, Role
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.demo.causes import Cause
 from anbu.entrypoints.demo.staff import Member
+from anbu.entrypoints.web.i18n import translate
 from anbu.services.case_views import AlertLine
 
 _WEEKDAYS = "월화수목금토일"
@@ -25,7 +26,6 @@ CAUSES = {
     Cause.UNEXPLAINED: "설명 안 됨: 실제로는 연락이 있었음",
 }
 
-MEDIA = {Medium.SMS: "문자", Medium.EMAIL: "이메일"}
 ROLES = {
     Role.OFFICER: "담당",
     Role.LEAD: "팀장",
@@ -33,19 +33,21 @@ ROLES = {
     Role.OPERATOR: "운영자",
     Role.DUTY: "당직실",
 }
-OUTCOMES = {
-    Outcome.SAFE: "안전 확인",
-    Outcome.HOSPITALISED: "입원",
-    Outcome.DECEASED: "사망",
-    Outcome.DOOR_OPENED: "경찰·소방 협조 개문",
-    Outcome.UNREACHABLE_VISIT_NEEDED: "무응답·방문 필요",
-    Outcome.FALSE_ALARM: "오경보",
-    Outcome.FEED_RECOVERED: "자료 따라잡음·자동 종료",
-    Outcome.CONSENT_WITHDRAWN: "동의 철회",
-    Outcome.CHECKED_IN: "본인 회신",
-    Outcome.SUPERSEDED: "새 알림으로 이어짐",
-    Outcome.GATEWAY_RECOVERED: "발송 복구",
-}
+
+
+def medium_word(medium: Medium) -> str:
+    """문자 / 이메일: the pages' word (entrypoints/web/i18n.py)."""
+    return translate(f"medium.{medium.value}", "ko")
+
+
+def outcome_word(outcome: Outcome | None) -> str:
+    """오경보, 통신사 자료 복구…: the pages' and `anbu alerts list`'s word for how a case
+    ended (entrypoints/web/i18n.py); `진행 중` while it is open."""
+    return "진행 중" if outcome is None else translate(f"outcome.{outcome.value}", "ko")
+
+
+def state_word(state: AlertState) -> str:
+    return translate(f"state.{state.value}", "ko")
 
 
 def when(instant: datetime) -> str:

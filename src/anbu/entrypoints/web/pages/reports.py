@@ -15,9 +15,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from anbu.adapters.formats.spreadsheet import table_workbook
 from anbu.domain.kinds import Group, Outcome
 from anbu.domain.spread import Spread
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.durations import duration
 from anbu.entrypoints.web import i18n, report_charts
 from anbu.entrypoints.web.auth import anbu_of, requiring
 from anbu.entrypoints.web.templating import SEOUL, templates
@@ -45,6 +47,11 @@ i18n.add(
             "Counts only; no personal data.",
         ),
         "reports.csv": ("CSV 내려받기", "Download CSV"),
+        "reports.xlsx": ("엑셀(.xlsx)", "Excel (.xlsx)"),
+        "reports.sheet.alerts_per_week": ("주별 알림", "Alerts per week"),
+        "reports.sheet.timings": ("대응 시간", "Response times"),
+        "reports.sheet.outcomes": ("처리 결과", "Outcomes"),
+        "reports.sheet.enrolment": ("등록 인원", "Enrolled"),
         "reports.all": ("전체", "All"),
         "reports.centre": ("센터", "Centre"),
         "reports.week": ("주 (월요일부터)", "Week (from Monday)"),
@@ -133,7 +140,7 @@ def reports_page(
             "outcomes": OUTCOME_ORDER,
             "groups": list(Group),
             "outcome_key": _outcome_key,
-            "duration": lambda span: _duration(span, user.language),
+            "duration": lambda span: duration(span, user.language),
             "scope": word("reports.scope_all") if user.whole_district else ", ".join(found.centres),
             "last_day": found.period.now.astimezone(SEOUL).date(),
             "charts": _charts(found, word),
@@ -150,6 +157,40 @@ def reports_csv(
     weeks: int = reports.DEFAULT_WEEKS,
 ) -> Response:
     """One table as CSV in UTF-8 with a byte-order mark, so that Excel reads the Hangul."""
+    rows, name = _exported(request, user, table, weeks, "csv")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/reports.xlsx")
+def reports_xlsx(
+    request: Request,
+    user: ReportReader,
+    table: Annotated[ReportTable, Query()],
+    weeks: int = reports.DEFAULT_WEEKS,
+) -> Response:
+    """The same table as the CSV, as an Excel workbook: the same figures, numbers as
+    numbers."""
+    rows, name = _exported(request, user, table, weeks, "xlsx")
+    sheet = _words(user)(f"reports.sheet.{table.value}")
+    return Response(
+        table_workbook(rows, sheet=sheet),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _exported(
+    request: Request, user: StaffUser, table: ReportTable, weeks: int, suffix: str
+) -> tuple[list[list[Cell]], str]:
+    """The table's rows for a file, and the file's name; the export is audited with its
+    format."""
     _check_weeks(weeks)
     now = wall_clock()
     found = reports.report(
@@ -158,20 +199,11 @@ def reports_csv(
         weeks=weeks,
         now=now,
         tables=(table,),
-        exported=True,
+        exported=suffix,
         cache=report_cache(request),
     )
-    rows = _csv_rows(found, table, _words(user))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([_cell(value) for value in row] for row in rows)
     day = now.astimezone(SEOUL).date().isoformat()
-    name = f"anbu-{table.value}-{weeks}w-{day}.csv"
-    return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _table_rows(found, table, _words(user)), f"anbu-{table.value}-{weeks}w-{day}.{suffix}"
 
 
 def report_cache(request: Request) -> reports.ReportCache:
@@ -194,22 +226,6 @@ def _words(user: StaffUser) -> Words:
 
 def _outcome_key(outcome: Outcome | None) -> str:
     return f"reports.outcome.{outcome.value if outcome else 'open'}"
-
-
-def _duration(span: timedelta | None, language: str) -> str:
-    """`1시간 42분`, `2일 3시간`, `40초`: the two largest units, to the minute (a report of
-    response times needs the minutes that the pages' `span` leaves out past an hour)."""
-    if span is None:
-        return "—"
-    seconds = max(round(span.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds}초" if language == "ko" else f"{seconds} s"
-    minutes = seconds // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    units = ("일", "시간", "분") if language == "ko" else (" d", " h", " min")
-    parts = [f"{n}{unit}" for n, unit in zip((days, hours, minutes), units, strict=True) if n]
-    return " ".join(parts[:2])
 
 
 def _centre(name: str, word: Words) -> str:
@@ -300,13 +316,15 @@ def _in(span: timedelta | None, seconds: float) -> float:
     return 0.0 if span is None else span.total_seconds() / seconds
 
 
-# -- CSV ---------------------------------------------------------------------------------
+# -- CSV and .xlsx ---------------------------------------------------------------------
 
 
-Cell = str | int
+# A figure, a text, or nothing (an empty cell): minutes and shares are floats.
+Cell = str | int | float | None
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _csv_rows(found: Report, table: ReportTable, word: Words) -> list[list[Cell]]:
+def _table_rows(found: Report, table: ReportTable, word: Words) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     if table is ReportTable.ALERTS_PER_WEEK:
         kinds = [word(f"kind.{kind.value}") for kind in SUBJECT_KINDS]
@@ -362,17 +380,22 @@ def _spread(spread: Spread) -> list[Cell]:
     return [spread.count, _minutes(spread.median), _minutes(spread.p90)]
 
 
-def _minutes(span: timedelta | None) -> str:
-    return "" if span is None else f"{span.total_seconds() / 60:.1f}"
+def _minutes(span: timedelta | None) -> float | None:
+    return None if span is None else round(span.total_seconds() / 60, 1)
 
 
-def _percent(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.1f}"
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
 
 
-def _cell(value: Cell) -> Cell:
-    """A text that a spreadsheet would run as a formula is quoted (centre names are typed
-    by administrators)."""
+def _cell(value: Cell) -> str | int:
+    """A cell as CSV writes it: a fraction to one decimal, nothing as empty; a text that a
+    spreadsheet would run as a formula is quoted (centre names are typed by
+    administrators)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
