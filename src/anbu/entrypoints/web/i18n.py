@@ -102,6 +102,37 @@ WORDS: dict[str, tuple[str, str]] = {
         "요청을 처리할 수 없습니다. 화면을 새로 고쳐 주세요.",
         "Request refused; please reload the page.",
     ),
+    # Visit information: emergency contacts, notes and map links (issue 14, visit).
+    "visit.title": ("방문 정보", "For a visit"),
+    "visit.contacts": ("비상 연락처", "Emergency contacts"),
+    "visit.no_contacts": ("등록된 비상 연락처가 없습니다.", "No emergency contacts."),
+    "visit.notes": ("방문 메모", "Visit notes"),
+    "visit.notes.hint": (
+        "(현관 비밀번호, 건강 상태, 반려동물 등 · 500자까지)",
+        "(entry code, health, pets… · up to 500 characters)",
+    ),
+    "visit.no_notes": ("방문 메모가 없습니다.", "No visit notes."),
+    "visit.map.kakao": ("카카오맵에서 주소 보기", "Address in Kakao Map"),
+    "visit.map.geo": ("다른 지도 앱 (안드로이드)", "Other map app (Android)"),
+    "visit.relation.family": ("가족", "Family"),
+    "visit.relation.neighbour": ("이웃", "Neighbour"),
+    "visit.relation.tongjang": ("통장", "Tongjang (neighbourhood head)"),
+    "visit.relation.other": ("기타", "Other"),
+    "visit.edit": ("비상 연락처·방문 메모 고치기", "Edit contacts and notes"),
+    "visit.contact": ("비상 연락처", "Contact"),
+    "visit.contact.name": ("이름", "Name"),
+    "visit.contact.relation": ("관계", "Relation"),
+    "visit.contact.phone": ("전화번호", "Phone"),
+    "visit.save": ("저장", "Save"),
+    "visit.saved": ("방문 정보를 저장했습니다.", "Saved."),
+    "visit.withdrawn": (
+        "동의를 철회한 분이라 방문 정보가 없습니다.",
+        "Consent was withdrawn: no visit information is kept.",
+    ),
+    "visit.field.name": ("비상 연락처 {n} 이름", "Contact {n} name"),
+    "visit.field.relation": ("비상 연락처 {n} 관계", "Contact {n} relation"),
+    "visit.field.phone": ("비상 연락처 {n} 전화번호", "Contact {n} phone"),
+    "visit.field.visit_notes": ("방문 메모", "Visit notes"),
 }
 
 

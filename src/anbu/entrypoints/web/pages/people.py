@@ -17,7 +17,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
 from anbu.domain.kinds import Group, Role
+from anbu.domain.subjects import MAX_CONTACTS, EnrolmentError, Relation, contact_field
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
@@ -33,6 +35,7 @@ E = TypeVar("E", bound=StrEnum)
 PeopleUser = Annotated[StaffUser, requiring(Role.OFFICER, Role.LEAD, Role.ADMIN, Role.DUTY)]
 # What ending a pause did, told on the person's page after the redirect.
 _DONE = frozenset({"ended", "removed"})
+_VISIT_FIELDS = VISIT_COLUMNS
 
 i18n.add(
     {
@@ -229,9 +232,17 @@ def person_page(
     external_id: str,
     user: PageUser,
     pause: Annotated[str, Query(max_length=20)] = "",
+    visit: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """`pause` says what a form just did (`ended`, `removed`), for the notice."""
-    return _person_page(request, external_id, user, done=pause if pause in _DONE else "")
+    """`pause` says what a form just did (`ended`, `removed`), for the notice; `visit`
+    (`saved`) that the visit information was saved."""
+    return _person_page(
+        request,
+        external_id,
+        user,
+        done=pause if pause in _DONE else "",
+        visit_done=visit == "saved",
+    )
 
 
 @router.post("/people/{external_id}/pauses")
@@ -282,11 +293,65 @@ def end_pause(
     )
 
 
+@router.post("/people/{external_id}/visit")
+def change_visit(request: Request, external_id: str, user: PageUser, form: Form) -> Response:
+    """Replace the person's emergency contacts and visit notes; a refusal is told on the
+    page, naming the field, with what was entered kept (422)."""
+    entered = {name: str(form.get(name) or "") for name in _VISIT_FIELDS}
+    contacts = [
+        (
+            entered[contact_field(n, "name")],
+            entered[contact_field(n, "relation")],
+            entered[contact_field(n, "phone")],
+        )
+        for n in range(1, MAX_CONTACTS + 1)
+    ]
+    try:
+        people.change_visit(
+            anbu_of(request), user, external_id, contacts, entered["visit_notes"], now=wall_clock()
+        )
+    except people.PersonNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except EnrolmentError as exc:
+        return _person_page(
+            request,
+            external_id,
+            user,
+            visit_error=f"{_field_words(exc.field, user.language)}: {exc.reason}",
+            visit_entered=entered,
+        )
+    except people.VisitChangeError as exc:
+        return _person_page(request, external_id, user, visit_error=str(exc))
+    return RedirectResponse(f"/people/{quote(external_id, safe='')}?visit=saved#visit", 303)
+
+
+def _field_words(field: str | None, language: str) -> str:
+    """`contact2_phone` → "비상 연락처 2 전화번호"."""
+    if field and field.startswith("contact") and "_" in field:
+        number, _, part = field.removeprefix("contact").partition("_")
+        return i18n.translate(f"visit.field.{part}", language).format(n=number)
+    return i18n.translate("visit.field.visit_notes", language)
+
+
+def _visit_entered(person: people.PersonDetail) -> dict[str, str]:
+    """The form's fields as the stored visit information fills them."""
+    entered = dict.fromkeys(_VISIT_FIELDS, "")
+    for n, contact in enumerate(person.visit.contacts, start=1):
+        entered[contact_field(n, "name")] = contact.name
+        entered[contact_field(n, "relation")] = contact.relation.value
+        entered[contact_field(n, "phone")] = people.national_form(contact.phone)
+    entered["visit_notes"] = person.visit.notes
+    return entered
+
+
 def _person_page(
     request: Request,
     external_id: str,
     user: StaffUser,
     *,
+    visit_error: str = "",
+    visit_entered: dict[str, str] | None = None,
+    visit_done: bool = False,
     pause_error: str = "",
     end_error: str = "",
     done: str = "",
@@ -313,9 +378,13 @@ def _person_page(
             "end_error": end_error,
             "done": done,
             "entered": entered,
+            "relations": list(Relation),
+            "visit_error": visit_error,
+            "visit_entered": visit_entered or _visit_entered(person),
+            "visit_done": visit_done,
         },
         # A pause already over: the record has moved on (409, as for a case closed already).
-        status_code=422 if pause_error else 409 if end_error else 200,
+        status_code=422 if pause_error or visit_error else 409 if end_error else 200,
     )
 
 
