@@ -10,12 +10,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.storage.tables import audit_log, subjects
 from anbu.bootstrap import Anbu
+from anbu.entrypoints.web.pages import people as people_page
 from anbu.services.accounts import create_token
 from anbu.services.enrolment import enrol
 
@@ -256,3 +258,34 @@ def test_the_api_takes_and_gives_contacts_and_notes(
     assert got["visit_notes"] == ""
     # An existing field of the schema stays as it was.
     assert got["address"] == "서울 성동구 왕십리로 1"
+
+
+def test_the_activity_chart_marks_consent_the_alert_and_the_threshold(
+    client: TestClient, anbu: Anbu, district: District, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pages' clock: the chart's 30 days are 10-12 to 11-10, enrolment on 11-01.
+    monkeypatch.setattr(people_page, "wall_clock", lambda: at("2026-11-10 12:00"))
+    log_in(client, "kim.a")
+
+    page = client.get("/people/SD-0001").text
+    svg = re.search(r"<svg.*?</svg>", page, re.S)
+    assert svg
+    chart = svg[0]
+
+    # Before consent (11-01 09:00): 20 days and 9 hours from 10-12 00:00, shaded.
+    shading = re.search(r'<rect class="before-consent" data-days="([\d.]+)"[^>]*>', chart)
+    assert shading
+    assert float(shading[1]) == pytest.approx(20 + 9 / 24, abs=1e-3)
+    assert "<title>동의 전</title>" in chart
+    # The alert opened 11-04 10:00, marked where it opened, named in its title.
+    marks = re.findall(r'<g class="alert-mark" data-days="([\d.]+)"><title>([^<]*)</title>', chart)
+    assert [(pytest.approx(float(days), abs=1e-3), words) for days, words in marks] == [
+        (23 + 10 / 24, "11-04 10:00 알림 발생 (통화 없음)")
+    ]
+    # The threshold: 48 hours from the consent (no sign of life since), a red line.
+    line = re.search(r'<g class="threshold" data-from="([\d.]+)" data-to="([\d.]+)">', chart)
+    assert line
+    assert float(line[1]) == pytest.approx(20 + 9 / 24, abs=1e-3)
+    assert float(line[2]) == pytest.approx(22 + 9 / 24, abs=1e-3)
+    assert "기준 2일" in chart
+    assert "빨간 가로선은 기준 2일: 마지막 생존 신호(11-01 09:00)부터 11-03 09:00까지" in chart

@@ -133,6 +133,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "visit.field.relation": ("비상 연락처 {n} 관계", "Contact {n} relation"),
     "visit.field.phone": ("비상 연락처 {n} 전화번호", "Contact {n} phone"),
     "visit.field.visit_notes": ("방문 메모", "Visit notes"),
+    # The person's activity chart: consent, alerts, threshold.
+    "people.chart.before_consent": ("동의 전", "Before consent"),
+    "people.chart.alert": ("{at} 알림 발생 ({kind})", "Alert opened {at} ({kind})"),
+    "people.chart.threshold": ("기준 {span}", "Limit {span}"),
+    "people.chart.threshold.desc": (
+        "빨간 가로선은 기준 {span}: 마지막 생존 신호({base})부터 {ends}까지입니다.",
+        "The red line is the {span} limit: from the last sign of life ({base}) to {ends}.",
+    ),
 }
 
 

@@ -8,7 +8,7 @@ as is another centre's person (the same answer as for an unknown reference).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import quote, urlencode
@@ -18,12 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
-from anbu.domain.kinds import Group, Role
+from anbu.domain.kinds import Group, Role, SubjectStatus
 from anbu.domain.subjects import MAX_CONTACTS, EnrolmentError, Relation, contact_field
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
-from anbu.entrypoints.web.charts import bar_chart, week_grid
+from anbu.entrypoints.web.charts import Watching, bar_chart, watching_overlay, week_grid
 from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import SEOUL, span, templates
 from anbu.services import people
@@ -403,15 +403,66 @@ def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
         life=sum(d.signs_of_life for d in days),
         quiet=sum(1 for d in days if not d.signs_of_life),
     )
+    watching = _watching(person, language)
     return bar_chart(
         [(label, d.events) for label, d in zip(labels, days, strict=True)],
         title=word("people.activity"),
         width=640,
         height=220,
         unit=word("people.chart.unit"),
-        desc=desc,
+        desc=f"{desc} {watching.threshold_words}".strip(),
         part=[d.signs_of_life for d in days],
         legend=(word("people.chart.life"), word("people.chart.other")),
+        overlay=watching_overlay(watching),
+    )
+
+
+def _watching(person: people.PersonDetail, language: str) -> Watching:
+    """What the activity chart marks: the days before consent, the alerts opened within
+    its days, and the threshold — from the last sign of life (or the consent) to where the
+    period runs out (the hard maximum, for a person watched by their rhythm)."""
+    if not person.activity:
+        return Watching()
+    start = datetime.combine(person.activity[0].day, time(), SEOUL)
+
+    def days(instant: datetime) -> float:
+        return (instant - start) / timedelta(days=1)
+
+    def word(key: str) -> str:
+        return i18n.translate(key, language)
+
+    alerts = [
+        (
+            days(a.opened_at),
+            word("people.chart.alert").format(
+                at=a.opened_at.astimezone(SEOUL).strftime("%m-%d %H:%M"),
+                kind=word(f"kind.{a.kind.value}"),
+            ),
+        )
+        for a in person.alerts
+        if 0 <= days(a.opened_at) <= len(person.activity)
+    ]
+    threshold: tuple[float, float] | None = None
+    label = words = ""
+    if person.status is SubjectStatus.ACTIVE:
+        base = max(person.last_sign or person.consent_at, person.consent_at)
+        ends = base + person.inactivity
+        if person.outlook is None and person.next_due_at is not None:
+            ends = person.next_due_at  # pauses move it on
+        threshold = (days(base), days(ends))
+        label = word("people.chart.threshold").format(span=span(person.inactivity, language))
+        words = word("people.chart.threshold.desc").format(
+            span=span(person.inactivity, language),
+            base=base.astimezone(SEOUL).strftime("%m-%d %H:%M"),
+            ends=ends.astimezone(SEOUL).strftime("%m-%d %H:%M"),
+        )
+    return Watching(
+        before=max(days(person.consent_at), 0.0),
+        before_words=word("people.chart.before_consent"),
+        alerts=alerts,
+        threshold=threshold,
+        threshold_label=label,
+        threshold_words=words,
     )
 
 
