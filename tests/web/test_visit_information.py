@@ -162,6 +162,20 @@ def test_the_form_changes_the_visit_information_and_the_change_is_audited(
     assert opened["name"] == "김영수"
 
 
+def test_the_same_form_sent_again_writes_and_audits_nothing(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a", page="/people/SD-0001")
+    form = _visit_form(token, contact1_name="김미정", contact1_phone="010-7777-1111")
+    assert client.post("/people/SD-0001/visit", data=form).status_code == 303
+    sealed = _sealed(anbu, "SD-0001")
+
+    assert client.post("/people/SD-0001/visit", data=form).status_code == 303
+
+    assert _sealed(anbu, "SD-0001") == sealed  # not sealed anew: nothing written
+    assert len(audited(anbu, "subject.visit_changed")) == 1
+
+
 def test_a_bad_number_on_the_form_is_refused_naming_the_field(
     client: TestClient, anbu: Anbu, district: District
 ) -> None:

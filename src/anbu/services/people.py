@@ -296,12 +296,13 @@ def change_visit(
     notes: str,
     *,
     now: datetime,
-) -> VisitInfo:
+) -> bool:
     """Replace the person's emergency contacts ((name, relation, phone) as written; an
     empty triple is none) and visit notes, sealed with the rest of their data, and write
     `subject.visit_changed` to the audit log (how many contacts, whether the notes changed:
     never the contacts or notes themselves). Anyone who may see the person may change
-    them. Raises PersonNotFoundError when out of reach, VisitChangeError when consent was
+    them. Returns whether anything changed (nothing is written or audited otherwise).
+    Raises PersonNotFoundError when out of reach, VisitChangeError when consent was
     withdrawn, EnrolmentError naming the field (`contact2_phone`) for a bad value."""
     with app.transaction() as tx:
         row = tx.people.person(external_id)
@@ -312,6 +313,8 @@ def change_visit(
         personal = app.vault.open(tx.subjects.sealed_for_change(row.id), bound_to=external_id)
         visit = visit_info(contacts, notes, str(personal.get("phone", "")))
         before = visit_of(personal)
+        if before == visit:
+            return False
         personal = without_visit(personal) | visit_fields(visit)
         tx.subjects.reseal(row.id, app.vault.seal(personal, bound_to=external_id), now)
         detail = {
@@ -321,7 +324,7 @@ def change_visit(
         tx.audit.record(
             user.login, "subject.visit_changed", now, subject_id=row.id, detail=json.dumps(detail)
         )
-    return visit
+    return True
 
 
 def add_pause(

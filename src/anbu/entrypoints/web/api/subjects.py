@@ -301,11 +301,10 @@ def _enrol(
         return JSONResponse(refusal.model_dump(), status_code=422)
     reference = fields["external_id"].strip()
     outcome = _outcome(report)
-    if emptied and report.created == 0:
-        visit = people.person(anbu_of(request), user, reference, now).visit
-        if not visit.empty:
-            people.change_visit(anbu_of(request), user, reference, [], "", now=now)
-            outcome = "updated"
+    # A person just created has nothing to take away.
+    cleared = emptied and not report.created
+    if cleared and people.change_visit(anbu_of(request), user, reference, [], "", now=now):
+        outcome = "updated"
     return EnrolmentResult(reference=reference, outcome=outcome)
 
 
