@@ -147,6 +147,8 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
     consent_at 동의일시 (a Seoul time when it has no offset)
     inactivity_hours 무응답기준시간 · phone_off_hours 전원꺼짐기준시간 (empty: default)
     optional: guardian_phone 보호자연락처 · detection 감지방식 (fixed, personal)
+    visit (optional): contact1_name/_relation/_phone 비상연락처1 이름/관계/전화 (to 3)
+    · visit_notes 방문 메모; empty cells keep what is on file
 
     `anbu subjects template` writes a file to fill in; docs/formats.md has the rest.
     """

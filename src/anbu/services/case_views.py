@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -39,7 +39,7 @@ from anbu.domain.kinds import (
 )
 from anbu.domain.notifications import Phase, Recipient, StepRef, StepRefError
 from anbu.domain.rhythm import Level
-from anbu.domain.subjects import age_on, mask_name
+from anbu.domain.subjects import VisitInfo, age_on, mask_name, visit_of
 from anbu.services import messages
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import CaseNotFound, reachable
@@ -92,6 +92,8 @@ class Person:
     guardian_phone: str | None
     guardian_e164: str | None
     withdrawn: bool  # consent withdrawn: the personal data is gone
+    # Emergency contacts and notes for the door (visit information, `anbu.services.people`).
+    visit: VisitInfo = field(default_factory=VisitInfo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +397,7 @@ def _person(app: Context, subject: SubjectDetailRow, now: datetime) -> Person:
         guardian_phone=_national(str(guardian)) if guardian else None,
         guardian_e164=str(guardian) if guardian else None,
         withdrawn=subject.withdrawn,
+        visit=visit_of(personal),
     )
 
 

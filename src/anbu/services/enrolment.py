@@ -12,7 +12,13 @@ from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Detection, SubjectStatus
 from anbu.domain.rejections import Rejection
 from anbu.domain.rhythm import usual_rhythm
-from anbu.domain.subjects import Enrolment, GroupPeriods, name_key_for
+from anbu.domain.subjects import (
+    Enrolment,
+    GroupPeriods,
+    name_key_for,
+    visit_fields,
+    visit_of,
+)
 from anbu.domain.watermarks import Feed
 from anbu.services.centre_settings import with_centre_periods
 from anbu.services.context import Context
@@ -111,11 +117,16 @@ def _enrol_one(
     # above stays that of the row as read, so that a centre changing its periods later
     # does not make an unchanged row "updated" (and a review still foretells exactly).
     enrolment = with_centre_periods(enrolment, tables[centre_id])
+    personal = _personal(enrolment)
+    if enrolment.visit is None and existing is not None and not withdrawn:
+        # The row gives no visit information: what officers wrote on the page stays.
+        stored = app.vault.open(bytes(existing.personal), bound_to=enrolment.external_id)
+        personal.update(visit_fields(visit_of(stored)))
     values: dict[str, Any] = {
         "centre_id": centre_id,
         "carrier": enrolment.carrier.value,
         "phone_key": phone_key,
-        "personal": app.vault.seal(_personal(enrolment), bound_to=enrolment.external_id),
+        "personal": app.vault.seal(personal, bound_to=enrolment.external_id),
         # Officers find a person by whole name without readable names in the database.
         "name_key": app.vault.lookup_key(name_key_for(enrolment.name)),
         "record_key": record_key,
@@ -163,11 +174,12 @@ def _enrol_one(
     return "updated"
 
 
-def _personal(enrolment: Enrolment) -> dict[str, str]:
+def _personal(enrolment: Enrolment) -> dict[str, Any]:
     """What is sealed. It is also part of the record key, so a guardian number given,
     changed or taken away makes the row "updated"; a row without a guardian keeps the key
-    it had before guardians existed, so re-importing an old list changes nothing."""
-    personal = {
+    it had before guardians existed, so re-importing an old list changes nothing. Visit
+    information likewise, when the row gives it."""
+    personal: dict[str, Any] = {
         "name": enrolment.name,
         "phone": enrolment.phone,
         "birth_date": enrolment.birth_date.isoformat(),
@@ -175,6 +187,8 @@ def _personal(enrolment: Enrolment) -> dict[str, str]:
     }
     if enrolment.guardian_phone is not None:
         personal["guardian_phone"] = enrolment.guardian_phone
+    if enrolment.visit is not None:
+        personal.update(visit_fields(enrolment.visit))
     return personal
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -33,7 +33,16 @@ from anbu.domain.kinds import (
 )
 from anbu.domain.pauses import Pause
 from anbu.domain.phones import PhoneError, normalise_phone
-from anbu.domain.subjects import age_on, mask_name, name_key_for
+from anbu.domain.subjects import (
+    VisitInfo,
+    age_on,
+    mask_name,
+    name_key_for,
+    visit_fields,
+    visit_info,
+    visit_of,
+    without_visit,
+)
 from anbu.services import subjects
 from anbu.services.accounts import StaffUser
 from anbu.services.context import Context
@@ -181,6 +190,12 @@ class PersonDetail:
     activity: list[ActivityDay]  # CHART_DAYS Seoul days, oldest first, ending today
     # Personal detection: the learned rhythm and the next level (None: the fixed rule).
     outlook: Outlook | None = None
+    visit: VisitInfo = field(default_factory=VisitInfo)  # emergency contacts and notes for the door
+    phone_e164: str = ""  # the person's own number as stored (a contact may not repeat it)
+
+
+class VisitChangeError(ValueError):
+    """The visit information cannot be changed (consent withdrawn); in the officer's words."""
 
 
 def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
@@ -359,7 +374,48 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
         alerts=history,
         activity=_days(app, counts, first_day),
         outlook=None if watch is None else watch.outlook(now),
+        visit=visit_of(personal),
+        phone_e164=str(personal.get("phone", "")),
     )
+
+
+def change_visit(
+    app: Context,
+    user: StaffUser,
+    external_id: str,
+    contacts: Sequence[tuple[str, str, str]],
+    notes: str,
+    *,
+    now: datetime,
+) -> bool:
+    """Replace the person's emergency contacts ((name, relation, phone) as written; an
+    empty triple is none) and visit notes, sealed with the rest of their data, and write
+    `subject.visit_changed` to the audit log (how many contacts, whether the notes changed:
+    never the contacts or notes themselves). Anyone who may see the person may change
+    them. Returns whether anything changed (nothing is written or audited otherwise).
+    Raises PersonNotFoundError when out of reach, VisitChangeError when consent was
+    withdrawn, EnrolmentError naming the field (`contact2_phone`) for a bad value."""
+    with app.transaction() as tx:
+        row = tx.people.person(external_id)
+        if row is None or not _reaches(user, row.centre_id):
+            raise PersonNotFoundError(external_id)
+        if row.status is not SubjectStatus.ACTIVE:
+            raise VisitChangeError("동의를 철회한 분의 정보는 바꿀 수 없습니다.")
+        personal = app.vault.open(tx.subjects.sealed_for_change(row.id), bound_to=external_id)
+        visit = visit_info(contacts, notes, str(personal.get("phone", "")))
+        before = visit_of(personal)
+        if before == visit:
+            return False
+        personal = without_visit(personal) | visit_fields(visit)
+        tx.subjects.reseal(row.id, app.vault.seal(personal, bound_to=external_id), now)
+        detail = {
+            "contacts": [len(before.contacts), len(visit.contacts)],
+            "notes_changed": before.notes != visit.notes,
+        }
+        tx.audit.record(
+            user.login, "subject.visit_changed", now, subject_id=row.id, detail=json.dumps(detail)
+        )
+    return True
 
 
 def add_pause(

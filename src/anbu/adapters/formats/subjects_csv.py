@@ -24,6 +24,7 @@ from anbu.domain.kinds import Carrier, Detection
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.domain.subjects import (
+    MAX_CONTACTS,
     MAX_INACTIVITY,
     MAX_PHONE_OFF,
     MIN_INACTIVITY,
@@ -31,8 +32,11 @@ from anbu.domain.subjects import (
     Enrolment,
     EnrolmentError,
     GroupPeriods,
+    VisitInfo,
     choose_period,
+    contact_field,
     group_for,
+    visit_info,
 )
 
 COLUMNS = (
@@ -47,8 +51,17 @@ COLUMNS = (
     "phone_off_hours",
     "consent_at",
 )
+# Visit information: up to three emergency contacts (name, relation, phone) and notes.
+VISIT_COLUMNS = (
+    *(
+        contact_field(number, part)
+        for number in range(1, MAX_CONTACTS + 1)
+        for part in ("name", "relation", "phone")
+    ),
+    "visit_notes",
+)
 # Columns a file may leave out altogether; a missing one reads as an empty cell in every row.
-OPTIONAL_COLUMNS = ("guardian_phone", "detection")
+OPTIONAL_COLUMNS = ("guardian_phone", "detection", *VISIT_COLUMNS)
 # The Korean header of each column, as a district's own list writes it (the first is the
 # template's); spaces and a note in brackets are ignored: "동의 일시 (서울 시각)" is 동의일시.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -64,6 +77,12 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "consent_at": ("동의일시", "동의일자"),
     "guardian_phone": ("보호자연락처", "보호자전화번호"),
     "detection": ("감지방식",),
+    **{
+        contact_field(number, part): (f"비상연락처{number}{word}",)
+        for number in range(1, MAX_CONTACTS + 1)
+        for part, word in (("name", "이름"), ("relation", "관계"), ("phone", "전화"))
+    },
+    "visit_notes": ("방문메모", "방문시참고사항"),
 }
 _BY_KOREAN = {korean: column for column, names in HEADERS.items() for korean in names}
 _NOTE = re.compile(r"[(（\[].*?[)）\]]")
@@ -200,6 +219,24 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
         phone_off_custom=phone_off_custom,
         guardian_phone=_guardian_phone(cells.get("guardian_phone", ""), phone),
         detection=_detection(cells.get("detection", "")),
+        visit=_visit(cells, phone),
+    )
+
+
+def _visit(cells: dict[str, str], own_phone: str) -> VisitInfo | None:
+    """The row's visit information; None when all its cells are empty (or the columns
+    absent), so that a district's list re-imported does not wipe what officers wrote on
+    the person's page. A row that gives any of it gives all of it."""
+    if not any(cells.get(column, "").strip() for column in VISIT_COLUMNS):
+        return None
+    contacts = [
+        tuple(cells.get(contact_field(n, part), "") for part in ("name", "relation", "phone"))
+        for n in range(1, MAX_CONTACTS + 1)
+    ]
+    return visit_info(
+        [(name, relation, phone) for name, relation, phone in contacts],
+        cells.get("visit_notes", ""),
+        own_phone,
     )
 
 

@@ -194,6 +194,21 @@ class SubjectRepository:
         )
         return [(int(row.id), str(row.external_id), bytes(row.personal)) for row in rows]
 
+    def sealed_for_change(self, subject_id: int) -> bytes:
+        """The person's sealed data, their row locked until the transaction ends, so that
+        two changes to it (two officers, an officer and an import) do not lose one."""
+        query = select(subjects.c.personal).where(subjects.c.id == subject_id)
+        return bytes(self.connection.execute(query.with_for_update()).scalar_one())
+
+    def reseal(self, subject_id: int, personal: bytes, now: datetime) -> None:
+        """Store the person's sealed data anew; their record key stays that of the list
+        they came by, so the same list imported again leaves the change be."""
+        self.connection.execute(
+            update(subjects)
+            .where(subjects.c.id == subject_id)
+            .values(personal=personal, updated_at=now)
+        )
+
     def update(self, subject_id: int, values: dict[str, Any]) -> None:
         self.connection.execute(
             update(subjects).where(subjects.c.id == subject_id).values(**values)

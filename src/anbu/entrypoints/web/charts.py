@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -19,6 +20,7 @@ MUTED = "#5b6675"
 LINE = "#d9dee5"
 STRONG = "#1f5fbf"
 LIGHT = "#b8c2cf"
+DANGER = "#a40e26"  # anbu.css --danger
 
 _FONT = 11  # px; axis labels
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 12, 26
@@ -36,8 +38,11 @@ def bar_chart(
     desc: str | None = None,
     part: Sequence[float] | None = None,
     legend: tuple[str, str] | None = None,
+    overlay: Callable[[Plot], Sequence[str]] | None = None,
 ) -> Markup:
     """One bar per (label, value), in order, as an accessible SVG.
+
+    `overlay`, when given, draws over the bars, told where the plot lies (`Plot`).
 
     `part`, when given, is for each bar how much of it to draw in the strong colour, at its
     foot (the signs of life among a day's events, say); the rest is drawn light. `legend`
@@ -82,6 +87,8 @@ def bar_chart(
         parts.append(f'<g class="bar" {data}><title>{escape(tip)}</title>{"".join(shapes)}</g>')
         if index % every == 0:
             parts.append(_x_label(label, x + bar_w / 2, plot_y + plot_h + _FONT + 4))
+    if overlay is not None:
+        parts.extend(overlay(Plot(plot_x, plot_y, plot_w, plot_h, slot)))
     parts.append("</svg>")
     return _markup(parts)
 
@@ -183,6 +190,95 @@ def week_grid(
         )
     parts.append("</svg>")
     return _markup(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Plot:
+    """Where a chart's plot lies in its drawing, and how wide one slot (a bar's) is."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    slot: float
+
+    def at(self, slots: float) -> float:
+        """The x of a point `slots` slots from the plot's left edge, kept within the plot."""
+        return self.x + min(max(slots, 0.0), self.w / self.slot) * self.slot
+
+
+@dataclass(frozen=True, slots=True)
+class Watching:
+    """What a person's activity chart marks over its days, each place in days from the
+    chart's first day's start: the time before their consent (shaded), where alerts opened
+    (marks), and their threshold (a line over the span their period allows, from the last
+    sign of life to where the period runs out). The words are the viewer's."""
+
+    before: float = 0.0
+    before_words: str = ""
+    alerts: Sequence[tuple[float, str]] = ()
+    threshold: tuple[float, float] | None = None
+    threshold_label: str = ""
+    threshold_words: str = ""
+
+
+def watching_overlay(watching: Watching) -> Callable[[Plot], Sequence[str]]:
+    """An `overlay` for `bar_chart`: `<rect class="before-consent">`, one
+    `<g class="alert-mark" data-days=…>` per alert and `<g class="threshold" data-from=…
+    data-to=…>`, each with its own `<title>`."""
+
+    def draw(plot: Plot) -> Sequence[str]:
+        shapes: list[str] = []
+        if watching.before > 0:
+            right = plot.at(watching.before)
+            shapes.append(
+                f'<rect class="before-consent" data-days="{_datum(round(watching.before, 3))}" '
+                f'x="{plot.x:.1f}" y="{plot.y:.1f}" width="{right - plot.x:.1f}" '
+                f'height="{plot.h:.1f}" fill="{MUTED}" fill-opacity="0.18">'
+                f"<title>{escape(watching.before_words)}</title></rect>"
+            )
+            if right - plot.x > _text_width(watching.before_words) + 8:
+                shapes.append(
+                    f'<text x="{plot.x + 4:.1f}" y="{plot.y + plot.h / 2:.1f}" fill="{INK}" '
+                    f'aria-hidden="true">{escape(watching.before_words)}</text>'
+                )
+        if watching.threshold is not None:
+            shapes.append(_threshold(plot, *watching.threshold, watching))
+        for days, words in watching.alerts:
+            x = plot.at(days)
+            top = plot.y
+            shapes.append(
+                f'<g class="alert-mark" data-days="{_datum(round(days, 3))}">'
+                f"<title>{escape(words)}</title>"
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top:.1f}" y2="{top + plot.h:.1f}" '
+                f'stroke="{DANGER}" stroke-width="1.5" stroke-dasharray="3 2"/>'
+                f'<path d="M{x - 5:.1f},{top - 7:.1f} L{x + 5:.1f},{top - 7:.1f} '
+                f'L{x:.1f},{top:.1f} Z" fill="{DANGER}"/></g>'
+            )
+        return shapes
+
+    return draw
+
+
+def _threshold(plot: Plot, start: float, end: float, watching: Watching) -> str:
+    x1, x2 = plot.at(start), plot.at(end)
+    y = plot.y + 6
+    label = escape(watching.threshold_label)
+    # The label sits inside the plot, after the line's start, or before its end if the
+    # line runs to the right edge.
+    anchor, lx = ("start", x1 + 4) if x1 < plot.x + plot.w / 2 else ("end", x2 - 4)
+    return (
+        f'<g class="threshold" data-from="{_datum(round(start, 3))}" '
+        f'data-to="{_datum(round(end, 3))}"><title>{escape(watching.threshold_words)}</title>'
+        f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{DANGER}" '
+        'stroke-width="2"/>'
+        f'<line x1="{x1:.1f}" x2="{x1:.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
+        f'stroke="{DANGER}" stroke-width="2"/>'
+        f'<line x1="{x2:.1f}" x2="{x2:.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
+        f'stroke="{DANGER}" stroke-width="2"/>'
+        f'<text x="{lx:.1f}" y="{y + _FONT + 2:.1f}" text-anchor="{anchor}" fill="{DANGER}" '
+        f'aria-hidden="true">{label}</text></g>'
+    )
 
 
 def _markup(parts: list[str]) -> Markup:

@@ -11,6 +11,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from anbu.entrypoints.web.i18n import translate
+from anbu.entrypoints.web.maps import geo_uri, kakao_map
+from anbu.services.people import national_form
 
 SEOUL = ZoneInfo("Asia/Seoul")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -59,3 +61,7 @@ templates.env.globals["t"] = t
 templates.env.globals["lang"] = lang
 templates.env.filters["seoul"] = seoul
 templates.env.filters["span"] = span
+# Visit information (issue 14, visit): contacts' numbers as dialled, map links.
+templates.env.filters["national_phone"] = national_form
+templates.env.filters["kakao_map"] = kakao_map
+templates.env.filters["geo_uri"] = geo_uri

@@ -35,6 +35,7 @@ from anbu.domain.kinds import (
     SubjectStatus,
 )
 from anbu.domain.rhythm import Level
+from anbu.domain.subjects import MAX_CONTACT_NAME, MAX_CONTACTS, MAX_VISIT_NOTES, Relation
 from anbu.domain.text import TextError, storable
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.web.openapi import NON_BLANK_LINE, NON_BLANK_TEXT
@@ -386,6 +387,13 @@ class ActivityDayOut(Answer):
     signs_of_life: int
 
 
+class EmergencyContactOut(Answer):
+    name: str
+    relation: Relation
+    phone: str = Field(description="As dialled in Korea: 010-1234-5678, 02-123-4567.")
+    phone_e164: str
+
+
 class SubjectDetail(Answer):
     reference: str
     name: str
@@ -410,6 +418,8 @@ class SubjectDetail(Answer):
     pauses: list[PauseOut]
     alerts: list[AlertBrief]
     activity: list[ActivityDayOut] = Field(description="The last 30 days, oldest first.")
+    emergency_contacts: list[EmergencyContactOut] = Field(default_factory=list)
+    visit_notes: str = ""
 
 
 Hours = str | int | float
@@ -419,6 +429,30 @@ def _required(max_length: int) -> Any:
     """A text the enrolment rules require: something but blanks (as in the CSV, where
     `is required` refuses an empty or blank cell)."""
     return Field(max_length=max_length, json_schema_extra={"pattern": NON_BLANK_TEXT})
+
+
+class EmergencyContactIn(Incoming):
+    name: str = _required(MAX_CONTACT_NAME)
+    relation: str = Field(
+        default="",
+        max_length=20,
+        description="가족, 이웃, 통장, 기타 (or family, neighbour, tongjang, other); empty: 기타.",
+        examples=["가족"],
+    )
+    phone: str = Field(max_length=40, description="A mobile or a Korean landline.")
+
+
+_CONTACTS = Field(
+    default=None,
+    max_length=MAX_CONTACTS,
+    description=f"Up to {MAX_CONTACTS}, sealed with the person's data. Absent or null: as "
+    "stored; `[]` removes them.",
+)
+_VISIT_NOTES = Field(
+    default=None,
+    max_length=MAX_VISIT_NOTES,
+    description="Entry code, health, pets… Absent or null: as stored; empty removes them.",
+)
 
 
 class SubjectIn(Incoming):
@@ -443,6 +477,8 @@ class SubjectIn(Incoming):
         examples=["2026-11-01T09:00:00+09:00"],
     )
     guardian_phone: str | None = Field(default=None, max_length=40)
+    emergency_contacts: list[EmergencyContactIn] | None = _CONTACTS
+    visit_notes: str | None = _VISIT_NOTES
 
 
 class SubjectChanges(Incoming):
@@ -459,6 +495,8 @@ class SubjectChanges(Incoming):
     phone_off_hours: Hours | None = None
     consent_at: str | None = Field(default=None, max_length=60)
     guardian_phone: str | None = Field(default=None, max_length=40)
+    emergency_contacts: list[EmergencyContactIn] | None = _CONTACTS
+    visit_notes: str | None = _VISIT_NOTES
 
 
 class EnrolmentResult(Answer):

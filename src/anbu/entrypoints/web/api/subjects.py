@@ -16,14 +16,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
 from anbu.domain.kinds import Group, SubjectStatus
 from anbu.domain.pauses import Pause
+from anbu.domain.subjects import VisitInfo, contact_field
 from anbu.entrypoints.clock import SEOUL, wall_clock
 from anbu.entrypoints.web.api.access import Administrator, ApiRoute, Caseworker, errors
 from anbu.entrypoints.web.api.schemas import (
     ActivityDayOut,
     AlertBrief,
     CentreRef,
+    EmergencyContactIn,
+    EmergencyContactOut,
     EnrolmentResult,
     Hours,
     OpenAlert,
@@ -143,8 +147,13 @@ def get_subject(request: Request, reference: str, user: ApiUser) -> SubjectDetai
 def create_subject(
     request: Request, subject: SubjectIn, user: Administrator, response: Response
 ) -> EnrolmentResult | JSONResponse:
-    fields = {name: _cell(value) for name, value in subject.model_dump().items()}
-    result = _enrol(request, user, fields)
+    fields = {
+        name: _cell(getattr(subject, name)) for name in SubjectIn.model_fields if name not in _VISIT
+    }
+    visit = _visit_cells(subject.emergency_contacts, subject.visit_notes)
+    given = subject.emergency_contacts is not None or subject.visit_notes is not None
+    # An existing person's visit information given away entirely ([] and ""): removed.
+    result = _enrol(request, user, fields | visit, emptied=given and not any(visit.values()))
     if isinstance(result, JSONResponse):
         return result
     if result.outcome != "created":
@@ -170,9 +179,21 @@ def update_subject(
     if current.status is not SubjectStatus.ACTIVE:
         raise HTTPException(409, "consent was withdrawn: enrol again with a new consent")
     fields = _fields_of(current)
-    for name in changes.model_fields_set:
+    for name in changes.model_fields_set - _VISIT:
         fields[name] = _cell(getattr(changes, name))
-    return _enrol(request, user, fields)
+    stored = _visit_cells_of(current.visit)
+    given = changes.model_fields_set
+    contacts = changes.emergency_contacts if "emergency_contacts" in given else None
+    notes = changes.visit_notes if "visit_notes" in given else None
+    visit = _visit_cells(contacts, notes)
+    # What the request leaves alone stays as stored.
+    fields |= stored | {
+        name: value
+        for name, value in visit.items()
+        if (name == "visit_notes" and notes is not None)
+        or (name != "visit_notes" and contacts is not None)
+    }
+    return _enrol(request, user, fields, emptied=_emptied(fields, current.visit))
 
 
 @router.post(
@@ -265,16 +286,54 @@ def _person(request: Request, reference: str, user: StaffUser) -> people.PersonD
 
 
 def _enrol(
-    request: Request, user: StaffUser, fields: dict[str, str]
+    request: Request, user: StaffUser, fields: dict[str, str], *, emptied: bool = False
 ) -> EnrolmentResult | JSONResponse:
-    report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=wall_clock())
+    """Enrol the row; `emptied`: the request took all visit information away, which a row
+    cannot say (empty visit cells leave what is stored, as in an import), so it is removed
+    once the row is saved."""
+    now = wall_clock()
+    report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=now)
     if report.rejected:
         # Read as a row of the subjects CSV, but sent as a document: its fields, no line.
         refusal = Refused(
             detail=[Rejected(line=None, field=r.field, reason=r.reason) for r in report.rejected]
         )
         return JSONResponse(refusal.model_dump(), status_code=422)
-    return EnrolmentResult(reference=fields["external_id"].strip(), outcome=_outcome(report))
+    reference = fields["external_id"].strip()
+    outcome = _outcome(report)
+    # A person just created has nothing to take away.
+    cleared = emptied and not report.created
+    if cleared and people.change_visit(anbu_of(request), user, reference, [], "", now=now):
+        outcome = "updated"
+    return EnrolmentResult(reference=reference, outcome=outcome)
+
+
+_VISIT = frozenset({"emergency_contacts", "visit_notes"})
+
+
+def _visit_cells(contacts: list[EmergencyContactIn] | None, notes: str | None) -> dict[str, str]:
+    """Visit information as the subjects CSV's cells (empty for what is not given)."""
+    cells = dict.fromkeys(VISIT_COLUMNS, "")
+    for n, contact in enumerate(contacts or [], start=1):
+        cells[contact_field(n, "name")] = contact.name
+        cells[contact_field(n, "relation")] = contact.relation
+        cells[contact_field(n, "phone")] = contact.phone
+    cells["visit_notes"] = notes or ""
+    return cells
+
+
+def _visit_cells_of(visit: VisitInfo) -> dict[str, str]:
+    cells = dict.fromkeys(VISIT_COLUMNS, "")
+    for n, contact in enumerate(visit.contacts, start=1):
+        cells[contact_field(n, "name")] = contact.name
+        cells[contact_field(n, "relation")] = contact.relation.value
+        cells[contact_field(n, "phone")] = contact.phone
+    cells["visit_notes"] = visit.notes
+    return cells
+
+
+def _emptied(fields: dict[str, str], stored: VisitInfo) -> bool:
+    return not stored.empty and not any(fields[name] for name in VISIT_COLUMNS)
 
 
 def _outcome(report: ImportReport) -> str:
@@ -358,4 +417,14 @@ def _detail(p: people.PersonDetail) -> SubjectDetail:
             ActivityDayOut(day=d.day, events=d.events, signs_of_life=d.signs_of_life)
             for d in p.activity
         ],
+        emergency_contacts=[
+            EmergencyContactOut(
+                name=c.name,
+                relation=c.relation,
+                phone=people.national_form(c.phone),
+                phone_e164=c.phone,
+            )
+            for c in p.visit.contacts
+        ],
+        visit_notes=p.visit.notes,
     )

@@ -8,7 +8,7 @@ as is another centre's person (the same answer as for an unknown reference).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import quote, urlencode
@@ -17,11 +17,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from anbu.domain.kinds import Group, Role
+from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
+from anbu.domain.kinds import Group, Role, SubjectStatus
+from anbu.domain.subjects import MAX_CONTACTS, EnrolmentError, Relation, contact_field
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
-from anbu.entrypoints.web.charts import bar_chart, week_grid
+from anbu.entrypoints.web.charts import Watching, bar_chart, watching_overlay, week_grid
 from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import SEOUL, span, templates
 from anbu.services import people
@@ -33,6 +35,7 @@ E = TypeVar("E", bound=StrEnum)
 PeopleUser = Annotated[StaffUser, requiring(Role.OFFICER, Role.LEAD, Role.ADMIN, Role.DUTY)]
 # What ending a pause did, told on the person's page after the redirect.
 _DONE = frozenset({"ended", "removed"})
+_VISIT_FIELDS = VISIT_COLUMNS
 
 i18n.add(
     {
@@ -229,9 +232,17 @@ def person_page(
     external_id: str,
     user: PageUser,
     pause: Annotated[str, Query(max_length=20)] = "",
+    visit: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """`pause` says what a form just did (`ended`, `removed`), for the notice."""
-    return _person_page(request, external_id, user, done=pause if pause in _DONE else "")
+    """`pause` says what a form just did (`ended`, `removed`), for the notice; `visit`
+    (`saved`) that the visit information was saved."""
+    return _person_page(
+        request,
+        external_id,
+        user,
+        done=pause if pause in _DONE else "",
+        visit_done=visit == "saved",
+    )
 
 
 @router.post("/people/{external_id}/pauses")
@@ -282,11 +293,65 @@ def end_pause(
     )
 
 
+@router.post("/people/{external_id}/visit")
+def change_visit(request: Request, external_id: str, user: PageUser, form: Form) -> Response:
+    """Replace the person's emergency contacts and visit notes; a refusal is told on the
+    page, naming the field, with what was entered kept (422)."""
+    entered = {name: str(form.get(name) or "") for name in _VISIT_FIELDS}
+    contacts = [
+        (
+            entered[contact_field(n, "name")],
+            entered[contact_field(n, "relation")],
+            entered[contact_field(n, "phone")],
+        )
+        for n in range(1, MAX_CONTACTS + 1)
+    ]
+    try:
+        people.change_visit(
+            anbu_of(request), user, external_id, contacts, entered["visit_notes"], now=wall_clock()
+        )
+    except people.PersonNotFoundError as exc:
+        raise HTTPException(404, "not found") from exc
+    except EnrolmentError as exc:
+        return _person_page(
+            request,
+            external_id,
+            user,
+            visit_error=f"{_field_words(exc.field, user.language)}: {exc.reason}",
+            visit_entered=entered,
+        )
+    except people.VisitChangeError as exc:
+        return _person_page(request, external_id, user, visit_error=str(exc))
+    return RedirectResponse(f"/people/{quote(external_id, safe='')}?visit=saved#visit", 303)
+
+
+def _field_words(field: str | None, language: str) -> str:
+    """`contact2_phone` → "비상 연락처 2 전화번호"."""
+    if field and field.startswith("contact") and "_" in field:
+        number, _, part = field.removeprefix("contact").partition("_")
+        return i18n.translate(f"visit.field.{part}", language).format(n=number)
+    return i18n.translate("visit.field.visit_notes", language)
+
+
+def _visit_entered(person: people.PersonDetail) -> dict[str, str]:
+    """The form's fields as the stored visit information fills them."""
+    entered = dict.fromkeys(_VISIT_FIELDS, "")
+    for n, contact in enumerate(person.visit.contacts, start=1):
+        entered[contact_field(n, "name")] = contact.name
+        entered[contact_field(n, "relation")] = contact.relation.value
+        entered[contact_field(n, "phone")] = people.national_form(contact.phone)
+    entered["visit_notes"] = person.visit.notes
+    return entered
+
+
 def _person_page(
     request: Request,
     external_id: str,
     user: StaffUser,
     *,
+    visit_error: str = "",
+    visit_entered: dict[str, str] | None = None,
+    visit_done: bool = False,
     pause_error: str = "",
     end_error: str = "",
     done: str = "",
@@ -313,9 +378,13 @@ def _person_page(
             "end_error": end_error,
             "done": done,
             "entered": entered,
+            "relations": list(Relation),
+            "visit_error": visit_error,
+            "visit_entered": visit_entered or _visit_entered(person),
+            "visit_done": visit_done,
         },
         # A pause already over: the record has moved on (409, as for a case closed already).
-        status_code=422 if pause_error else 409 if end_error else 200,
+        status_code=422 if pause_error or visit_error else 409 if end_error else 200,
     )
 
 
@@ -334,15 +403,66 @@ def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
         life=sum(d.signs_of_life for d in days),
         quiet=sum(1 for d in days if not d.signs_of_life),
     )
+    watching = _watching(person, language)
     return bar_chart(
         [(label, d.events) for label, d in zip(labels, days, strict=True)],
         title=word("people.activity"),
         width=640,
         height=220,
         unit=word("people.chart.unit"),
-        desc=desc,
+        desc=f"{desc} {watching.threshold_words}".strip(),
         part=[d.signs_of_life for d in days],
         legend=(word("people.chart.life"), word("people.chart.other")),
+        overlay=watching_overlay(watching),
+    )
+
+
+def _watching(person: people.PersonDetail, language: str) -> Watching:
+    """What the activity chart marks: the days before consent, the alerts opened within
+    its days, and the threshold — from the last sign of life (or the consent) to where the
+    period runs out (the hard maximum, for a person watched by their rhythm)."""
+    if not person.activity:
+        return Watching()
+    start = datetime.combine(person.activity[0].day, time(), SEOUL)
+
+    def days(instant: datetime) -> float:
+        return (instant - start) / timedelta(days=1)
+
+    def word(key: str) -> str:
+        return i18n.translate(key, language)
+
+    alerts = [
+        (
+            days(a.opened_at),
+            word("people.chart.alert").format(
+                at=a.opened_at.astimezone(SEOUL).strftime("%m-%d %H:%M"),
+                kind=word(f"kind.{a.kind.value}"),
+            ),
+        )
+        for a in person.alerts
+        if 0 <= days(a.opened_at) <= len(person.activity)
+    ]
+    threshold: tuple[float, float] | None = None
+    label = words = ""
+    if person.status is SubjectStatus.ACTIVE:
+        base = max(person.last_sign or person.consent_at, person.consent_at)
+        ends = base + person.inactivity
+        if person.outlook is None and person.next_due_at is not None:
+            ends = person.next_due_at  # pauses move it on
+        threshold = (days(base), days(ends))
+        label = word("people.chart.threshold").format(span=span(person.inactivity, language))
+        words = word("people.chart.threshold.desc").format(
+            span=span(person.inactivity, language),
+            base=base.astimezone(SEOUL).strftime("%m-%d %H:%M"),
+            ends=ends.astimezone(SEOUL).strftime("%m-%d %H:%M"),
+        )
+    return Watching(
+        before=max(days(person.consent_at), 0.0),
+        before_words=word("people.chart.before_consent"),
+        alerts=alerts,
+        threshold=threshold,
+        threshold_label=label,
+        threshold_words=words,
     )
 
 
