@@ -146,3 +146,27 @@ def test_an_account_with_no_name_on_record_shows_its_login(
     assert re.search(r'<td data-label="담당">admin</td>', row), row
     assert 'title="admin"' not in page
     assert "admin" in _shown(page.split("</header>")[0])
+
+
+def test_a_persons_alert_history_names_who_acknowledged(client: TestClient, alert_id: int) -> None:
+    csrf = log_in(client, OFFICER)
+    client.post(f"/alerts/{alert_id}/ack", data={"csrf_token": csrf})
+    page = client.get("/people/SD-0001").text
+    assert f'title="{OFFICER}">김도선<' in page
+    assert OFFICER not in _shown(page)
+
+
+def test_the_centre_page_lists_its_staff_by_name_beside_their_login(
+    client: TestClient, anbu: Anbu, alert_id: int
+) -> None:
+    create_user(
+        anbu, "admin", role=Role.ADMIN, centres=[], password=PASSWORD, now=ENROLLED, actor="t"
+    )
+    with anbu.transaction() as store:
+        centre_id = store.staff.centre_ids()["왕십리도선동"]
+    log_in(client, "admin")
+    page = client.get(f"/centres/{centre_id}").text
+    lead = re.search(rf'<tr data-login="{LEAD}">(.*?)</tr>', page, re.S)
+    assert lead, page
+    assert re.search(r'data-label="이름">이팀장<', lead[1])
+    assert re.search(rf'data-label="아이디">{LEAD}\b', lead[1])

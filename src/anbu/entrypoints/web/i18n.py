@@ -110,6 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "unit.days": ("일", " d"),
     # People by name, and what the queue tells of each case (issue 14: names): the tier the
     # case has reached (`anbu.domain.escalation.Audience`), who was told, a call button.
+    "staff.name": ("이름", "Name"),
     "queue.told": ("알림 받은 사람", "Told"),
     "queue.tier.centre": ("담당자", "Centre officers"),
     "queue.tier.leads": ("팀장에게 상향", "Escalated to the lead"),
