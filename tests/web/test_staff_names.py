@@ -5,7 +5,7 @@ reached, who was told and when, in Seoul time — with a button to phone the per
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +14,7 @@ from anbu.adapters.channels import Medium
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
-from anbu.services.accounts import create_user
+from anbu.services.accounts import create_token, create_user
 from anbu.services.dispatch import dispatch
 from anbu.services.officers import import_officers
 
@@ -32,6 +32,19 @@ OFFICER, LEAD, DUTY = "wangsimni-doseon-officer-1", "wangsimni-lead", "duty-desk
 def alert_id(anbu: Anbu) -> int:
     """SD-0001 (김영수) falls silent; the centre's officer 김도선 is told at 10:00, nobody
     answers, and at 11:00 the case goes up to the lead 이팀장."""
+    _staffed(anbu)
+    feed(anbu, watermark("SKT", OPENED), now=OPENED)
+    (opened,) = sweep_at(anbu, OPENED).opened
+    channels = {m: FakeChannel(m) for m in Medium}
+    dispatch(anbu, channels, now=OPENED + timedelta(minutes=1))
+    sweep_at(anbu, OPENED + HOUR)  # nobody acknowledged within the hour
+    dispatch(anbu, channels, now=OPENED + HOUR + timedelta(minutes=2))
+    assert opened.id is not None
+    return opened.id
+
+
+def _staffed(anbu: Anbu) -> None:
+    """SD-0001 enrolled; the centre's officer, its lead and the district's duty desk."""
     enrol_rows(anbu, subject_row(), now=ENROLLED)
     staff = (
         officer_row(login=OFFICER, name="김도선"),
@@ -48,14 +61,6 @@ def alert_id(anbu: Anbu) -> int:
         now=ENROLLED,
         actor="t",
     )
-    feed(anbu, watermark("SKT", OPENED), now=OPENED)
-    (opened,) = sweep_at(anbu, OPENED).opened
-    channels = {m: FakeChannel(m) for m in Medium}
-    dispatch(anbu, channels, now=OPENED + timedelta(minutes=1))
-    sweep_at(anbu, OPENED + HOUR)  # nobody acknowledged within the hour
-    dispatch(anbu, channels, now=OPENED + HOUR + timedelta(minutes=2))
-    assert opened.id is not None
-    return opened.id
 
 
 def _shown(html: str) -> str:
@@ -109,6 +114,19 @@ def test_before_the_deadline_the_tier_is_the_centres_officers(
     assert "담당자" in row
     assert "팀장에게 상향" not in row
     assert "(발송 대기)" in row  # told, but the message has not gone out yet
+
+
+def test_at_night_the_queue_shows_the_case_at_the_duty_desk(client: TestClient, anbu: Anbu) -> None:
+    _staffed(anbu)
+    saturday_night = at("2026-11-07 03:00")
+    feed(anbu, watermark("SKT", saturday_night), now=saturday_night)
+    (opened,) = sweep_at(anbu, saturday_night).opened
+    assert opened.id is not None
+    log_in(client, OFFICER)
+    row = _shown(_row(client.get("/").text, opened.id))
+    assert "당직실" in row
+    assert re.search(r"정당직 11-07 03:00", row), row
+    assert "김도선 11-07" not in row  # the officer's message went to the duty desk
 
 
 def test_the_queue_has_a_button_to_phone_the_person(client: TestClient, alert_id: int) -> None:
@@ -170,3 +188,15 @@ def test_the_centre_page_lists_its_staff_by_name_beside_their_login(
     assert lead, page
     assert re.search(r'data-label="이름">이팀장<', lead[1])
     assert re.search(rf'data-label="아이디">{LEAD}\b', lead[1])
+
+
+def test_the_api_case_adds_the_names_beside_the_logins(
+    client: TestClient, anbu: Anbu, alert_id: int
+) -> None:
+    token = create_token(anbu, OFFICER, label="t", now=datetime.now(UTC), actor="t")
+    answer = client.get(f"/api/v1/alerts/{alert_id}", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    case = answer.json()
+    assert case["staff_names"] == {OFFICER: "김도선", LEAD: "이팀장"}
+    told = {e["recipient"] for e in case["timeline"] if e.get("recipient")}
+    assert LEAD in told  # the login fields stay logins
