@@ -71,7 +71,7 @@ def test_an_officer_sees_an_alert_arrive_and_takes_charge_of_it(
         row.get_by_role("button", name="접수").click()
         expect(row).to_contain_text("접수됨")
         row.get_by_role("button", name="방문 담당").click()
-        expect(row).to_contain_text(officer)
+        expect(row).to_contain_text("김담당")  # who took it, by name
         expect(row.get_by_role("button", name="담당 해제")).to_be_visible()
 
         row.get_by_role("link", name="자세히").click()
@@ -127,7 +127,7 @@ def test_an_officer_who_cannot_reach_the_person_sends_someone_to_the_door(
         expect(row.locator(".badge.level")).to_have_text("심각")
         screenshot(phone, "visit-needed-queue-phone")
         row.get_by_role("button", name="방문 담당").click()
-        expect(row).to_contain_text(officer)
+        expect(row).to_contain_text("김담당")  # who took it, by name
 
         row.get_by_role("link", name="자세히").click()
         phone.get_by_role("radio", name="방문", exact=True).check()

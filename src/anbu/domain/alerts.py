@@ -40,6 +40,7 @@ from anbu.domain.escalation import (
     StepKind,
     acknowledged_plan,
     first_staff_step_index,
+    route,
     step_audiences,
     unacknowledged_plan,
     visit_plan,
@@ -628,13 +629,19 @@ class Alert:
 
     # -- inside ------------------------------------------------------------------------
 
+    def audience_of(self, step: StepRef, *, office_hours: bool) -> Audience | None:
+        """Whom a step of this alert's escalation was for, routed as it was when taken
+        (`office_hours` then): the tier a message of that step shows the case has reached.
+        None for the follow-up, a step beyond its plan, or an alert with no plan."""
+        if self.policy is None or step.phase is None:
+            return None
+        plan = _plan_of(self.policy, step.phase)
+        if step.index >= len(plan):
+            return None
+        return route(plan[step.index].audience, office_hours=office_hours)
+
     def _plan(self, policy: EscalationPolicy) -> tuple[PlannedStep, ...]:
-        phase = self.phase
-        if phase is Phase.VISIT:
-            return visit_plan(policy)
-        if phase is Phase.UNACKNOWLEDGED:
-            return unacknowledged_plan(policy)
-        return acknowledged_plan(policy)
+        return _plan_of(policy, self.phase)
 
     def _resolved(self, outcome: Outcome, by: str, now: datetime, note: str | None) -> Alert:
         return replace(
@@ -688,3 +695,11 @@ def guard(before: Alert, changed: Mapping[str, Any]) -> dict[str, Any]:
 def holds(alert: Alert, condition: Mapping[str, Any]) -> bool:
     """Whether `alert` is as `condition` (from `guard`) expects."""
     return all(getattr(alert, name) == value for name, value in condition.items())
+
+
+def _plan_of(policy: EscalationPolicy, phase: Phase) -> tuple[PlannedStep, ...]:
+    if phase is Phase.VISIT:
+        return visit_plan(policy)
+    if phase is Phase.UNACKNOWLEDGED:
+        return unacknowledged_plan(policy)
+    return acknowledged_plan(policy)

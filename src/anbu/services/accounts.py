@@ -23,6 +23,7 @@ from anbu.domain.kinds import Role
 from anbu.domain.passwords import check_password, too_long
 from anbu.domain.reach import Reach
 from anbu.services.context import Context
+from anbu.services.officers import name_on_record
 
 # An officer on a night shift stays logged in; an unattended screen does not.
 IDLE = timedelta(hours=2)
@@ -67,6 +68,12 @@ class StaffUser:
     centre_ids: frozenset[int]
     language: str = "ko"
     csrf_token: str = ""  # empty for API tokens (no cookie, nothing to forge)
+    name: str | None = None  # the name on record; None: none but the login
+
+    @property
+    def shown_name(self) -> str:
+        """What pages call them: their name, or their login when none is on record."""
+        return self.name or self.login
 
     @property
     def reach(self) -> Reach:
@@ -198,7 +205,10 @@ def log_in(
         )
         tx.audit.record(login, "login", now, detail=address)
         centres = tx.accounts.centre_ids(found.officer_id)
-    return OpenedSession(token, StaffUser(found.officer_id, login, found.role, centres, lang, csrf))
+    name = name_on_record(app, login, found.personal)
+    return OpenedSession(
+        token, StaffUser(found.officer_id, login, found.role, centres, lang, csrf, name)
+    )
 
 
 def session_user(app: Context, token: str, now: datetime) -> StaffUser | None:
@@ -220,8 +230,9 @@ def session_user(app: Context, token: str, now: datetime) -> StaffUser | None:
             until = min(now + IDLE, row.created_at + LONGEST)
             tx.accounts.touch_session(digest, {"last_seen_at": now, "expires_at": until})
         centres = tx.accounts.centre_ids(found.officer_id)
+    name = name_on_record(app, found.login, found.personal)
     return StaffUser(
-        found.officer_id, found.login, found.role, centres, row.language, row.csrf_token
+        found.officer_id, found.login, found.role, centres, row.language, row.csrf_token, name
     )
 
 
@@ -301,7 +312,8 @@ def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
             return None
         tx.accounts.mark_token_used(digest, now)
         centres = tx.accounts.centre_ids(officer_id)
-    return StaffUser(officer_id, found.login, found.role, centres)
+    name = name_on_record(app, found.login, found.personal)
+    return StaffUser(officer_id, found.login, found.role, centres, name=name)
 
 
 def _verify(hashed: str | None, password: str) -> bool:

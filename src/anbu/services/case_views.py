@@ -30,6 +30,7 @@ from anbu.adapters.storage.case_views import (
     AlertLine as AlertLine,
 )
 from anbu.domain.alerts import Alert
+from anbu.domain.escalation import TIER_AUDIENCES, Audience
 from anbu.domain.kinds import (
     ActivityKind,
     AlertKind,
@@ -40,7 +41,7 @@ from anbu.domain.kinds import (
 from anbu.domain.notifications import Phase, Recipient, StepRef, StepRefError
 from anbu.domain.rhythm import Level
 from anbu.domain.subjects import VisitInfo, age_on, mask_name, visit_of
-from anbu.services import messages
+from anbu.services import messages, officers
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import CaseNotFound, reachable
 from anbu.services.context import Context
@@ -184,6 +185,8 @@ class CaseDetail:
     timeline: list[Entry]
     activity_since: datetime | None
     activity_cut: bool  # older activity in the window was left out
+    # The names on record of the staff the page shows, by login (a login missing: none).
+    staff_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +205,25 @@ class QueueItem:
     resumed_at: datetime | None
     level: Level = Level.SERIOUS
     reason: str = ""  # why it was raised, in Korean
+    acknowledged_name: str | None = None  # names on record (None: show the login)
+    claimed_name: str | None = None
+    # The tier the case has reached: whom its latest escalation message was for (the
+    # person, for a self-check text only); None before any message.
+    tier: Audience | None = None
+    told: tuple[Told, ...] = ()  # the staff told, each at their latest message
+    phone: str = ""  # the person's phone as dialled in Korea ("" once consent is withdrawn)
+    phone_e164: str = ""  # for the tap-to-call link
+
+
+@dataclass(frozen=True, slots=True)
+class Told:
+    """A member of staff told about a case: when their latest message went out (queued, if
+    it has not yet), and how it fared."""
+
+    login: str
+    name: str | None
+    at: datetime
+    state: NotificationState
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +243,17 @@ def queue(app: Context, user: StaffUser, now: datetime) -> list[QueueItem]:
     written to the audit log with the people it showed."""
     with app.transaction() as tx:
         rows = tx.cases.queue(user.reach.centres, QUEUE_LENGTH)
+        sent = tx.cases.notifications_of_alerts([r.id for r in rows])
+        logins = {n.login for told in sent.values() for n in told}
+        logins |= {who for r in rows for who in (r.alert.acknowledged_by, r.alert.claimed_by)}
+        names = officers.names_in(app, tx, logins)
         detail = json.dumps({"alerts": [r.alert.id for r in rows]})
         tx.audit.record(user.login, "queue.viewed", now, detail=detail)
-    return [_queued(app, row, now) for row in rows if row.person is not None]
+    return [
+        _queued(app, row, sent.get(row.id, []), names, now)
+        for row in rows
+        if row.person is not None
+    ]
 
 
 def alert_list(
@@ -279,6 +309,9 @@ def detail(app: Context, alert_id: int, user: StaffUser, now: datetime) -> CaseD
         sent = tx.cases.notifications_of(alert_id, NOTIFICATION_LIMIT)
         attempts = tx.cases.attempts_of([n.id for n in sent])
         events = tx.case_events.of(alert_id)
+        logins = {alert.acknowledged_by, alert.claimed_by, alert.resolved_by}
+        logins |= {n.login for n in sent} | {e.by for e in events}
+        names = officers.names_in(app, tx, logins)
         if subject is not None:
             tx.audit.record(
                 user.login,
@@ -336,6 +369,7 @@ def detail(app: Context, alert_id: int, user: StaffUser, now: datetime) -> CaseD
         timeline,
         since if subject is not None else None,
         len(activity) >= ACTIVITY_LIMIT,
+        names,
     )
 
 
@@ -345,27 +379,69 @@ def detail(app: Context, alert_id: int, user: StaffUser, now: datetime) -> CaseD
 _ORDER = {step: rank for rank, step in enumerate(Step)}
 
 
-def _queued(app: Context, row: AlertLine, now: datetime) -> QueueItem:
+def _queued(
+    app: Context,
+    row: AlertLine,
+    sent: list[NotificationRow],
+    names: dict[str, str],
+    now: datetime,
+) -> QueueItem:
     person = row.person
     assert person is not None
-    assert row.alert.id is not None
-    name = app.vault.open(person.personal, bound_to=person.external_id).get("name", "")
+    alert = row.alert
+    personal = app.vault.open(person.personal, bound_to=person.external_id)
+    phone = str(personal.get("phone", ""))
     return QueueItem(
-        row.alert.id,
-        row.alert.kind,
-        row.alert.state,
+        row.id,
+        alert.kind,
+        alert.state,
         person.subject_id,
         person.external_id,
         person.centre,
-        mask_name(str(name)),
-        row.alert.base_at,
-        now - row.alert.base_at,
-        row.alert.acknowledged_by,
-        row.alert.claimed_by,
-        row.alert.resumed_at,
-        row.alert.level,
-        messages.explain(row.alert),
+        mask_name(str(personal.get("name", ""))),
+        alert.base_at,
+        now - alert.base_at,
+        alert.acknowledged_by,
+        alert.claimed_by,
+        alert.resumed_at,
+        alert.level,
+        messages.explain(alert),
+        acknowledged_name=names.get(alert.acknowledged_by or ""),
+        claimed_name=names.get(alert.claimed_by or ""),
+        tier=_tier_reached(app, alert, sent),
+        told=_told(sent, names),
+        phone=_national(phone),
+        phone_e164=phone,
     )
+
+
+def _tier_reached(app: Context, alert: Alert, sent: list[NotificationRow]) -> Audience | None:
+    """Whom the latest escalation message was for, as routed then (outside office hours the
+    centre's messages went to the duty desk); a contact reminder to whoever acknowledged
+    moves no tier. The person, when only self-check texts have gone out."""
+    reached: Audience | None = None
+    for row in sent:  # oldest first
+        try:
+            step = StepRef.parse(row.step)
+        except StepRefError:
+            continue
+        office = alert.policy is not None and app.calendar.is_office_hours(
+            row.created_at, alert.policy.office_hours
+        )
+        audience = alert.audience_of(step, office_hours=office)
+        if audience in TIER_AUDIENCES or (audience is Audience.SUBJECT and reached is None):
+            reached = audience
+    return reached
+
+
+def _told(sent: list[NotificationRow], names: dict[str, str]) -> tuple[Told, ...]:
+    """The staff told, once each, at their latest message; earliest told first."""
+    latest: dict[str, Told] = {}
+    for row in sent:  # oldest first: a later message replaces an earlier one
+        if row.login is not None:
+            at = row.sent_at or row.created_at
+            latest[row.login] = Told(row.login, names.get(row.login), at, row.state)
+    return tuple(sorted(latest.values(), key=lambda t: (t.at, t.login)))
 
 
 def _listed(app: Context, row: AlertLine) -> AlertListItem:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,6 +34,7 @@ from anbu.domain.subjects import (
     choose_period,
 )
 from anbu.services import centres as policies
+from anbu.services import officers
 from anbu.services.accounts import StaffUser
 from anbu.services.context import Context
 from anbu.services.escalation import policy_for
@@ -66,6 +67,8 @@ class CentreSettings:
     district_periods: GroupPeriods
     staff: list[StaffRow]  # the centre's staff, by login
     detection: Detection = Detection.FIXED  # how people without their own choice are watched
+    # The staff's names on record, by login (a login missing: none but the login).
+    staff_names: dict[str, str] = field(default_factory=dict)
 
 
 def centres(app: Context, user: StaffUser) -> list[CentreCount]:
@@ -88,6 +91,7 @@ def settings_of(app: Context, user: StaffUser, centre_id: int) -> CentreSettings
         if row is None:
             raise CentreNotFoundError(centre_id)
         staff = [s for s in store.staff.listing() if row.name in s.centres]
+        names = officers.names_in(app, store, [s.login for s in staff])
         found = store.centres.detection_named(row.name)
     own = row.own_periods
     return CentreSettings(
@@ -100,6 +104,7 @@ def settings_of(app: Context, user: StaffUser, centre_id: int) -> CentreSettings
         district_periods=app.periods,
         staff=staff,
         detection=found[1] if found is not None else Detection.FIXED,
+        staff_names=names,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from anbu.adapters.storage.staff import StaffRepository, StaffRow
+from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.officers import Officer
 from anbu.domain.rejections import Rejection
 from anbu.services.context import Context
@@ -89,3 +90,30 @@ def listing(app: Context) -> list[StaffRow]:
     their names or contacts."""
     with app.transaction() as uow:
         return uow.staff.listing()
+
+
+def names(app: Context, logins: Iterable[str | None]) -> dict[str, str]:
+    """Staff names by login (see `names_in`), in a transaction of their own."""
+    with app.transaction() as uow:
+        return names_in(app, uow, logins)
+
+
+def names_in(app: Context, uow: UnitOfWork, logins: Iterable[str | None]) -> dict[str, str]:
+    """The names on record of these members of staff, by login: one query and one unsealing
+    pass for a whole page. A login with no name on record, or not on file, is left out —
+    whoever shows it shows the login."""
+    found: dict[str, str] = {}
+    for login, sealed in uow.staff.sealed_personal(x for x in logins if x).items():
+        name = name_on_record(app, login, sealed)
+        if name is not None:
+            found[login] = name
+    return found
+
+
+def name_on_record(app: Context, login: str, sealed: bytes) -> str | None:
+    """The name in a member of staff's sealed record; None when there is none but the login
+    (an account made without an imported record is named by its login)."""
+    if not sealed:
+        return None
+    name = str(app.vault.open(sealed, bound_to=f"officer:{login}").get("name") or "").strip()
+    return name if name and name != login else None

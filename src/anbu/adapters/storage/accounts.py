@@ -30,6 +30,7 @@ class Account:
     role: Role
     active: bool
     password_hash: str | None
+    personal: bytes = b""  # sealed (name, contacts), bound to `officer:<login>`
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +71,19 @@ class Accounts:
                 officers.c.role,
                 officers.c.active,
                 officers.c.password_hash,
+                officers.c.personal,
             ).where(officers.c.login == login)
         ).first()
         if row is None:
             return None
-        return Account(row.id, row.login, Role(row.role), bool(row.active), row.password_hash)
+        return Account(
+            row.id,
+            row.login,
+            Role(row.role),
+            bool(row.active),
+            row.password_hash,
+            bytes(row.personal),
+        )
 
     def account_by_id(self, officer_id: int) -> Account | None:
         login = self.connection.scalar(select(officers.c.login).where(officers.c.id == officer_id))

@@ -138,6 +138,38 @@ _URGENCY = case(
 )
 
 
+_NOTIFICATIONS = select(
+    notifications.c.id,
+    notifications.c.alert_id,
+    officers.c.login,
+    notifications.c.recipient,
+    notifications.c.step,
+    notifications.c.medium,
+    notifications.c.state,
+    notifications.c.attempts,
+    notifications.c.last_error,
+    notifications.c.created_at,
+    notifications.c.sent_at,
+    notifications.c.delivered_at,
+).select_from(notifications.outerjoin(officers, officers.c.id == notifications.c.officer_id))
+
+
+def _notification(row: Row[Any]) -> NotificationRow:
+    return NotificationRow(
+        id=row.id,
+        login=row.login,
+        recipient=row.recipient,
+        step=row.step,
+        medium=row.medium,
+        state=NotificationState(row.state),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        delivered_at=row.delivered_at,
+    )
+
+
 def _line(row: Row[Any]) -> AlertLine:
     person = None
     if row.person_id is not None:
@@ -287,42 +319,25 @@ class CaseViews:
 
     def notifications_of(self, alert_id: int, limit: int) -> list[NotificationRow]:
         query = (
-            select(
-                notifications.c.id,
-                officers.c.login,
-                notifications.c.recipient,
-                notifications.c.step,
-                notifications.c.medium,
-                notifications.c.state,
-                notifications.c.attempts,
-                notifications.c.last_error,
-                notifications.c.created_at,
-                notifications.c.sent_at,
-                notifications.c.delivered_at,
-            )
-            .select_from(
-                notifications.outerjoin(officers, officers.c.id == notifications.c.officer_id)
-            )
-            .where(notifications.c.alert_id == alert_id)
+            _NOTIFICATIONS.where(notifications.c.alert_id == alert_id)
             .order_by(notifications.c.created_at, notifications.c.id)
             .limit(limit)
         )
-        return [
-            NotificationRow(
-                id=row.id,
-                login=row.login,
-                recipient=row.recipient,
-                step=row.step,
-                medium=row.medium,
-                state=NotificationState(row.state),
-                attempts=row.attempts,
-                last_error=row.last_error,
-                created_at=row.created_at,
-                sent_at=row.sent_at,
-                delivered_at=row.delivered_at,
-            )
-            for row in self.connection.execute(query)
-        ]
+        return [_notification(row) for row in self.connection.execute(query)]
+
+    def notifications_of_alerts(
+        self, alert_ids: Collection[int]
+    ) -> dict[int, list[NotificationRow]]:
+        """Each alert's messages, oldest first, in one query (the queue's "who was told")."""
+        found: dict[int, list[NotificationRow]] = {}
+        if not alert_ids:
+            return found
+        query = _NOTIFICATIONS.where(notifications.c.alert_id.in_(list(alert_ids))).order_by(
+            notifications.c.alert_id, notifications.c.created_at, notifications.c.id
+        )
+        for row in self.connection.execute(query):
+            found.setdefault(row.alert_id, []).append(_notification(row))
+        return found
 
     def attempts_of(self, notification_ids: Sequence[int]) -> dict[int, list[AttemptRow]]:
         """Each notification's delivery attempts and reports, oldest first."""

@@ -178,6 +178,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "feed.ok": ("정상", "OK"),
     "feed.stale": ("지연", "Late"),
     "feed.never": ("자료 없음", "Never reported"),
+    # People by name, and what the queue tells of each case (issue 14: names): the tier the
+    # case has reached (`anbu.domain.escalation.Audience`), who was told, a call button.
+    "staff.name": ("이름", "Name"),
+    "queue.told": ("알림 받은 사람", "Told"),
+    "queue.tier.centre": ("담당자", "Centre officers"),
+    "queue.tier.leads": ("팀장에게 상향", "Escalated to the lead"),
+    "queue.tier.duty": ("당직실", "Duty desk"),
+    "queue.tier.subject": ("본인 확인 문자", "Self-check text to the person"),
+    "queue.not_told": ("아직 알림 전", "Nobody told yet"),
+    "queue.told.queued": ("발송 대기", "queued"),
+    "queue.told.failed": ("발송 실패", "failed"),
+    "queue.call": ("전화", "Call"),
+    "queue.call_label": ("{name} 님께 전화 걸기 ({phone})", "Call {name} ({phone})"),
 }
 
 

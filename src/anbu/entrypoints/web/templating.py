@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from anbu.entrypoints.web.i18n import translate
 from anbu.entrypoints.web.maps import geo_uri, kakao_map
@@ -57,7 +58,22 @@ def lang(context: Context) -> str:
     return language_of(context)
 
 
+@pass_context
+def who(context: Context, login: str | None, name: str | None = None) -> Markup:
+    """A member of staff as people read them: their name, with the login on hover. The
+    name is `name`, else the page's `staff_names` (login → name, read for the whole page
+    at once); with none on record, the login itself."""
+    if not login:
+        return Markup("")
+    names = context.get("staff_names") or {}
+    shown = name or names.get(login)
+    if not shown or shown == login:
+        return escape(login)
+    return Markup('<span class="staff" title="{}">{}</span>').format(login, shown)
+
+
 templates.env.globals["t"] = t
+templates.env.globals["who"] = who
 templates.env.globals["lang"] = lang
 templates.env.filters["seoul"] = seoul
 templates.env.filters["span"] = span

@@ -296,6 +296,7 @@ def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
             )
         ),
         timeline=[_entry(entry) for entry in found.timeline],
+        staff_names=found.staff_names,
     )
 
 

@@ -217,6 +217,12 @@ class AlertDetail(AlertSummary):
     resolution_note: str | None
     person: Contact | None
     timeline: list[TimelineEntry]
+    staff_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="The names on record of the staff this case names by login (who "
+        "acknowledged, took, closed or was told), login → name; a login with no name on "
+        "record is left out.",
+    )
 
 
 class Resolution(Incoming):

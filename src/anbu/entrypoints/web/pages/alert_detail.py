@@ -336,6 +336,7 @@ def _page(
             "timeline": found.timeline,
             "activity_since": found.activity_since,
             "activity_cut": found.activity_cut,
+            "staff_names": found.staff_names,
             "outcomes": (
                 VISIT_OUTCOMES
                 if found.situation.state is AlertState.VISIT_NEEDED

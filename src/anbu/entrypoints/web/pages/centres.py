@@ -246,6 +246,7 @@ def _centre_page(
             "user": user,
             "section": "centres",
             "centre": found,
+            "staff_names": found.staff_names,
             "groups": [g.value for g in Group],
             "audiences": _AUDIENCES,
             "periods": period_values or _hours_of(found.periods),

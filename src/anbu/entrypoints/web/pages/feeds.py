@@ -14,7 +14,7 @@ from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n, report_charts
 from anbu.entrypoints.web.auth import anbu_of, requiring
 from anbu.entrypoints.web.templating import SEOUL, templates
-from anbu.services import reports
+from anbu.services import officers, reports
 from anbu.services.accounts import StaffUser
 from anbu.services.reports import FeedBoard
 
@@ -79,6 +79,10 @@ def feeds_page(request: Request, user: BoardReader) -> Response:
             "user": user,
             "section": "feeds",
             "board": board,
+            # Who acknowledged a channel's alert, by name (issue 14: names).
+            "staff_names": officers.names(
+                anbu_of(request), {a.acknowledged_by for a in board.channel_alerts}
+            ),
             "hour_labels": _hour_labels(board),
             "chart": _events_chart(board, user.language),
         },

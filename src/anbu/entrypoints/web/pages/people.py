@@ -26,7 +26,7 @@ from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
 from anbu.entrypoints.web.charts import Watching, bar_chart, watching_overlay, week_grid
 from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import SEOUL, span, templates
-from anbu.services import people
+from anbu.services import officers, people
 from anbu.services.accounts import StaffUser
 
 router = APIRouter(include_in_schema=False)
@@ -370,6 +370,11 @@ def _person_page(
             "user": user,
             "section": "people",
             "person": person,
+            # Who acknowledged and closed each case, by name (issue 14: names).
+            "staff_names": officers.names(
+                anbu_of(request),
+                {who for a in person.alerts for who in (a.acknowledged_by, a.resolved_by)},
+            ),
             "chart": _activity_chart(person, user.language),
             "rhythm": _rhythm_chart(person, user.language),
             "coming": _coming(person, now, user.language),
