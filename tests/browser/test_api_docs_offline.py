@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Page, Route, expect
 from gateways.kannel import free_ports
 from processes import serving
 
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
 # What the page reports when the policy refuses something; kept for the test to read.
 LISTEN = """
 document.addEventListener("securitypolicyviolation", (e) =>
@@ -72,4 +74,7 @@ def test_redoc_renders_the_operations_with_the_network_unreachable(
         expect(page.locator("[data-section-id^='tag/']").first).to_be_attached()
         expect(page.get_by_text("/health").first).to_be_attached()
         assert outside == []
-        assert refused == []
+        # ReDoc's bundle draws its own "powered by" logo from its CDN once the sidebar is
+        # laid out; the policy refusing it is the point (nothing leaves), and nothing else
+        # may be refused.
+        assert [r for r in refused if r != f"img-src {REDOC_LOGO}"] == []
