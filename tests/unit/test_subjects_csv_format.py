@@ -164,6 +164,31 @@ def test_a_bad_field_is_named(changes: dict[str, str], field: str) -> None:
     assert rejection(row(**changes)).field == field
 
 
+def test_every_problem_of_a_row_is_named_not_only_the_first() -> None:
+    refused = rejection(
+        row(birth_date="1948-13-01", phone="12345", carrier="Verizon", inactivity_hours="5")
+    )
+    assert refused.line == 2
+    assert [field for field, _ in refused.problems] == [
+        "birth_date",
+        "inactivity_hours",
+        "phone",
+        "carrier",
+    ]
+    assert (refused.field, refused.reason) == refused.problems[0]
+    said = str(refused)
+    for field in ("birth_date", "inactivity_hours", "phone", "carrier"):
+        assert f"field '{field}'" in said
+    assert said.startswith("line 2, field 'birth_date': ")
+
+
+def test_a_field_with_two_problems_is_named_once() -> None:
+    # An empty phone is both missing and no number: one problem for the field.
+    refused = rejection(row(phone=""))
+    assert [field for field, _ in refused.problems] == ["phone"]
+    assert refused.also == ()
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

@@ -205,6 +205,29 @@ def test_an_upload_is_reviewed_and_nothing_is_saved_until_confirmed(
     assert again.status_code == 404
 
 
+def test_the_review_names_every_problem_of_a_row_and_counts_the_row_once(
+    client: TestClient, district: District
+) -> None:
+    token = log_in(client, "admin", page="/enrol")
+    consent = YESTERDAY.isoformat(timespec="minutes")
+    data = subjects_csv(
+        subject_row(
+            external_id="SD-0210",
+            birth_date="1948-13-01",
+            phone="010-12",
+            carrier="Verizon",
+            consent_at=consent,
+        ),
+    )
+    review = _upload(client, token, data)
+    assert review.status_code == 200
+    rows = re.findall(r'<tr data-line="2">(.*?)</tr>', review.text, re.S)
+    fields = [re.search(r'data-field="([a-z_]*)"', found)[1] for found in rows]  # type: ignore[index]
+    assert fields == ["birth_date", "phone", "carrier"]
+    assert _phone_reason("010-12") in html.unescape(rows[1])
+    assert re.search(r'data-count="rejected".*?<strong>1</strong>', review.text, re.S)
+
+
 def test_the_template_downloads_fill_in_and_upload_as_a_workbook(
     client: TestClient, district: District, anbu: Anbu
 ) -> None:

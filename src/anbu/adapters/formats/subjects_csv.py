@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
@@ -20,9 +20,9 @@ from anbu.adapters.formats.timestamps import (
     parse_local_date,
     parse_local_instant,
 )
-from anbu.domain.kinds import Carrier, Detection
+from anbu.domain.kinds import Carrier, Detection, Group
 from anbu.domain.phones import PhoneError, normalise_phone
-from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.rejections import FieldError, FieldsError, Rejection, UnreadableInputError
 from anbu.domain.subjects import (
     MAX_CONTACTS,
     MAX_INACTIVITY,
@@ -174,53 +174,116 @@ def _check_header(header: list[str]) -> None:
 
 
 def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -> Enrolment:
+    """The row as an enrolment; every problem of the row is found before it is refused
+    (`FieldsError`), so that one correction of the file fixes the row."""
+    problems = _Problems()
     for name, value in cells.items():
         if _RRN_VALUE.match(value):
-            raise EnrolmentError(name, "looks like a resident registration number; refused")
+            problems.add(name, "looks like a resident registration number; refused")
     for name in _REQUIRED_TEXT:
         if not cells[name].strip():
-            raise EnrolmentError(name, "is required")
+            problems.add(name, "is required")
     external_id = cells["external_id"].strip()
-    if not _EXTERNAL_ID.match(external_id):
-        raise EnrolmentError("external_id", "use up to 64 letters, digits, '.', '_' or '-'")
-    birth_date = _field("birth_date", lambda: parse_local_date(cells["birth_date"]))
-    if birth_date > now.date():
-        raise EnrolmentError("birth_date", "is in the future")
-    group = group_for(birth_date, now.date())
-    consent_at = _field("consent_at", lambda: parse_local_instant(cells["consent_at"]))
-    if consent_at > now + timedelta(minutes=5):
-        raise EnrolmentError("consent_at", "is in the future")
-    inactivity, inactivity_custom = choose_period(
-        "inactivity_hours",
-        _hours("inactivity_hours", cells["inactivity_hours"]),
-        periods.inactivity[group],
-        (MIN_INACTIVITY, MAX_INACTIVITY),
+    if external_id and not _EXTERNAL_ID.match(external_id):
+        problems.add("external_id", "use up to 64 letters, digits, '.', '_' or '-'")
+    birth_date = problems.check(lambda: _birth_date(cells["birth_date"], now))
+    consent_at = problems.check(lambda: _consent_at(cells["consent_at"], now))
+    # A bad birth date leaves the group unknown: the periods given are still checked
+    # against their bounds, which no group changes.
+    group = group_for(birth_date, now.date()) if birth_date else Group.AGE_75_PLUS
+    inactivity = problems.check(
+        lambda: choose_period(
+            "inactivity_hours",
+            _hours("inactivity_hours", cells["inactivity_hours"]),
+            periods.inactivity[group],
+            (MIN_INACTIVITY, MAX_INACTIVITY),
+        )
     )
-    phone_off, phone_off_custom = choose_period(
-        "phone_off_hours",
-        _hours("phone_off_hours", cells["phone_off_hours"]),
-        periods.phone_off[group],
-        (MIN_PHONE_OFF, MAX_PHONE_OFF),
+    phone_off = problems.check(
+        lambda: choose_period(
+            "phone_off_hours",
+            _hours("phone_off_hours", cells["phone_off_hours"]),
+            periods.phone_off[group],
+            (MIN_PHONE_OFF, MAX_PHONE_OFF),
+        )
     )
-    phone = _field("phone", lambda: normalise_phone(_leading_zero(cells["phone"])))
+    phone = problems.check(lambda: _phone(cells["phone"]))
+    carrier = problems.check(lambda: _carrier(cells["carrier"]))
+    guardian_phone = problems.check(
+        lambda: _guardian_phone(cells.get("guardian_phone", ""), phone or "")
+    )
+    detection = problems.check(lambda: _detection(cells.get("detection", "")))
+    visit = problems.check(lambda: _visit(cells, phone or ""))
+    problems.raise_any()
+    if (
+        birth_date is None
+        or consent_at is None
+        or inactivity is None
+        or phone_off is None
+        or phone is None
+        or carrier is None
+    ):
+        raise AssertionError("a field came to nothing without a problem")  # for the types
     return Enrolment(
         external_id=external_id,
         name=cells["name"].strip(),
         birth_date=birth_date,
         phone=phone,
-        carrier=_carrier(cells["carrier"]),
+        carrier=carrier,
         centre=cells["centre"].strip(),
         address=cells["address"].strip(),
         consent_at=consent_at,
         group=group,
-        inactivity=inactivity,
-        inactivity_custom=inactivity_custom,
-        phone_off=phone_off,
-        phone_off_custom=phone_off_custom,
-        guardian_phone=_guardian_phone(cells.get("guardian_phone", ""), phone),
-        detection=_detection(cells.get("detection", "")),
-        visit=_visit(cells, phone),
+        inactivity=inactivity[0],
+        inactivity_custom=inactivity[1],
+        phone_off=phone_off[0],
+        phone_off_custom=phone_off[1],
+        guardian_phone=guardian_phone,
+        detection=detection,
+        visit=visit,
     )
+
+
+class _Problems:
+    """A row's problems, collected field by field."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str]] = []
+        self._fields: set[str] = set()
+
+    def add(self, field: str, reason: str) -> None:
+        if field not in self._fields:  # one problem a field: the first says enough
+            self._fields.add(field)
+            self.found.append((field, reason))
+
+    def check(self, parse: Callable[[], T]) -> T | None:
+        try:
+            return parse()
+        except FieldError as exc:
+            self.add(exc.field, exc.reason)
+            return None
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise FieldsError(self.found)
+
+
+def _phone(text: str) -> str:
+    return _field("phone", lambda: normalise_phone(_leading_zero(text)))
+
+
+def _birth_date(text: str, now: datetime) -> date:
+    born = _field("birth_date", lambda: parse_local_date(text))
+    if born > now.date():
+        raise EnrolmentError("birth_date", "is in the future")
+    return born
+
+
+def _consent_at(text: str, now: datetime) -> datetime:
+    consent_at = _field("consent_at", lambda: parse_local_instant(text))
+    if consent_at > now + timedelta(minutes=5):
+        raise EnrolmentError("consent_at", "is in the future")
+    return consent_at
 
 
 def _visit(cells: dict[str, str], own_phone: str) -> VisitInfo | None:

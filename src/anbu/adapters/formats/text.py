@@ -6,7 +6,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from anbu.domain.rejections import FieldError, Rejection, UnreadableInputError
+from anbu.domain.rejections import FieldError, FieldsError, Rejection, UnreadableInputError
 from anbu.domain.text import TextError, storable
 
 T = TypeVar("T")
@@ -106,6 +106,9 @@ def distinct_rows(
         line, cells = record
         try:
             item = parse(cells)
+        except FieldsError as exc:
+            yield Rejection(line, exc.field, exc.reason, tuple(exc.problems[1:]))
+            continue
         except FieldError as exc:
             yield Rejection(line, exc.field, exc.reason)
             continue

@@ -296,7 +296,11 @@ def _enrol(
     if report.rejected:
         # Read as a row of the subjects CSV, but sent as a document: its fields, no line.
         refusal = Refused(
-            detail=[Rejected(line=None, field=r.field, reason=r.reason) for r in report.rejected]
+            detail=[
+                Rejected(line=None, field=field, reason=reason)
+                for r in report.rejected
+                for field, reason in r.problems
+            ]
         )
         return JSONResponse(refusal.model_dump(), status_code=422)
     reference = fields["external_id"].strip()

@@ -146,7 +146,9 @@ def enrol_person(request: Request, user: Admin, form: Form) -> Response:
     fields["consent_at"] = _seoul_instant(values["consent_at"])
     report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=wall_clock())
     if report.rejected:
-        errors = {(r.field or "form"): r.reason for r in report.rejected}
+        errors = {
+            (field or "form"): reason for r in report.rejected for field, reason in r.problems
+        }
         return _form_page(request, user, values=values, errors=errors, status=400)
     outcome = next(o for o in ("created", "updated", "unchanged") if getattr(report, o))
     query = urlencode({"done": fields["external_id"].strip(), "outcome": outcome})
