@@ -64,6 +64,24 @@ def test_a_wrong_password_and_an_unknown_login_read_the_same(
     assert answers[0].text.count("맞지 않습니다") == answers[1].text.count("맞지 않습니다")
 
 
+def test_a_refused_login_keeps_what_was_typed_as_login_and_never_the_password(
+    client: TestClient, district: District
+) -> None:
+    typed = {"kim.a": 'value="kim.a"', '"><b>x': 'value="&#34;&gt;&lt;b&gt;x"'}
+    for login, shown in typed.items():
+        page = client.get("/login")
+        token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        answer = client.post(
+            "/login", data={"login": login, "password": "wrong password!", "csrf_token": token}
+        )
+        assert answer.status_code == 401
+        field = answer.text.split('name="login"')[1].split(">")[0]
+        assert shown in field
+        assert "autofocus" not in field  # the cursor waits in the password field
+        assert "wrong password!" not in answer.text
+        assert "<b>x" not in answer.text
+
+
 def test_guessing_is_throttled_even_with_the_right_password(
     client: TestClient, district: District
 ) -> None:

@@ -68,7 +68,7 @@ def log_in(
         )
     except accounts.LoginRefusedError as refused:
         error, status = _REFUSED[refused.reason]
-        return _login_page(request, secrets.token_urlsafe(24), back, error, status)
+        return _login_page(request, secrets.token_urlsafe(24), back, error, status, login)
     response = RedirectResponse(back, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -105,7 +105,11 @@ async def switch_language(request: Request) -> Response:
     return response
 
 
-def _login_page(request: Request, token: str, next_path: str, error: str, status: int) -> Response:
+def _login_page(
+    request: Request, token: str, next_path: str, error: str, status: int, login: str = ""
+) -> Response:
+    """The form; after a refusal, `login` (as typed) is kept so that only the password is
+    typed again — never the password."""
     response = templates.TemplateResponse(
         request,
         "login.html",
@@ -115,6 +119,7 @@ def _login_page(request: Request, token: str, next_path: str, error: str, status
             "csrf_token": token,
             "next_path": next_path,
             "error": error,
+            "login": login,
         },
         status_code=status,
     )
