@@ -192,6 +192,7 @@ class PersonDetail:
     outlook: Outlook | None = None
     visit: VisitInfo = field(default_factory=VisitInfo)  # emergency contacts and notes for the door
     phone_e164: str = ""  # the person's own number as stored (a contact may not repeat it)
+    detection_own: str | None = None  # their own `detection` (None: the centre's default)
 
 
 class VisitChangeError(ValueError):
@@ -376,6 +377,7 @@ def person(app: Context, user: StaffUser, external_id: str, now: datetime) -> Pe
         outlook=None if watch is None else watch.outlook(now),
         visit=visit_of(personal),
         phone_e164=str(personal.get("phone", "")),
+        detection_own=row.detection_own,
     )
 
 

@@ -112,6 +112,8 @@ class PersonRecord:
     phone_off_custom: bool
     last_life_at: datetime | None
     next_due_at: datetime | None
+    # The person's own detection, when their row chose one (None: the centre's default).
+    detection_own: str | None = None
 
 
 class PeopleViews:
@@ -237,6 +239,7 @@ class PeopleViews:
             phone_off_custom=row.phone_off_custom,
             last_life_at=row.last_life_at,
             next_due_at=row.next_due_at,
+            detection_own=row.detection if row.detection_custom else None,
         )
 
     def pauses_of(self, subject_id: int) -> list[PauseRow]:

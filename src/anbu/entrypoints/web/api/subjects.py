@@ -360,6 +360,8 @@ def _fields_of(current: people.PersonDetail) -> dict[str, str]:
         # In Seoul, as lists give it: the record key compares the text of the instant.
         "consent_at": current.consent_at.astimezone(SEOUL).isoformat(),
         "guardian_phone": current.guardian_phone or "",
+        # A person's own choice of detection (a list's `detection` column) stays theirs.
+        "detection": current.detection_own or "",
     }
 
 
