@@ -281,7 +281,7 @@ def test_it_asks_the_database_the_same_few_questions_however_many_alerts(
 
 def test_each_report_is_audited_without_people(anbu: Anbu, around_midnight: None) -> None:
     kim = _user(anbu, "kim.a", Role.OFFICER, A)
-    reports.report(anbu, kim, weeks=12, now=at("2026-11-12 09:00"), exported=True)
+    reports.report(anbu, kim, weeks=12, now=at("2026-11-12 09:00"), exported="csv")
     with anbu.transaction() as store:
         row = store.connection.execute(
             select(audit_log).where(audit_log.c.action == "report.viewed")
