@@ -15,12 +15,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, column, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, column, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from anbu.adapters.storage.batches import Batches, array_of
-from anbu.adapters.storage.tables import alerts
+from anbu.adapters.storage.tables import RESUMED_UNFOLLOWED, alerts
 from anbu.domain.alerts import Alert, changes, guard
 from anbu.domain.detection import Reason
 from anbu.domain.escalation import EscalationPolicy
@@ -266,14 +266,7 @@ class AlertRepository:
             .limit(limit)
         )
         resumed = self.connection.scalars(
-            select(alerts.c.id)
-            .where(
-                alerts.c.resumed_at.is_not(None),
-                alerts.c.followed_up_at.is_(None),
-                alerts.c.policy.is_not(None),
-                _unresolved(),
-            )
-            .limit(limit)
+            select(alerts.c.id).where(text(RESUMED_UNFOLLOWED)).limit(limit)
         )
         return sorted(set(stepping) | set(resumed))
 

@@ -25,6 +25,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+# Open cases whose person showed life again and whose recipients have not yet been told so.
+# Written out as SQL, not built from columns, so that the query says exactly the partial
+# index's condition with 'resolved' as a literal: a database proves that a partial index
+# covers a query from the query's own terms, and PostgreSQL cannot from a bound parameter
+# once psycopg has prepared the statement and the plan is generic.
+RESUMED_UNFOLLOWED = (
+    "resumed_at IS NOT NULL AND followed_up_at IS NULL AND policy IS NOT NULL"
+    " AND state != 'resolved'"
+)
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -292,6 +302,15 @@ alerts = Table(
     ),
     Index("ix_alerts_state", "state", "due_at"),
     Index("ix_alerts_step_due", "step_due_at"),
+    # Every sweep asks which open cases' people showed life again and have not yet been
+    # followed up; without this the question reads every alert ever raised, and a district's
+    # history only grows. The condition is the query's own, so both databases use it.
+    Index(
+        "ix_alerts_resumed",
+        "id",
+        sqlite_where=text(RESUMED_UNFOLLOWED),
+        postgresql_where=text(RESUMED_UNFOLLOWED),
+    ),
     # A person's alert history (their page, the API).
     Index("ix_alerts_subject", "subject_id", "opened_at"),
     # Reports read alerts by the week they opened. On PostgreSQL the index carries every
