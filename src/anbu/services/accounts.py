@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,8 +39,14 @@ TOKEN_DAYS = 90
 LONGEST_TOKEN_DAYS = 365
 
 _hasher = PasswordHasher()
-# Verified against when the login does not exist, so that the answer takes as long.
-_DUMMY = _hasher.hash("not a password anybody has")
+
+
+@cache
+def _dummy() -> str:
+    """Verified against when the login does not exist, so that the answer takes as long.
+    Made on first use, not at import: an argon2 hash costs most of a second of CPU, and every
+    command and every worker that imports this module would pay it."""
+    return _hasher.hash("not a password anybody has")
 
 
 class AccountError(ValueError):
@@ -318,7 +325,7 @@ def token_user(app: Context, token: str, now: datetime) -> StaffUser | None:
 
 def _verify(hashed: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(hashed or _DUMMY, password) and hashed is not None
+        return _hasher.verify(hashed or _dummy(), password) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 
