@@ -96,9 +96,17 @@ def bootstrap(
 
 def vault_of(settings: Settings) -> Vault:
     """The vault of the configured master key (the key file is made on first use)."""
+    return Vault(master_key_of(settings))
+
+
+def master_key_of(settings: Settings) -> bytes:
+    """The configured master key: `ANBU_SECRET_KEY`, else the key file (made on first use)."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-    key_file = settings.secret_key_file or settings.data_dir / "secret.key"
-    return Vault(load_master_key(secret, key_file))
+    return load_master_key(secret, key_file_of(settings))
+
+
+def key_file_of(settings: Settings) -> Path:
+    return settings.secret_key_file or settings.data_dir / "secret.key"
 
 
 def scratch_in(folder: Path, like: Settings) -> Anbu:

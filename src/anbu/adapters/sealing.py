@@ -96,3 +96,33 @@ def load_master_key(secret: str | None, key_file: Path) -> bytes:
     with os.fdopen(fd, "w") as handle:
         handle.write(key.hex())
     return key
+
+
+class KeyFileError(ValueError):
+    """A key file that cannot be written or read as a key; the message says why."""
+
+
+def write_key_file(key: bytes, target: Path) -> None:
+    """Write `key` as a key file (hexadecimal, mode 600) that must not exist yet: a backup's
+    key, or the key a restore brings."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise KeyFileError(f"{target}: already exists") from exc
+    except OSError as exc:
+        raise KeyFileError(f"{target}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex() + "\n")
+
+
+def read_key_file(source: Path) -> bytes:
+    try:
+        text = source.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+    except OSError as exc:
+        raise KeyFileError(f"{source}: {exc.strerror}") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise KeyFileError(f"{source}: not a key file (hexadecimal digits)") from exc
+    if not key:
+        raise KeyFileError(f"{source}: the key file is empty")
+    return key

@@ -23,7 +23,15 @@ from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, template_xlsx
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
-from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
+from anbu.adapters.sealing import KeyFileError, read_key_file, write_key_file
+from anbu.bootstrap import (
+    Anbu,
+    bootstrap,
+    configured_channels,
+    key_file_of,
+    master_key_of,
+    upgrade_schema,
+)
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.kinds import AlertState, Detection, NotificationState, Outcome, Role
 from anbu.domain.passwords import PasswordRefusedError
@@ -36,6 +44,7 @@ from anbu.services import (
     accounts,
     audit_log,
     backtest,
+    backups,
     case_views,
     centre_history,
     centres,
@@ -1415,6 +1424,105 @@ def _link(text: str) -> bytes:
 
 def _entries(count: int) -> str:
     return "1 entry" if count == 1 else f"{count} entries"
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="The backup to write; must not exist yet.")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Also write the key to this file; keep it apart."),
+    ] = None,
+) -> None:
+    """Back up the database to FILE (mode 600) while anbu keeps running: SQLite's online
+    backup, or pg_dump's custom format on PostgreSQL. The key is never inside the backup;
+    `--key KEYFILE` writes it to a file of its own, to keep somewhere else — without it
+    nothing personal in the backup can be read, with it everything can. docs/operations.md."""
+    settings = Settings()
+    with _anbu() as anbu:
+        try:
+            found = backups.back_up(anbu, file)
+        except backups.BackupError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    if key is not None:
+        if key.resolve().parent == file.resolve().parent:
+            err.print(f"{key}: the key sits beside its backup; move one of them elsewhere")
+        try:
+            write_key_file(master_key_of(settings), key)
+        except KeyFileError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    out.print(f"backup written: {file} ({_counted_contents(found)})", highlight=False)
+    if key is not None:
+        out.print(f"key written: {key}", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A backup `anbu backup` wrote.")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="The key `anbu backup --key` wrote, to install with it."),
+    ] = None,
+) -> None:
+    """Restore FILE into the configured database, which must be empty (stop `anbu serve`
+    first), then bring its schema up to date and check that the key opens what was restored.
+    `--key KEYFILE` installs the backup's key as this machine's key file; without it the key
+    in place (ANBU_SECRET_KEY or the key file) must be the backup's. docs/operations.md."""
+    settings = Settings()
+    installed = _install_key(settings, key) if key is not None else False
+    if not installed and settings.secret_key is None and not key_file_of(settings).exists():
+        err.print("no key here: give --key KEYFILE, the key `anbu backup --key` wrote")
+        raise typer.Exit(EXIT_UNREADABLE)
+    target = bootstrap(settings, migrate=False)
+    try:
+        backups.restore(target, file)
+    except backups.BackupError as exc:
+        err.print(str(exc), markup=False)
+        if installed:
+            key_file_of(settings).unlink()
+        raise typer.Exit(EXIT_SOME_REJECTED) from exc
+    finally:
+        target.close()
+    with _anbu() as anbu:
+        check = backups.check_key(anbu)
+        found = backups.contents(anbu)
+    if not check.opens:
+        err.print(
+            "the key does not open the restored data: the database holds the backup now, "
+            "but put the backup's key in place (ANBU_SECRET_KEY or the key file) before "
+            "serving it"
+        )
+        if installed:
+            key_file_of(settings).unlink()
+        raise typer.Exit(EXIT_SOME_REJECTED)
+    out.print(f"restored {file}: {_counted_contents(found)}", highlight=False)
+
+
+def _install_key(settings: Settings, source: Path) -> bool:
+    """Put the backup's key where this machine reads it; True when it was written now."""
+    if settings.secret_key is not None:
+        err.print("--key: ANBU_SECRET_KEY is set and is the key in use; unset it to use a file")
+        raise typer.Exit(EXIT_UNREADABLE)
+    try:
+        wanted = read_key_file(source)
+    except KeyFileError as exc:
+        err.print(f"--key: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    here = key_file_of(settings)
+    if here.exists():
+        if master_key_of(settings) != wanted:
+            err.print(f"--key: a different key is already at {here}; move it away first")
+            raise typer.Exit(EXIT_SOME_REJECTED)
+        return False
+    here.parent.mkdir(parents=True, exist_ok=True)
+    write_key_file(wanted, here)
+    return True
+
+
+def _counted_contents(found: backups.Contents) -> str:
+    return f"{found.people:,} people, {found.alerts:,} alerts, schema {found.schema}"
 
 
 @app.command("serve")

@@ -261,6 +261,13 @@ class SubjectRepository:
     def count(self) -> int:
         return int(self.connection.scalar(select(func.count()).select_from(subjects)) or 0)
 
+    def first_sealed(self) -> tuple[str, bytes] | None:
+        """One person's reference and sealed record (the first enrolled), to try a key on."""
+        row = self.connection.execute(
+            select(subjects.c.external_id, subjects.c.personal).order_by(subjects.c.id).limit(1)
+        ).first()
+        return None if row is None else (row.external_id, bytes(row.personal))
+
     def watches(
         self, subject_ids: Sequence[int], *, lock: bool, learning: Collection[int] | None = None
     ) -> dict[int, Watch]:
