@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import signal
 import sys
 import threading
@@ -1532,12 +1533,21 @@ def serve_command(
     background: Annotated[
         bool, typer.Option(help="Run the sweep and dispatch loops in this process.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes answering requests; each runs the loops too, sharing "
+            "their work through the database. More than 1 wants PostgreSQL.",
+        ),
+    ] = 1,
 ) -> None:
     """The HTTP application: health, metrics, gateway callbacks, acknowledgement links,
     and the background loops that sweep, escalate and dispatch."""
     import uvicorn
 
-    from anbu.entrypoints.web import create_app
+    from anbu.entrypoints.web import BACKGROUND_VARIABLE, create_app
 
     try:
         settings = Settings()
@@ -1546,8 +1556,17 @@ def serve_command(
         err.print(str(exc), markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     proxies = list(settings.trusted_proxies)
+    if workers > 1:
+        # Migrated once here, before the workers start, so that they never race to upgrade.
+        upgrade_schema(settings)
+        os.environ[BACKGROUND_VARIABLE] = "1" if background else "0"
     uvicorn.run(
-        web,
+        web if workers == 1 else "anbu.entrypoints.web:served",
+        factory=workers > 1,
+        workers=workers,
+        # A worker must have started within this or uvicorn kills it and starts another: a
+        # start-up on a busy machine takes longer than its 5-second default, and would loop.
+        timeout_worker_healthcheck=60,
         host=host,
         port=port,
         log_level="info",

@@ -3,6 +3,7 @@ the one-tap acknowledgement links — and the background loops that sweep and di
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,3 +90,13 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
     return web
+
+
+# `anbu serve --workers N` tells its worker processes whether to run the background loops by
+# this variable: uvicorn starts each worker from an import string, with no arguments to pass.
+BACKGROUND_VARIABLE = "ANBU_SERVE_BACKGROUND"
+
+
+def served() -> FastAPI:
+    """The application as each worker process of `anbu serve --workers N` makes it."""
+    return create_app(Settings(), background=os.environ.get(BACKGROUND_VARIABLE, "1") == "1")
