@@ -20,7 +20,8 @@ from anbu.settings import Settings
 
 from builders import TEST_SECRET
 
-pytest_plugins = ["gateways.kannel", "gateways.browser"]  # Kannel; Chromium (browser, phone, desk)
+# Kannel; Chromium (browser, phone, desk); NATS JetStream (the carriers' streams)
+pytest_plugins = ["gateways.kannel", "gateways.browser", "gateways.jetstream"]
 
 PG_ADMIN_URL = os.environ.get("ANBU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

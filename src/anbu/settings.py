@@ -19,6 +19,10 @@ def _default_data_dir() -> Path:
     return Path(base) / "anbu"
 
 
+# Empty, or NATS servers: nats:// (or tls://) host:port, comma-separated.
+_NATS_URLS = r"^$|^(nats|tls)://[^\s,]+(\s*,\s*(nats|tls)://[^\s,]+)*$"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANBU_", extra="ignore")
 
@@ -36,6 +40,17 @@ class Settings(BaseSettings):
     feed_max_delay_by_carrier: dict[Carrier, int] = Field(default_factory=dict)
     data_counts_as_life: bool = False
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # `anbu serve` also reads the carriers' NATS JetStream streams (docs/streaming.md) when
+    # set: `nats://host:4222`, several servers of a cluster comma-separated. Empty: it does not.
+    ingest_url: Annotated[str, Field(pattern=_NATS_URLS)] = ""
+    # Carrier C publishes on subject `{prefix}.C`, kept in stream `{PREFIX}_C`.
+    ingest_subject_prefix: str = Field(
+        default="anbu.feed", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", max_length=100
+    )
+    # The durable consumer every instance shares: each message goes to one of them.
+    ingest_consumer: str = Field(default="anbu-ingest", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # A fetched message not acknowledged this long (its reader died) is delivered again.
+    ingest_ack_wait_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Where notifications go: console:// prints them (the default, for trying anbu out).
     sms_url: SecretStr = SecretStr("console://")
     # The texts' caller ID, digits only. Korean carriers drop texts from a number that is not
@@ -96,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def ingest_servers(self) -> list[str]:
+        return [part.strip() for part in self.ingest_url.split(",") if part.strip()]
 
     @property
     def ingest_max_bytes(self) -> int:

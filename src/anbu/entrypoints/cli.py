@@ -1542,14 +1542,25 @@ def serve_command(
             "their work through the database. More than 1 wants PostgreSQL.",
         ),
     ] = 1,
+    ingest: Annotated[
+        str | None,
+        typer.Option(
+            help="Also read the carriers' NATS JetStream streams: nats://HOST:4222 "
+            "(ANBU_INGEST_URL; docs/streaming.md).",
+        ),
+    ] = None,
 ) -> None:
     """The HTTP application: health, metrics, gateway callbacks, acknowledgement links,
-    and the background loops that sweep, escalate and dispatch."""
+    the background loops that sweep, escalate and dispatch, and with --ingest the
+    carriers' streams."""
     import uvicorn
 
     from anbu.entrypoints.web import BACKGROUND_VARIABLE, create_app
 
     try:
+        if ingest is not None:
+            # Through the environment: each of several workers reads its own settings.
+            os.environ["ANBU_INGEST_URL"] = ingest
         settings = Settings()
         web = create_app(settings, background=background)
     except ValueError as exc:

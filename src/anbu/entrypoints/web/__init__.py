@@ -27,6 +27,7 @@ from anbu.entrypoints.web.loops import Loops
 from anbu.entrypoints.web.methods import answer_http_error
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.entrypoints.web.openapi import describe
+from anbu.entrypoints.web.stream_ingest import StreamIngest
 from anbu.services.reports import ReportCache
 from anbu.settings import Settings
 
@@ -58,9 +59,14 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         loops = Loops(anbu, channels, web.state.monitoring, web.state.report_cache)
         if background:
             loops.start()
+        streams = StreamIngest(anbu, web.state.monitoring) if settings.ingest_url else None
+        if streams:
+            streams.start()
         try:
             yield
         finally:
+            if streams:
+                await streams.stop()
             await loops.stop()
             anbu.close()
 

@@ -29,6 +29,12 @@ class Monitoring:
         self.loop_errors = Counter(
             "anbu_loop_errors", "Background passes that failed", ["loop"], registry=self.registry
         )
+        self.stream_messages = Counter(
+            "anbu_stream_messages",
+            "Messages taken from the carriers' NATS streams, accepted or refused",
+            ["carrier", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_State(anbu))
 
 
