@@ -11,9 +11,14 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import nats
@@ -34,6 +39,7 @@ class Carriers:
     """Where this test's carriers publish, and what `anbu serve` needs to read it."""
 
     names: StreamNames
+    url: str = NATS_URL
 
     @property
     def env(self) -> dict[str, str]:
@@ -53,7 +59,7 @@ class Carriers:
                 payload = message if isinstance(message, bytes) else json.dumps(message).encode()
                 await js.publish(subject, payload, stream=self.names.stream(Carrier(carrier)))
 
-        _with_client(publish)
+        _with_client(self.url, publish)
 
     def unsettled(self, carrier: str) -> tuple[int, int]:
         """The consumer's messages not yet delivered, and those delivered but not yet
@@ -68,7 +74,7 @@ class Carriers:
                 return (-1, -1)
             return (info.num_pending or 0, info.num_ack_pending or 0)
 
-        return _with_client(read)
+        return _with_client(self.url, read)
 
     def make_streams(self) -> None:
         """Create the streams before `anbu serve` does (so that a carrier can publish
@@ -83,7 +89,7 @@ class Carriers:
                     retention="workqueue",  # type: ignore[arg-type]
                 )
 
-        _with_client(make)
+        _with_client(self.url, make)
 
     def delete_streams(self) -> None:
         async def delete(client: Client) -> None:
@@ -92,14 +98,14 @@ class Carriers:
                 with contextlib.suppress(NotFoundError):
                     await js.delete_stream(self.names.stream(carrier))
 
-        _with_client(delete)
+        _with_client(self.url, delete)
 
 
-def _with_client(work: Callable[[Client], Awaitable[T]]) -> T:
+def _with_client(url: str, work: Callable[[Client], Awaitable[T]]) -> T:
     async def run() -> T:
         # One try, and one more a second later: an absent server fails the test at once.
         client = await nats.connect(
-            NATS_URL,
+            url,
             connect_timeout=5,
             max_reconnect_attempts=1,
             reconnect_time_wait=1,
@@ -119,7 +125,7 @@ def carriers() -> Iterator[Carriers]:
     tag = uuid.uuid4().hex[:10]
     found = Carriers(StreamNames(f"anbu.test{tag}.feed", f"anbu-test-{tag}"))
     try:
-        _with_client(_has_jetstream)
+        _with_client(NATS_URL, _has_jetstream)
     except (nats.errors.Error, OSError, TimeoutError) as exc:
         pytest.fail(f"NATS with JetStream unreachable at {NATS_URL}: {exc!r}", pytrace=False)
     yield found
@@ -132,3 +138,42 @@ async def _said_by_the_failure(exc: Exception) -> None:
 
 async def _has_jetstream(client: Client) -> None:
     await client.jetstream().account_info()
+
+
+@dataclass
+class PrivateServer:
+    """A NATS server of the test's own, with JetStream kept in `folder`, that it may stop
+    and start again without disturbing the shared one."""
+
+    folder: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        program = shutil.which("nats-server") or "/usr/sbin/nats-server"
+        if not Path(program).exists():
+            pytest.fail("no nats-server program (Debian's nats-server package)", pytrace=False)
+        command = [program, "-js", "-a", "127.0.0.1", "-p", str(self.port)]
+        with (self.folder / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "-sd", str(self.folder / "store")], stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"nats-server did not start: {self.log()}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+            self.process = None
+
+    def log(self) -> str:
+        return (self.folder / "server.log").read_text(errors="replace")
