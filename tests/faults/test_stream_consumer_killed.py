@@ -74,6 +74,7 @@ def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
     # feed days behind; the sweep comes once everything is in.
     serve = ("--ingest", NATS_URL, "--no-background")
     with serving(env, port, tmp_path / "first.log", *serve):
+        pid = serving_pid(port)  # found first: the kill follows the check at once
 
         def working() -> bool:
             stored, _ = _stored(anbu)
@@ -81,7 +82,7 @@ def test_a_consumer_killed_mid_batch_loses_and_doubles_nothing(
             return 0 < stored < events and fetched > 0
 
         eventually(working, timeout=30, every=0.02)
-        os.kill(serving_pid(port), signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
     # Killed with a batch in hand: fetched, never acknowledged, so JetStream still has it.
     assert _stored(anbu)[0] < events
     _, fetched = carriers.unsettled("SKT")
