@@ -50,6 +50,10 @@ class StreamIngest:
             batch=settings.ingest_batch_size,
         )
         self._task: asyncio.Task[None] | None = None
+        # One batch at a time in this process: every batch locks all the feeds first (as
+        # every ingest does), so two at once would only wait on each other, holding two of
+        # the connections the web pages need.
+        self._committing = asyncio.Lock()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -85,7 +89,7 @@ class StreamIngest:
         now = wall_clock()
         lines = _lines(deliveries, carrier, now, self._anbu.future_tolerance, refused)
         # Shielded: a stop during the commit waits for it, then acknowledges what it stored.
-        work = asyncio.ensure_future(asyncio.to_thread(lambda: ingest(self._anbu, lines, now=now)))
+        work = asyncio.ensure_future(self._ingest(lines, now))
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -94,6 +98,10 @@ class StreamIngest:
                 await self._settle(carrier, deliveries, refused)
             raise
         await self._settle(carrier, deliveries, refused)
+
+    async def _ingest(self, lines: Iterator[FeedLine], now: datetime) -> None:
+        async with self._committing:
+            await asyncio.to_thread(ingest, self._anbu, lines, now=now)
 
     async def _settle(
         self, carrier: Carrier, deliveries: list[Delivery], refused: dict[int, Rejection]
@@ -136,17 +144,19 @@ def _line(payload: bytes, carrier: Carrier, now: datetime, tolerance: timedelta)
     if not read:
         return Rejection(1, None, "an empty message")
     (line,) = read
-    said = (
-        line.event.carrier
-        if isinstance(line, EventLine)
-        else line.carrier
-        if isinstance(line, WatermarkLine)
-        else None
-    )
+    said = _carrier_of(line)
     if said is not None and said is not carrier:
         # A carrier publishes on its own subject only: it cannot speak for another.
         return Rejection(1, "carrier", f"{said} on the stream of {carrier}")
     return line
+
+
+def _carrier_of(line: FeedLine) -> Carrier | None:
+    if isinstance(line, EventLine):
+        return line.event.carrier
+    if isinstance(line, WatermarkLine):
+        return line.carrier
+    return None
 
 
 class _Backoff:
