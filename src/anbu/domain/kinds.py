@@ -67,6 +67,14 @@ class SubjectStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class StatusFilter(StrEnum):
+    """Which people a list shows: those watched, those who withdrew, or everyone."""
+
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    ANY = "any"
+
+
 class Group(StrEnum):
     """Age bands that carry default periods (the district targets 40–59 and 75+ first)."""
 

@@ -33,8 +33,16 @@ from anbu.bootstrap import (
     master_key_of,
     upgrade_schema,
 )
+from anbu.domain import tokens
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
-from anbu.domain.kinds import AlertState, Detection, NotificationState, Outcome, Role
+from anbu.domain.kinds import (
+    AlertState,
+    Detection,
+    NotificationState,
+    Outcome,
+    Role,
+    StatusFilter,
+)
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
@@ -175,9 +183,9 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
 def subjects_list(
     centre: Annotated[str | None, typer.Option("--centre", help="Only this centre's.")] = None,
     status: Annotated[
-        people.StatusFilter,
+        StatusFilter,
         typer.Option("--status", help="active (watched), withdrawn or any."),
-    ] = people.StatusFilter.ACTIVE,
+    ] = StatusFilter.ACTIVE,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -1270,10 +1278,10 @@ def tokens_create(
     days: Annotated[
         int,
         typer.Option(
-            help=f"How many days it works (1 to {accounts.LONGEST_TOKEN_DAYS}).",
+            help=f"How many days it works (1 to {tokens.LONGEST_TOKEN_DAYS}).",
             show_default=True,
         ),
-    ] = accounts.TOKEN_DAYS,
+    ] = tokens.TOKEN_DAYS,
 ) -> None:
     """Print a new API bearer token for LOGIN (shown once; only a hash is kept). It stops
     working after --days; `tokens list` shows when."""

@@ -23,6 +23,8 @@ from anbu.adapters.storage.accounts import TokenRow
 from anbu.domain.kinds import Role
 from anbu.domain.passwords import check_password, too_long
 from anbu.domain.reach import Reach
+from anbu.domain.tokens import LONGEST_TOKEN_DAYS as LONGEST_TOKEN_DAYS
+from anbu.domain.tokens import TOKEN_DAYS as TOKEN_DAYS
 from anbu.services.context import Context
 from anbu.services.officers import name_on_record
 
@@ -34,9 +36,6 @@ WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_LOGIN = 5
 MAX_FAILURES_PER_ADDRESS = 20
 LANGUAGES = ("ko", "en")
-# API tokens: a forgotten integration stops working by itself; a year is the most one gets.
-TOKEN_DAYS = 90
-LONGEST_TOKEN_DAYS = 365
 
 _hasher = PasswordHasher()
 

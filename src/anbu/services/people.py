@@ -31,6 +31,7 @@ from anbu.domain.kinds import (
     Group,
     SubjectStatus,
 )
+from anbu.domain.kinds import StatusFilter as StatusFilter
 from anbu.domain.pauses import Pause
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.subjects import (
@@ -62,12 +63,6 @@ _REFERENCE_LIKE = re.compile(r"[!-~]{1,64}")
 class View(StrEnum):
     ALL = "all"  # everyone matching, by reference
     CLOSEST = "closest"  # active, not paused, soonest limit first
-
-
-class StatusFilter(StrEnum):
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
-    ANY = "any"
 
 
 class PauseReason(StrEnum):

@@ -21,7 +21,7 @@ down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# As anbu.services.accounts.TOKEN_DAYS at this revision; a migration never imports the code
+# As anbu.domain.tokens.TOKEN_DAYS at this revision; a migration never imports the code
 # it outlives.
 GRACE = timedelta(days=90)
 
