@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, column, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, column, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -285,6 +285,20 @@ class AlertRepository:
                 alerts.c.subject_id == subject_id, alerts.c.centre_id.is_distinct_from(centre_id)
             )
             .values(centre_id=centre_id)
+        )
+
+    def follow_centres(self, moves: Sequence[tuple[int, int]]) -> None:
+        """`follow_centre` for many (subject id, centre id) at once."""
+        if not moves:
+            return
+        self.connection.execute(
+            update(alerts)
+            .where(
+                alerts.c.subject_id == bindparam("sid"),
+                alerts.c.centre_id.is_distinct_from(bindparam("cid")),
+            )
+            .values(centre_id=bindparam("cid")),
+            [{"sid": subject_id, "cid": centre_id} for subject_id, centre_id in moves],
         )
 
     def ids_of(self, subject_ids: Iterable[int]) -> list[int]:

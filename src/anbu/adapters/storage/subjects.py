@@ -179,6 +179,52 @@ class SubjectRepository:
         result = self.connection.execute(insert(subjects).values(**values).returning(subjects.c.id))
         return int(result.scalar_one())
 
+    def by_external_ids(self, external_ids: Collection[str]) -> dict[str, Row[Any]]:
+        """`by_external_id` for many at once (enrolment reads a chunk's people together)."""
+        found: dict[str, Row[Any]] = {}
+        for chunk in self._batches.per_statement(sorted(external_ids)):
+            rows = self.connection.execute(
+                select(subjects).where(self._batches.among(subjects.c.external_id, chunk))
+            )
+            found.update((row.external_id, row) for row in rows)
+        return found
+
+    def external_ids_by_phone_keys(self, keys: Collection[bytes]) -> dict[bytes, str]:
+        """`external_id_by_phone_key` for many at once."""
+        found: dict[bytes, str] = {}
+        for chunk in self._batches.per_statement(sorted(keys)):
+            rows = self.connection.execute(
+                select(subjects.c.phone_key, subjects.c.external_id).where(
+                    self._batches.among(subjects.c.phone_key, chunk)
+                )
+            )
+            found.update((bytes(key), str(external_id)) for key, external_id in rows)
+        return found
+
+    def add_all(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert people (every row with the same columns); their ids in the rows' order."""
+        if not rows:
+            return []
+        result = self.connection.execute(
+            insert(subjects).returning(subjects.c.id, sort_by_parameter_order=True), list(rows)
+        )
+        return [int(subject_id) for subject_id in result.scalars()]
+
+    def update_each(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """`update` for many people: one statement per set of columns changed, sent with
+        all their rows at once."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for subject_id, values in changes:
+            rows = by_columns.setdefault(tuple(sorted(values)), [])
+            rows.append({"sid": subject_id} | {f"new_{n}": v for n, v in values.items()})
+        for names, rows in by_columns.items():
+            self.connection.execute(
+                update(subjects)
+                .where(subjects.c.id == _bind("sid"))
+                .values({name: _bind(f"new_{name}") for name in names}),
+                rows,
+            )
+
     def without_name_key(self, after: int, limit: int) -> list[tuple[int, str, bytes]]:
         """(id, reference, sealed data) of people still monitored who have no name key
         (enrolled before schema 0006), by id after `after`."""
