@@ -16,6 +16,7 @@ from sqlalchemy import (
     Row,
     bindparam,
     case,
+    column,
     delete,
     exists,
     func,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from anbu.adapters.storage.batches import Batches, unnested
+from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import Instant, activity_events, alerts, centres, pauses, subjects
 from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Detection, Group, SubjectStatus
@@ -205,6 +206,24 @@ class SubjectRepository:
         """Insert people (every row with the same columns); their ids in the rows' order."""
         if not rows:
             return []
+        if self._dialect == "postgresql":
+            # One array per column: the statement's text is the same for any count, where a
+            # multi-row VALUES list was a new, long text that psycopg split with a regular
+            # expression each time (a third of an import's time). Ids are drawn as the rows
+            # come out of the ORDER BY, so sorted they follow `rows`.
+            names = list(rows[0])
+            batch = (
+                func.unnest(
+                    *(array_of([row[n] for row in rows], subjects.c[n].type) for n in names)
+                )
+                .table_valued(
+                    *(column(n, subjects.c[n].type) for n in names), with_ordinality="position"
+                )
+                .render_derived(name="batch")
+            )
+            numbered = select(*(batch.c[n] for n in names)).order_by(batch.c.position)
+            statement = insert(subjects).from_select(names, numbered).returning(subjects.c.id)
+            return sorted(int(subject_id) for subject_id in self.connection.scalars(statement))
         result = self.connection.execute(
             insert(subjects).returning(subjects.c.id, sort_by_parameter_order=True), list(rows)
         )
