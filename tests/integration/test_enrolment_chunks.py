@@ -6,12 +6,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from anbu.adapters.formats.subjects_csv import read_subjects
-from anbu.adapters.storage.tables import audit_log, subjects
+from anbu.adapters.storage.tables import alerts, audit_log, centres, subjects
 from anbu.bootstrap import Anbu
 from anbu.services.enrolment import enrol
 from anbu.services.imports import ImportReport
 
-from builders import at, subject_row, subjects_csv
+from builders import at, subject_row, subjects_csv, watermark
+from flows import enrol_rows, feed, sweep_at
 
 NOW = at("2026-11-20 09:00")
 FIRST = "010-1234-5678"
@@ -107,3 +108,31 @@ def test_a_chunk_ends_as_the_same_rows_imported_one_by_one(anbu: Anbu) -> None:
         ).all()
     assert after_whole == after_each
     assert len({r.inactivity_minutes for r in after_whole}) == 2
+
+
+def test_a_person_moved_to_another_centre_takes_their_open_case_along(anbu: Anbu) -> None:
+    enrol_rows(
+        anbu,
+        subject_row(external_id="SD-1", phone=FIRST),
+        subject_row(external_id="SD-2", phone=SECOND),
+        now=at("2026-11-01 10:00"),
+    )
+    feed(anbu, watermark("SKT", at("2026-11-04 00:00")), now=at("2026-11-04 00:00"))
+    assert len(sweep_at(anbu, at("2026-11-04 00:00")).opened) == 2
+    report = _import(
+        anbu,
+        subjects_csv(
+            subject_row(external_id="SD-1", phone=FIRST, centre="마장동"),
+            subject_row(external_id="SD-2", phone=SECOND),
+        ),
+    )
+    assert (report.updated, report.unchanged) == (1, 1)
+    with anbu.transaction() as store:
+        where = dict(
+            store.connection.execute(
+                select(subjects.c.external_id, centres.c.name)
+                .join(alerts, alerts.c.subject_id == subjects.c.id)
+                .join(centres, centres.c.id == alerts.c.centre_id)
+            ).all()
+        )
+    assert where == {"SD-1": "마장동", "SD-2": "왕십리도선동"}

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, and_, bindparam, column, func, insert, o
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from anbu.adapters.storage.batches import Batches, array_of
+from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import alerts
 from anbu.domain.alerts import Alert, changes, guard
 from anbu.domain.detection import Reason
@@ -290,6 +290,23 @@ class AlertRepository:
     def follow_centres(self, moves: Sequence[tuple[int, int]]) -> None:
         """`follow_centre` for many (subject id, centre id) at once."""
         if not moves:
+            return
+        if self.connection.dialect.name == "postgresql":
+            batch = unnested(
+                "batch",
+                {
+                    alerts.c.subject_id: [subject_id for subject_id, _ in moves],
+                    alerts.c.centre_id: [centre_id for _, centre_id in moves],
+                },
+            )
+            self.connection.execute(
+                update(alerts)
+                .where(
+                    alerts.c.subject_id == batch.c.subject_id,
+                    alerts.c.centre_id.is_distinct_from(batch.c.centre_id),
+                )
+                .values(centre_id=batch.c.centre_id)
+            )
             return
         self.connection.execute(
             update(alerts)

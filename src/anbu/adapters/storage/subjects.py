@@ -237,6 +237,19 @@ class SubjectRepository:
             rows = by_columns.setdefault(tuple(sorted(values)), [])
             rows.append({"sid": subject_id} | {f"new_{n}": v for n, v in values.items()})
         for names, rows in by_columns.items():
+            if self._dialect == "postgresql":
+                # One statement for all of them, one array per column: one row each is
+                # still a statement each on the server, pipelined or not.
+                arrays: dict[Column[Any], list[Any]] = {
+                    subjects.c.id: [row["sid"] for row in rows]
+                } | {subjects.c[n]: [row[f"new_{n}"] for row in rows] for n in names}
+                batch = unnested("batch", arrays)
+                self.connection.execute(
+                    update(subjects)
+                    .where(subjects.c.id == batch.c.id)
+                    .values({name: batch.c[name] for name in names})
+                )
+                continue
             self.connection.execute(
                 update(subjects)
                 .where(subjects.c.id == _bind("sid"))
