@@ -148,6 +148,7 @@ def main() -> int:
     print(f"command: {' '.join(['.venv/bin/python', *sys.argv])}")
     rng = random.Random(args.seed)
     runs: list[Run] = []
+    floor: Floor | None = None
     profile_text = ""
     with tempfile.TemporaryDirectory(prefix="anbu-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -176,6 +177,9 @@ def main() -> int:
                 run.others_cpu, run.cpu_note = cpu.others, cpu.summary()
                 runs.append(run)
                 say(f"{mode}: {run.rate:,.0f} lines/s ({run.seconds:.1f} s); {run.cpu_note}")
+                if floor is None:
+                    floor = _floor(url)
+                    say(f"floor: COPY of the same rows, {floor.rate:,.0f} rows/s; {floor.note}")
             if args.profile:
                 name = create_database(args.admin_url, "ingest_profile", template=template)
                 made.append(name)
@@ -194,7 +198,7 @@ def main() -> int:
                     drop_database(args.admin_url, name)
             if not args.keep:
                 say(f"dropped {len(made)} database(s)")
-    _print_results(runs, args)
+    _print_results(runs, args, floor)
     if profile_text:
         print(profile_text)
     return 0
@@ -601,10 +605,50 @@ def _run_profile(settings: Settings, feed_file: Path, events: int, out: Path | N
     return text.getvalue()
 
 
+# -- the floor: PostgreSQL's own bulk path for the same rows ----------------------
+
+
+@dataclass
+class Floor:
+    rows: int
+    seconds: float
+    note: str
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def _floor(url: str) -> Floor:
+    """The events a run stored, copied by `COPY … FROM STDIN` into a table like
+    `activity_events` (same columns, primary key, unique key and indexes): what the
+    database itself takes to write them, in the same run on the same machine."""
+    with psycopg.connect(url) as connection:
+        dump = bytearray()
+        with connection.cursor().copy("COPY activity_events TO STDOUT (FORMAT binary)") as out:
+            for block in out:
+                dump += block
+        connection.execute(
+            "CREATE TABLE floor_events (LIKE activity_events INCLUDING DEFAULTS"
+            " INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+        )
+        connection.commit()
+        with CpuWatch() as cpu:
+            clock = Stopwatch()
+            with connection.cursor().copy("COPY floor_events FROM STDIN (FORMAT binary)") as copy:
+                copy.write(bytes(dump))
+            connection.commit()
+            seconds = clock.seconds
+        counted = connection.execute("SELECT count(*) FROM floor_events").fetchone()
+        connection.execute("DROP TABLE floor_events")
+        connection.commit()
+    return Floor(int(counted[0]) if counted else 0, seconds, cpu.summary())
+
+
 # -- report ----------------------------------------------------------------------
 
 
-def _print_results(runs: list[Run], args: argparse.Namespace) -> None:
+def _print_results(runs: list[Run], args: argparse.Namespace, floor: Floor | None) -> None:
     print(
         f"\nsubjects {args.subjects:,} ({args.detection} detection), lines {args.events:,}, "
         f"batch size {args.batch_size or Settings.model_fields['ingest_batch_size'].default}"
@@ -622,6 +666,8 @@ def _print_results(runs: list[Run], args: argparse.Namespace) -> None:
                 "lines/s",
                 "stored/s",
                 f"vs {TARGET:,}/s",
+                "floor: COPY rows/s",
+                "vs floor",
                 "others' CPU (cores)",
             ],
             [
@@ -636,6 +682,8 @@ def _print_results(runs: list[Run], args: argparse.Namespace) -> None:
                     f"{r.rate:,.0f}",
                     f"{r.stored_rate:,.0f}",
                     f"{r.rate / TARGET:.0%}",
+                    f"{floor.rate:,.0f}" if floor else "",
+                    f"{r.rate / floor.rate:.2f}×" if floor else "",
                     f"{r.others_cpu:.2f}",
                 ]
                 for r in runs

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from anbu.adapters.storage.centres import CentreDefaults
 from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Detection, SubjectStatus
@@ -14,7 +15,6 @@ from anbu.domain.rejections import Rejection
 from anbu.domain.rhythm import usual_rhythm
 from anbu.domain.subjects import (
     Enrolment,
-    GroupPeriods,
     name_key_for,
     visit_fields,
     visit_of,
@@ -66,9 +66,9 @@ def _enrol_chunk(
     with app.transaction() as store:
         feeds = store.feeds.all(lock=True)
         touched_feeds: set[Carrier] = set()
-        tables: dict[int, GroupPeriods] = {}  # each centre's periods, read once a chunk
+        chunk = _Chunk(app, store, batch, now=now, actor=actor)
         for line, enrolment in batch:
-            outcome = _enrol_one(app, store, line, enrolment, tables, now=now, actor=actor)
+            outcome = _enrol_one(app, chunk, line, enrolment, now=now)
             if isinstance(outcome, Rejection):
                 report.rejected.append(outcome)
                 continue
@@ -77,24 +77,113 @@ def _enrol_chunk(
                 feed = feeds.get(enrolment.carrier) or Feed(enrolment.carrier)
                 feeds[enrolment.carrier] = feed.expect_from(enrolment.consent_at)
                 touched_feeds.add(enrolment.carrier)
+        chunk.flush()
         for carrier in touched_feeds:
             store.feeds.save(feeds[carrier], now)
 
 
+class _Chunk:
+    """A chunk's people, numbers and centres read at once, and its writes held and sent
+    together (`flush`): a handful of statements a chunk instead of five a row.
+
+    Each row is still judged as if the rows before it were written: a row about a person
+    or a number that a held write touches sends the held writes first and reads afresh.
+    """
+
+    def __init__(
+        self,
+        app: Context,
+        store: UnitOfWork,
+        batch: list[tuple[int, Enrolment]],
+        *,
+        now: datetime,
+        actor: str,
+    ) -> None:
+        self._app, self._store, self._now, self._actor = app, store, now, actor
+        self._existing = store.subjects.by_external_ids({e.external_id for _, e in batch})
+        self._holders = store.subjects.external_ids_by_phone_keys(
+            {app.vault.lookup_key(e.phone) for _, e in batch}
+        )
+        self._centres = store.centres.defaults_named({e.centre for _, e in batch})
+        # References and number keys written in this chunk, held or sent.
+        self._touched: set[str | bytes] = set()
+        self._creates: list[dict[str, Any]] = []
+        self._updates: list[tuple[int, dict[str, Any]]] = []
+        self._moves: list[tuple[int, int]] = []
+        # In row order: (action, subject id) or, for a person not yet inserted, their
+        # place among `_creates`.
+        self._audit: list[tuple[str, int | None, int | None]] = []
+
+    def existing(self, external_id: str, phone_key: bytes) -> tuple[Any, str | None]:
+        """The person of that reference, and the reference holding that number."""
+        if external_id in self._touched or phone_key in self._touched:
+            # Written in this chunk: what was read at its start no longer holds.
+            self.flush()
+            subjects = self._store.subjects
+            found = subjects.by_external_id(external_id)
+            if found is None:
+                self._existing.pop(external_id, None)
+            else:
+                self._existing[external_id] = found
+            holder = subjects.external_id_by_phone_key(phone_key)
+            if holder is None:
+                self._holders.pop(phone_key, None)
+            else:
+                self._holders[phone_key] = holder
+        return self._existing.get(external_id), self._holders.get(phone_key)
+
+    def centre(self, name: str) -> CentreDefaults:
+        found = self._centres.get(name)
+        if found is None:
+            # Created on first mention by a row that gets this far, as one row at a time did.
+            centre_id = self._store.subjects.centre_named(name, self._now)
+            found = CentreDefaults(
+                centre_id,
+                self._store.centres.detection(centre_id),
+                self._store.centres.group_periods(centre_id),
+            )
+            self._centres[name] = found
+        return found
+
+    def create(self, values: dict[str, Any]) -> None:
+        self._touched |= {values["external_id"], values["phone_key"]}
+        self._audit.append(("subject.created", None, len(self._creates)))
+        self._creates.append(values)
+
+    def update(self, existing: Any, values: dict[str, Any]) -> None:
+        self._touched |= {existing.external_id, bytes(existing.phone_key), values["phone_key"]}
+        self._updates.append((existing.id, values))
+        self._moves.append((existing.id, values["centre_id"]))
+        self._audit.append(("subject.updated", existing.id, None))
+
+    def flush(self) -> None:
+        if not self._audit:
+            return
+        store = self._store
+        created = store.subjects.add_all(self._creates)
+        store.subjects.update_each(self._updates)
+        # A person's alerts count for the centre they belong to now.
+        store.alerts.follow_centres(self._moves)
+        # Periods or consent may have changed: the indexed due instant must follow.
+        updated = sorted(subject_id for subject_id, _ in self._updates)
+        store.subjects.save_watches(store.subjects.watches(updated, lock=True), self._now)
+        for action, subject_id, place in self._audit:
+            who = created[place] if place is not None else subject_id
+            store.audit.record(self._actor, action, self._now, subject_id=who)
+        self._creates, self._updates, self._moves, self._audit = [], [], [], []
+
+
 def _enrol_one(
     app: Context,
-    store: UnitOfWork,
+    chunk: _Chunk,
     line: int,
     enrolment: Enrolment,
-    tables: dict[int, GroupPeriods],
     *,
     now: datetime,
-    actor: str,
 ) -> Outcome | Rejection:
     phone_key = app.vault.lookup_key(enrolment.phone)
     record_key = app.vault.lookup_key(_canonical(enrolment))
-    existing = store.subjects.by_external_id(enrolment.external_id)
-    holder = store.subjects.external_id_by_phone_key(phone_key)
+    existing, holder = chunk.existing(enrolment.external_id, phone_key)
     if holder is not None and holder != enrolment.external_id:
         return Rejection(line, "phone", f"this number is already enrolled for {holder}")
     if existing is not None and bytes(existing.record_key) == record_key:
@@ -108,15 +197,13 @@ def _enrol_one(
             "consent_at",
             "this person withdrew consent; enrolling again needs a newer consent",
         )
-    centre_id = store.subjects.centre_named(enrolment.centre, now)
-    if centre_id not in tables:
-        own = store.centres.group_periods(centre_id)
-        tables[centre_id] = own or app.periods
-    detection = enrolment.detection or store.centres.detection(centre_id)
+    centre = chunk.centre(enrolment.centre)
+    centre_id = centre.id
+    detection = enrolment.detection or centre.detection
     # Periods not given for the person are their centre's for their group. The record key
     # above stays that of the row as read, so that a centre changing its periods later
     # does not make an unchanged row "updated" (and a review still foretells exactly).
-    enrolment = with_centre_periods(enrolment, tables[centre_id])
+    enrolment = with_centre_periods(enrolment, centre.periods or app.periods)
     personal = _personal(enrolment)
     if enrolment.visit is None and existing is not None and not withdrawn:
         # The row gives no visit information: what officers wrote on the page stays.
@@ -151,7 +238,7 @@ def _enrol_one(
                 else None
             ),
         )
-        subject_id = store.subjects.add(
+        chunk.create(
             {
                 **values,
                 "external_id": enrolment.external_id,
@@ -160,17 +247,10 @@ def _enrol_one(
                 "created_at": now,
             }
         )
-        store.audit.record(actor, "subject.created", now, subject_id=subject_id)
         return "created"
     if withdrawn:
         values.update(status=SubjectStatus.ACTIVE.value, withdrawn_at=None)
-    store.subjects.update(existing.id, values)
-    # A person's alerts count for the centre they belong to now.
-    store.alerts.follow_centre(existing.id, centre_id)
-    # Periods or consent may have changed: the indexed due instant must follow.
-    watch = store.subjects.watches([existing.id], lock=True)[existing.id]
-    store.subjects.save_watches({existing.id: watch}, now)
-    store.audit.record(actor, "subject.updated", now, subject_id=existing.id)
+    chunk.update(existing, values)
     return "updated"
 
 

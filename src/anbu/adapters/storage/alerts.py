@@ -15,11 +15,23 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, column, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    column,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from anbu.adapters.storage.batches import Batches, array_of
+from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import RESUMED_UNFOLLOWED, alerts
 from anbu.domain.alerts import Alert, changes, guard
 from anbu.domain.detection import Reason
@@ -278,6 +290,37 @@ class AlertRepository:
                 alerts.c.subject_id == subject_id, alerts.c.centre_id.is_distinct_from(centre_id)
             )
             .values(centre_id=centre_id)
+        )
+
+    def follow_centres(self, moves: Sequence[tuple[int, int]]) -> None:
+        """`follow_centre` for many (subject id, centre id) at once."""
+        if not moves:
+            return
+        if self.connection.dialect.name == "postgresql":
+            batch = unnested(
+                "batch",
+                {
+                    alerts.c.subject_id: [subject_id for subject_id, _ in moves],
+                    alerts.c.centre_id: [centre_id for _, centre_id in moves],
+                },
+            )
+            self.connection.execute(
+                update(alerts)
+                .where(
+                    alerts.c.subject_id == batch.c.subject_id,
+                    alerts.c.centre_id.is_distinct_from(batch.c.centre_id),
+                )
+                .values(centre_id=batch.c.centre_id)
+            )
+            return
+        self.connection.execute(
+            update(alerts)
+            .where(
+                alerts.c.subject_id == bindparam("sid"),
+                alerts.c.centre_id.is_distinct_from(bindparam("cid")),
+            )
+            .values(centre_id=bindparam("cid")),
+            [{"sid": subject_id, "cid": centre_id} for subject_id, centre_id in moves],
         )
 
     def ids_of(self, subject_ids: Iterable[int]) -> list[int]:

@@ -41,6 +41,15 @@ class CentreRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CentreDefaults:
+    """What a person enrolled at a centre follows unless their row says otherwise."""
+
+    id: int
+    detection: Detection
+    periods: GroupPeriods | None  # None: the district's
+
+
+@dataclass(frozen=True, slots=True)
 class CentreCount:
     id: int
     name: str
@@ -138,6 +147,24 @@ class CentreRepository:
         """How the centre's people are watched unless set for the person."""
         found = self.connection.scalar(select(centres.c.detection).where(centres.c.id == centre_id))
         return Detection(found) if found else Detection.FIXED
+
+    def defaults_named(self, names: Collection[str]) -> dict[str, CentreDefaults]:
+        """What enrolment needs of each centre of these names that exists, read at once."""
+        found: dict[str, CentreDefaults] = {}
+        wanted = sorted(names)
+        for start in range(0, len(wanted), _CHUNK):
+            rows = self.connection.execute(
+                select(
+                    centres.c.name, centres.c.id, centres.c.detection, centres.c.group_periods
+                ).where(centres.c.name.in_(wanted[start : start + _CHUNK]))
+            )
+            for name, centre_id, detection, periods in rows:
+                found[name] = CentreDefaults(
+                    centre_id,
+                    Detection(detection) if detection else Detection.FIXED,
+                    None if periods is None else periods_from_json(periods),
+                )
+        return found
 
     def detection_named(self, centre: str) -> tuple[int, Detection] | None:
         """(id, default detection) of the centre of that name."""

@@ -7,11 +7,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+import psycopg
+from sqlalchemy import Connection, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from anbu.adapters.storage.batches import unnested
 from anbu.adapters.storage.tables import activity_events, event_hours
+
+_COLUMNS = "carrier, event_id, subject_id, kind, occurred_at, duration_s, received_at"
+_TYPES = ["text", "text", "int8", "text", "timestamptz", "int4", "timestamptz"]
+# Per session, created at its first batch; rows go at commit (or with the merge).
+_STAGING = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_staging (carrier text NOT NULL,"
+    " event_id text NOT NULL, subject_id bigint NOT NULL, kind text NOT NULL,"
+    " occurred_at timestamptz NOT NULL, duration_s integer, received_at timestamptz NOT NULL)"
+    " ON COMMIT DELETE ROWS"
+)
 
 
 class ActivityRepository:
@@ -34,18 +44,39 @@ class ActivityRepository:
         return {(row.carrier, row.event_id) for row in result}
 
     def _add_all_postgresql(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-        # One statement for the whole batch, the rows as one array per column.
-        names = list(rows[0])
-        batch = unnested("batch", {activity_events.c[n]: [row[n] for row in rows] for n in names})
-        statement = (
-            postgresql.insert(activity_events)
-            .from_select(names, select(*batch.c))
-            .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
-            .returning(activity_events.c.carrier, activity_events.c.event_id)
+        # COPY the batch into a staging table and merge it in one statement. psycopg writes
+        # COPY rows in binary in C; the arrays this replaced went through SQLAlchemy's
+        # processing and psycopg's array dumping value by value in Python.
+        cursor = self._psycopg().cursor()
+        cursor.execute(_STAGING)
+        with cursor.copy(f"COPY ingest_staging ({_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_TYPES)
+            for row in rows:
+                copy.write_row(
+                    (
+                        row["carrier"],
+                        row["event_id"],
+                        row["subject_id"],
+                        row["kind"],
+                        _aware(row["occurred_at"]),
+                        row["duration_s"],
+                        _aware(row["received_at"]),
+                    )
+                )
+        # Emptied by the merge itself, so a second batch in the same transaction starts
+        # from nothing.
+        cursor.execute(
+            f"WITH batch AS (DELETE FROM ingest_staging RETURNING {_COLUMNS})"
+            f" INSERT INTO activity_events ({_COLUMNS}) SELECT {_COLUMNS} FROM batch"
+            " ON CONFLICT (carrier, event_id) DO NOTHING RETURNING carrier, event_id"
         )
-        return {
-            (carrier, event_id) for carrier, event_id in self.connection.execute(statement).all()
-        }
+        return {(carrier, event_id) for carrier, event_id in cursor.fetchall()}
+
+    def _psycopg(self) -> psycopg.Connection[Any]:
+        """The driver's own connection, in this unit of work's transaction."""
+        driver = self.connection.connection.dbapi_connection
+        assert isinstance(driver, psycopg.Connection)
+        return driver
 
     def count_received(self, hour: datetime, counts: Mapping[str, int]) -> None:
         """Add `counts` (events stored, by carrier) to what was received in `hour`."""
@@ -77,3 +108,10 @@ class ActivityRepository:
         )
         self.connection.execute(delete(event_hours).where(event_hours.c.hour < received_before))
         return int(result.rowcount)
+
+
+def _aware(instant: datetime) -> datetime:
+    """As `Instant` does for a bound value: a naive instant is refused, not guessed."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetimes are refused: every instant carries an offset")
+    return instant
