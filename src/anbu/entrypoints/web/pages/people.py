@@ -21,11 +21,12 @@ from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
 from anbu.domain.kinds import Group, Role, SubjectStatus
 from anbu.domain.subjects import MAX_CONTACTS, EnrolmentError, Relation, contact_field
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.durations import duration
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
 from anbu.entrypoints.web.charts import Watching, bar_chart, watching_overlay, week_grid
 from anbu.entrypoints.web.identifiers import RecordId
-from anbu.entrypoints.web.templating import SEOUL, span, templates
+from anbu.entrypoints.web.templating import SEOUL, templates
 from anbu.services import officers, people
 from anbu.services.accounts import StaffUser
 
@@ -455,9 +456,9 @@ def _watching(person: people.PersonDetail, language: str) -> Watching:
         if person.outlook is None and person.next_due_at is not None:
             ends = person.next_due_at  # pauses move it on
         threshold = (days(base), days(ends))
-        label = word("people.chart.threshold").format(span=span(person.inactivity, language))
+        label = word("people.chart.threshold").format(span=duration(person.inactivity, language))
         words = word("people.chart.threshold.desc").format(
-            span=span(person.inactivity, language),
+            span=duration(person.inactivity, language),
             base=base.astimezone(SEOUL).strftime("%m-%d %H:%M"),
             ends=ends.astimezone(SEOUL).strftime("%m-%d %H:%M"),
         )
@@ -501,7 +502,7 @@ def _coming(person: people.PersonDetail, now: datetime, language: str) -> str:
         return i18n.translate("people.coming.none", language)
     level, due = outlook.coming
     return i18n.translate("people.coming.text", language).format(
-        span=span(due - now, language), level=i18n.translate(f"level.{level.value}", language)
+        span=duration(due - now, language), level=i18n.translate(f"level.{level.value}", language)
     )
 
 
