@@ -394,6 +394,11 @@ def _person_page(
     )
 
 
+# The activity chart's drawings (`charts.bar_chart` layouts) and their viewBox widths: the
+# phone's is about the width of a card on a 390-px screen, so its words stay 11 px.
+_ACTIVITY_LAYOUTS = (("wide", 640), ("narrow", 320))
+
+
 def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
     def word(key: str) -> str:
         return i18n.translate(key, language)
@@ -410,16 +415,22 @@ def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
         quiet=sum(1 for d in days if not d.signs_of_life),
     )
     watching = _watching(person, language)
-    return bar_chart(
-        [(label, d.events) for label, d in zip(labels, days, strict=True)],
-        title=word("people.activity"),
-        width=640,
-        height=220,
-        unit=word("people.chart.unit"),
-        desc=f"{desc} {watching.threshold_words}".strip(),
-        part=[d.signs_of_life for d in days],
-        legend=(word("people.chart.life"), word("people.chart.other")),
-        overlay=watching_overlay(watching),
+    # Drawn twice, as the report charts are: for a desk, and narrower for a phone, where it
+    # scales to the card's width with its words still readable and its newest day in view.
+    return Markup("").join(
+        bar_chart(
+            [(label, d.events) for label, d in zip(labels, days, strict=True)],
+            title=word("people.activity"),
+            width=width,
+            height=220,
+            unit=word("people.chart.unit"),
+            desc=f"{desc} {watching.threshold_words}".strip(),
+            part=[d.signs_of_life for d in days],
+            legend=(word("people.chart.life"), word("people.chart.other")),
+            overlay=watching_overlay(watching),
+            layout=layout,
+        )
+        for layout, width in _ACTIVITY_LAYOUTS
     )
 
 
