@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from anbu.domain.kinds import Carrier
@@ -21,6 +21,8 @@ def _default_data_dir() -> Path:
 
 # Empty, or NATS servers: nats:// (or tls://) host:port, comma-separated.
 _NATS_URLS = r"^$|^(nats|tls)://[^\s,]+(\s*,\s*(nats|tls)://[^\s,]+)*$"
+# The settings that say where anbu keeps its data; empty, each is its default.
+_PLACES = frozenset({"data_dir", "database_url"})
 
 
 class Settings(BaseSettings):
@@ -83,6 +85,21 @@ class Settings(BaseSettings):
     # X-Forwarded-Proto are believed. Empty: none is, so a client cannot pick the address the
     # login throttle counts by sending the header itself.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_places_unset(cls, values: object) -> object:
+        """An empty ANBU_DATA_DIR or ANBU_DATABASE_URL (`ANBU_DATA_DIR= anbu demo`, a blank
+        line in a unit file) means the default, as if unset: not the current folder, which
+        is what `Path("")` would make of it, and not a place named on purpose, which would
+        lead `anbu demo` beside real data (`demo.database.own_folder`)."""
+        if not isinstance(values, dict):
+            return values
+        return {
+            key: value
+            for key, value in values.items()
+            if not (key in _PLACES and isinstance(value, str) and not value.strip())
+        }
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -260,11 +260,15 @@ def test_it_refuses_a_database_that_holds_real_people_and_leaves_it_untouched(
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
 
 
-def test_it_keeps_its_data_in_a_folder_of_its_own_beside_real_data(tmp_path: Path) -> None:
-    """With no ANBU_DATA_DIR the demo runs in `demo` inside the data folder: real data in
-    the data folder itself is neither refused nor touched, and the demo says where to look."""
+@pytest.mark.parametrize("unset", [{}, {"ANBU_DATA_DIR": "", "ANBU_DATABASE_URL": ""}])
+def test_it_keeps_its_data_in_a_folder_of_its_own_beside_real_data(
+    tmp_path: Path, unset: dict[str, str]
+) -> None:
+    """With no ANBU_DATA_DIR (or an empty one: the default, not the current folder) the
+    demo runs in `demo` inside the data folder: real data in the data folder itself is
+    neither refused nor touched, and the demo says where to look."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANBU_")}
-    env.update(XDG_DATA_HOME=str(tmp_path), COLUMNS="200")
+    env.update(XDG_DATA_HOME=str(tmp_path), COLUMNS="200", **unset)
     subjects = tmp_path / "subjects.csv"
     subjects.write_text(
         "external_id,name,birth_date,phone,carrier,centre,address,"

@@ -112,7 +112,22 @@ def test_long_series_show_every_nth_label_only() -> None:
     assert len(bars(svg)) == 30
     shown = re.findall(r'aria-hidden="true">(11월 \d+일)</text>', svg)
     assert 5 <= len(shown) < 30
-    assert shown[0] == "11월 1일"
+    assert shown[-1] == "11월 30일"  # counted back from the newest, which is always shown
+
+
+def test_a_chart_drawn_for_a_layout_fills_its_box_and_keeps_its_newest_label_in_view() -> None:
+    month = [(f"11월 {day}일", float(day % 4)) for day in range(1, 31)]
+    wide = str(bar_chart(month, title="30일", width=640, layout="wide"))
+    narrow = str(bar_chart(month, title="30일", width=320, layout="narrow"))
+
+    head = narrow.split(">", 1)[0]
+    assert re.search(r'class="chart narrow"[^>]*viewBox="0 0 320 220" width="100%"', head)
+    assert 'height="220"' not in head  # its height follows its width
+    ids = {re.search(r'<title id="([^"]+)"', svg)[1] for svg in (wide, narrow)}  # type: ignore[index]
+    assert len(ids) == 2  # both on one page, each named apart
+    newest = re.findall(r'<text x="([\d.]+)"[^>]*aria-hidden="true">11월 30일</text>', narrow)
+    assert newest
+    assert float(newest[0]) + 55 / 2 <= 320  # the label's half width, about 27 px
 
 
 def test_a_line_chart_has_one_point_per_value() -> None:

@@ -94,7 +94,7 @@ def test_channels_down_and_the_outbox_are_shown_as_counts(
     page = client.get("/feeds").text
     (down,) = _table(page, "channels-down")
     assert down[0].startswith("문자 #")
-    assert down[1] == "11-04 09:30 (1시간)"
+    assert down[1] == "11-04 09:30 (1시간 30분)"  # how long, as `anbu feeds list` says it
     outbox = {row[0]: row[1:] for row in _table(page, "outbox")}
     assert queued, "the district's alerts queued their messages"
     for medium, count in queued:

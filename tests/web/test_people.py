@@ -626,9 +626,13 @@ def test_the_chart_has_a_bar_per_day_counting_that_days_events(
 
     page = client.get("/people/SD-0001").text
 
-    bars = re.findall(
-        r'<g class="bar" data-label="([^"]+)" data-value="(\d+)" data-part="(\d+)">', page
-    )
+    # Drawn twice, for a desk and for a phone, each with the same 30 days.
+    drawings = re.findall(r'<svg [^>]*class="chart (wide|narrow)".*?</svg>', page, re.S)
+    assert drawings == ["wide", "narrow"]
+    wide, narrow = re.findall(r'<svg [^>]*class="chart (?:wide|narrow)".*?</svg>', page, re.S)
+    day = r'<g class="bar" data-label="([^"]+)" data-value="(\d+)" data-part="(\d+)">'
+    bars = re.findall(day, wide)
+    assert re.findall(day, narrow) == bars
     assert len(bars) == 30
     assert bars[0][0] == "10월 27일"
     assert bars[-1][0] == "11월 25일"

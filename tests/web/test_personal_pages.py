@@ -209,14 +209,19 @@ def test_the_persons_page_draws_their_rhythm_and_says_when_the_next_level_comes(
     text = _text(page.text)
     assert "개인 맞춤" in text
     assert "평소 생활 리듬" in text
-    coming = re.search(r'id="coming">(\d+)시간 더 무응답이면 (관심|주의|심각)<', page.text)
+    # How long, as every page says it (`entrypoints/durations`): hours, and minutes if any.
+    coming = re.search(
+        r'id="coming">(\d+)시간(?: \d+분)? 더 무응답이면 (관심|주의|심각)<', page.text
+    )
     assert coming, text
     assert coming[2] == "관심"  # three hours in: nothing reached yet
 
     # As the silence goes on the page moves with it: the next level after attention.
     attention = _sweep_until(anbu, moment, "attention")
     later = client.get("/people/SD-0100").text
-    assert re.search(r'id="coming">\d+시간 더 무응답이면 (주의|심각)<', later), _text(later)
+    assert re.search(r'id="coming">\d+시간(?: \d+분)? 더 무응답이면 (주의|심각)<', later), _text(
+        later
+    )
     assert f'href="/alerts/{attention}"' in later
 
     fixed = client.get("/people/SD-0001").text

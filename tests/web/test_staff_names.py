@@ -116,6 +116,32 @@ def test_before_the_deadline_the_tier_is_the_centres_officers(
     assert "(발송 대기)" in row  # told, but the message has not gone out yet
 
 
+def test_a_centre_with_no_lead_shows_the_duty_desk_its_message_fell_back_to(
+    client: TestClient, anbu: Anbu
+) -> None:
+    """The lead's tier finds nobody at the centre, so its message goes to the duty desk:
+    the queue says the case is at the duty desk, beside the name of who was told."""
+    enrol_rows(anbu, subject_row(), now=ENROLLED)
+    staff = (
+        officer_row(login=OFFICER, name="김도선"),
+        officer_row(login=DUTY, name="정당직", role="duty", centres="", phone="010-9000-0003"),
+    )
+    import_officers(anbu, read_officers(officers_csv(*staff)), now=ENROLLED, actor="t")
+    create_user(
+        anbu, OFFICER, role=Role.OFFICER, centres=[], password=PASSWORD, now=ENROLLED, actor="t"
+    )
+    feed(anbu, watermark("SKT", OPENED), now=OPENED)
+    (opened,) = sweep_at(anbu, OPENED).opened
+    assert opened.id is not None
+    sweep_at(anbu, OPENED + HOUR)  # nobody acknowledged: the lead's tier, and no lead
+
+    log_in(client, OFFICER)
+    row = _shown(_row(client.get("/").text, opened.id))
+    assert "당직실" in row
+    assert "팀장에게 상향" not in row
+    assert "정당직" in row
+
+
 def test_at_night_the_queue_shows_the_case_at_the_duty_desk(client: TestClient, anbu: Anbu) -> None:
     _staffed(anbu)
     saturday_night = at("2026-11-07 03:00")

@@ -274,6 +274,33 @@ def test_the_api_takes_and_gives_contacts_and_notes(
     assert got["address"] == "서울 성동구 왕십리로 1"
 
 
+def test_the_api_case_carries_the_visit_information_as_the_person_record_does(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    _import(anbu, KOREAN_LIST.encode())
+    token = create_token(anbu, "kim.a", label="t", now=datetime.now(UTC), actor="t")
+    officer = {"Authorization": f"Bearer {token}"}
+
+    case = client.get(f"/api/v1/alerts/{district.alert_a}", headers=officer)
+
+    assert case.status_code == 200, case.text
+    person = case.json()["person"]
+    assert person["emergency_contacts"] == [
+        {"name": "김미정", "relation": "family", "phone": "010-7777-1111",
+         "phone_e164": "+821077771111"},
+        {"name": "이옥자", "relation": "neighbour", "phone": "02-2286-5114",
+         "phone_e164": "+82222865114"},
+        {"name": "박통장", "relation": "tongjang", "phone": "010-7777-3333",
+         "phone_e164": "+821077773333"},
+    ]  # fmt: skip
+    assert person["visit_notes"] == "현관 비밀번호 1234*\n고양이 두 마리, 당뇨"
+    # Read with the rest of the person's data: one view of the person, audited as such.
+    assert audited(anbu, "subject.viewed") == [("kim.a", subject_id(anbu, "SD-0001"))]
+    record = client.get("/api/v1/subjects/SD-0001", headers=officer).json()
+    assert record["emergency_contacts"] == person["emergency_contacts"]
+    assert record["visit_notes"] == person["visit_notes"]
+
+
 def test_the_activity_chart_marks_consent_the_alert_and_the_threshold(
     client: TestClient, anbu: Anbu, district: District, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from anbu.domain.kinds import Role
 from anbu.domain.rejections import FieldError
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -317,6 +318,46 @@ def step_audiences(
     if wants_guardian and Audience.GUARDIAN not in audiences:
         audiences.append(Audience.GUARDIAN)
     return tuple(audiences)
+
+
+class TierReached(StrEnum):
+    """How far a case has gone up, by who was actually told (the queue shows it): a tier's
+    message goes to other staff when its own audience has nobody, so the tier planned and
+    the tier reached can differ."""
+
+    SUBJECT = "subject"  # only the person has been texted (self-check)
+    CENTRE = "centre"  # the centre's officers
+    LEADS = "leads"  # the centre's lead
+    DUTY = "duty"  # the duty desk
+    ADMINS = "admins"  # the district's administrators: nobody else could be told
+
+
+# Whom each staff audience is made of; the roles from the highest tier down.
+_AUDIENCE_ROLE = {
+    Audience.CENTRE: Role.OFFICER,
+    Audience.LEADS: Role.LEAD,
+    Audience.DUTY: Role.DUTY,
+}
+_ROLE_TIER = {
+    Role.DUTY: TierReached.DUTY,
+    Role.LEAD: TierReached.LEADS,
+    Role.OFFICER: TierReached.CENTRE,
+    Role.ADMIN: TierReached.ADMINS,
+}
+
+
+def tier_told(audience: Audience, told: Collection[Role]) -> TierReached | None:
+    """The tier a step for a staff `audience` (as routed) reached, given the roles of the
+    staff it told: that audience's when any of its role were told; when it fell back to
+    others (nobody of that role: `services.escalation._staff_for`), the highest tier among
+    those told. None for an audience that is no tier (whoever acknowledged, the person, the
+    guardian) or a step that told no member of staff."""
+    role = _AUDIENCE_ROLE.get(audience)
+    if role is None:
+        return None
+    if role in told:
+        return _ROLE_TIER[role]
+    return next((tier for rank, tier in _ROLE_TIER.items() if rank in told), None)
 
 
 # --- helpers ------------------------------------------------------------------------------

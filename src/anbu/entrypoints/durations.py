@@ -12,8 +12,9 @@ _AGO = {"ko": "{} 전", "en": "{} ago"}
 
 
 def duration(span: timedelta | None, language: str = "ko") -> str:
-    """The two largest units, to the minute (`1시간 42분`, `2일 3시간`); under a minute, the
-    seconds (`40초`); `—` for none. A negative span counts as none elapsed."""
+    """The largest unit and the one below it, to the minute (`1시간 42분`, `2일 3시간`,
+    `3일` for three days and five minutes); under a minute, the seconds (`40초`); `—` for
+    none. A negative span counts as none elapsed."""
     if span is None:
         return "—"
     days_unit, hours_unit, minutes_unit, seconds_unit = _units(language)
@@ -23,8 +24,10 @@ def duration(span: timedelta | None, language: str = "ko") -> str:
     days, rest = divmod(seconds // 60, 24 * 60)
     hours, minutes = divmod(rest, 60)
     units = (days_unit, hours_unit, minutes_unit)
-    parts = [f"{n}{unit}" for n, unit in zip((days, hours, minutes), units, strict=True) if n]
-    return " ".join(parts[:2])
+    counts = (days, hours, minutes)
+    first = next(i for i, n in enumerate(counts) if n)
+    shown = zip(counts[first : first + 2], units[first : first + 2], strict=True)
+    return " ".join(f"{n}{unit}" for n, unit in shown if n)
 
 
 def ago(span: timedelta | None, language: str = "ko") -> str:

@@ -30,13 +30,14 @@ from anbu.adapters.storage.case_views import (
     AlertLine as AlertLine,
 )
 from anbu.domain.alerts import Alert
-from anbu.domain.escalation import TIER_AUDIENCES, Audience
+from anbu.domain.escalation import Audience, TierReached, tier_told
 from anbu.domain.kinds import (
     ActivityKind,
     AlertKind,
     AlertState,
     NotificationState,
     Outcome,
+    Role,
 )
 from anbu.domain.notifications import Phase, Recipient, StepRef, StepRefError
 from anbu.domain.rhythm import Level
@@ -207,9 +208,9 @@ class QueueItem:
     reason: str = ""  # why it was raised, in Korean
     acknowledged_name: str | None = None  # names on record (None: show the login)
     claimed_name: str | None = None
-    # The tier the case has reached: whom its latest escalation message was for (the
+    # The tier the case has reached: who its latest escalation message actually told (the
     # person, for a self-check text only); None before any message.
-    tier: Audience | None = None
+    tier: TierReached | None = None
     told: tuple[Told, ...] = ()  # the staff told, each at their latest message
     phone: str = ""  # the person's phone as dialled in Korea ("" once consent is withdrawn)
     phone_e164: str = ""  # for the tap-to-call link
@@ -415,11 +416,17 @@ def _queued(
     )
 
 
-def _tier_reached(app: Context, alert: Alert, sent: list[NotificationRow]) -> Audience | None:
-    """Whom the latest escalation message was for, as routed then (outside office hours the
-    centre's messages went to the duty desk); a contact reminder to whoever acknowledged
-    moves no tier. The person, when only self-check texts have gone out."""
-    reached: Audience | None = None
+def _tier_reached(app: Context, alert: Alert, sent: list[NotificationRow]) -> TierReached | None:
+    """How far the case has gone up: the tier of the latest escalation message, by the roles
+    of the staff it actually told (a lead's message that fell back to the duty desk reached
+    the duty desk), routed as it was then (outside office hours the centre's messages went
+    to the duty desk); a contact reminder to whoever acknowledged moves no tier. The person,
+    when only self-check texts have gone out."""
+    roles: dict[str, set[Role]] = {}
+    for row in sent:
+        if row.role is not None:
+            roles.setdefault(row.step, set()).add(row.role)
+    reached: TierReached | None = None
     for row in sent:  # oldest first
         try:
             step = StepRef.parse(row.step)
@@ -429,8 +436,12 @@ def _tier_reached(app: Context, alert: Alert, sent: list[NotificationRow]) -> Au
             row.created_at, alert.policy.office_hours
         )
         audience = alert.audience_of(step, office_hours=office)
-        if audience in TIER_AUDIENCES or (audience is Audience.SUBJECT and reached is None):
-            reached = audience
+        if audience is None:
+            continue
+        if audience is Audience.SUBJECT:
+            reached = reached or TierReached.SUBJECT
+            continue
+        reached = tier_told(audience, roles.get(row.step, set())) or reached
     return reached
 
 

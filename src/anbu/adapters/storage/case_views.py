@@ -34,7 +34,13 @@ from anbu.adapters.storage.tables import (
     subjects,
 )
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
-from anbu.domain.kinds import ActivityKind, AlertState, AttemptOutcome, NotificationState
+from anbu.domain.kinds import (
+    ActivityKind,
+    AlertState,
+    AttemptOutcome,
+    NotificationState,
+    Role,
+)
 from anbu.domain.rhythm import Level
 
 
@@ -110,6 +116,7 @@ class AttemptRow:
 class NotificationRow:
     id: int
     login: str | None  # the member of staff told; None for the person or their guardian
+    role: Role | None  # their role now (the tier they stand at); None as for `login`
     recipient: str  # staff | subject | guardian
     step: str
     medium: str
@@ -142,6 +149,7 @@ _NOTIFICATIONS = select(
     notifications.c.id,
     notifications.c.alert_id,
     officers.c.login,
+    officers.c.role,
     notifications.c.recipient,
     notifications.c.step,
     notifications.c.medium,
@@ -158,6 +166,7 @@ def _notification(row: Row[Any]) -> NotificationRow:
     return NotificationRow(
         id=row.id,
         login=row.login,
+        role=None if row.role is None else Role(row.role),
         recipient=row.recipient,
         step=row.step,
         medium=row.medium,

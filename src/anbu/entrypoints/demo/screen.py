@@ -35,10 +35,10 @@ from anbu.entrypoints.demo.wording import (
     member,
     members,
     outcome_word,
-    span,
     took,
     when,
 )
+from anbu.entrypoints.durations import duration
 from anbu.services.case_views import AlertLine
 from anbu.services.feeds import FeedStatus
 from anbu.services.imports import ImportReport
@@ -69,7 +69,7 @@ def header(
     lines = [
         f"17개 동 · {count(people)}명 · 통신사 3곳(SKT·KT·LGU) · {days}일을 {pace} 재생합니다",
         f"모의 기간  {when(timeline.start)} → {when(timeline.end)} (서울 시각)",
-        f"데모 설정  통신사 자료 허용 지연을 {span(feed_delay)}으로 둡니다 (기본값 6시간)",
+        f"데모 설정  통신사 자료 허용 지연을 {duration(feed_delay)}으로 둡니다 (기본값 6시간)",
         f"데이터베이스  {where}",
         _sending(real_media),
     ]
@@ -271,7 +271,7 @@ def narration(plan: Plan, before: datetime, at: datetime, backlog: int) -> list[
         )
     if at == stall.starts_at:
         told.append(
-            f"이제부터 {span(stall.ends_at - stall.starts_at)} 동안 "
+            f"이제부터 {duration(stall.ends_at - stall.starts_at)} 동안 "
             f"{stall.carrier.value}가 자료도 기준 시각도 보내지 않습니다."
         )
     if at == stall.ends_at:
@@ -352,6 +352,6 @@ def _feed(status: FeedStatus, at: datetime) -> Text:
     if status.watermark is None:
         return Text(f"{name} 아직 없음", style="dim")
     if status.stale:
-        lag = span(at - status.watermark)
+        lag = duration(at - status.watermark)
         return Text(f"{name} 지연 {hhmm(status.watermark)}까지 ({lag} 전)", style="bold yellow")
     return Text(f"{name} 정상 {hhmm(status.watermark)}까지", style="green")

@@ -75,13 +75,6 @@ def hours(period: timedelta) -> str:
     return f"{period / _HOUR:g}"
 
 
-def span(period: timedelta) -> str:
-    """3시간 15분"""
-    minutes = int(period.total_seconds() // 60)
-    whole, rest = divmod(minutes, 60)
-    return f"{whole}시간 {rest}분" if rest else f"{whole}시간"
-
-
 def member(who: Member) -> str:
     """담당 김민수 / 당직실 박정호"""
     return f"{ROLES[who.role]} {who.name}"

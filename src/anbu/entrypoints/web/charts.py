@@ -39,8 +39,14 @@ def bar_chart(
     part: Sequence[float] | None = None,
     legend: tuple[str, str] | None = None,
     overlay: Callable[[Plot], Sequence[str]] | None = None,
+    layout: str = "",
 ) -> Markup:
     """One bar per (label, value), in order, as an accessible SVG.
+
+    `layout`, when given (`wide`, `narrow`), draws the chart as wide as its box, the
+    stylesheet showing the drawing of that name at a desk's or a phone's width (as the
+    report charts are drawn, `report_charts.LAYOUTS`); without it, `width` pixels at most.
+    The labels under the bars count back from the newest, which is always labelled.
 
     `overlay`, when given, draws over the bars, told where the plot lies (`Plot`).
 
@@ -57,7 +63,7 @@ def bar_chart(
             raise ValueError("a bar's part must lie between 0 and its value")
     values = [max(float(v), 0.0) for _, v in series]
     top = _nice_ceiling(max(values, default=0.0))
-    ident = _ident("bar", title, series)
+    ident = _ident(f"bar{layout}", title, series)
     legend_room = _LEGEND if legend else 0
     plot_x, plot_y = _LEFT, _TOP + legend_room
     plot_w = max(width - _LEFT - _RIGHT, 1)
@@ -65,7 +71,7 @@ def bar_chart(
     slot = plot_w / max(len(series), 1)
     bar_w = max(slot * 0.7, 1.0)
 
-    parts: list[str] = [_open(ident, title, desc or _summary(series, unit), width, height)]
+    parts: list[str] = [_open(ident, title, desc or _summary(series, unit), width, height, layout)]
     parts.extend(_y_axis(top, unit, plot_x, plot_y, plot_w, plot_h))
     if legend:
         parts.append(_legend(legend, plot_x, _TOP))
@@ -85,8 +91,10 @@ def bar_chart(
             data += f' data-part="{_datum(part[index])}"'
             shapes.append(_rect(x, plot_y + plot_h - strong, bar_w, strong, STRONG))
         parts.append(f'<g class="bar" {data}><title>{escape(tip)}</title>{"".join(shapes)}</g>')
-        if index % every == 0:
-            parts.append(_x_label(label, x + bar_w / 2, plot_y + plot_h + _FONT + 4))
+        if (len(series) - 1 - index) % every == 0:
+            # The newest label ends at the drawing's edge rather than past it.
+            middle = min(x + bar_w / 2, width - _text_width(label) / 2)
+            parts.append(_x_label(label, middle, plot_y + plot_h + _FONT + 4))
     if overlay is not None:
         parts.extend(overlay(Plot(plot_x, plot_y, plot_w, plot_h, slot)))
     parts.append("</svg>")
@@ -286,10 +294,12 @@ def _markup(parts: list[str]) -> Markup:
     return Markup("".join(parts))  # noqa: S704
 
 
-def _open(ident: str, title: str, desc: str, width: int, height: int) -> str:
+def _open(ident: str, title: str, desc: str, width: int, height: int, layout: str = "") -> str:
+    # A drawing of a layout is as wide as its box (anbu.css); one without, `width` at most.
+    size = 'width="100%"' if layout else f'width="{width}" height="{height}"'
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{" ".join(["chart", layout]).strip()}" '
+        f'role="img" viewBox="0 0 {width} {height}" {size} '
         f'aria-labelledby="{ident}-t {ident}-d" '
         f'font-size="{_FONT}" font-family="inherit">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'

@@ -191,6 +191,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "queue.told.failed": ("발송 실패", "failed"),
     "queue.call": ("전화", "Call"),
     "queue.call_label": ("{name} 님께 전화 걸기 ({phone})", "Call {name} ({phone})"),
+    # issue 14, small
+    # A tier's message that reached nobody but the district's administrators
+    # (`anbu.domain.escalation.TierReached`).
+    "queue.tier.admins": ("구청 관리자", "District administrators"),
 }
 
 

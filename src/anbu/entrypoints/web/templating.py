@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from anbu.entrypoints.durations import duration
 from anbu.entrypoints.web.i18n import translate
 from anbu.entrypoints.web.maps import geo_uri, kakao_map
 from anbu.services.people import national_form
@@ -21,24 +22,6 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 def seoul(instant: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return "" if instant is None else instant.astimezone(SEOUL).strftime(pattern)
-
-
-def span(period: timedelta | None, language: str = "ko") -> str:
-    """`2일 3시간` / `2 d 3 h`: how long, to the hour (minutes under an hour)."""
-    if period is None:
-        return ""
-    minutes = max(int(period.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    units = ("일", "시간", "분") if language == "ko" else (" d", " h", " min")
-    parts = []
-    if days:
-        parts.append(f"{days}{units[0]}")
-    if hours:
-        parts.append(f"{hours}{units[1]}")
-    if not days and not hours:
-        parts.append(f"{minutes}{units[2]}")
-    return " ".join(parts)
 
 
 def language_of(context: Context) -> str:
@@ -76,7 +59,8 @@ templates.env.globals["t"] = t
 templates.env.globals["who"] = who
 templates.env.globals["lang"] = lang
 templates.env.filters["seoul"] = seoul
-templates.env.filters["span"] = span
+# How long, as the commands say it too (`anbu.entrypoints.durations`).
+templates.env.filters["duration"] = duration
 # Visit information (issue 14, visit): contacts' numbers as dialled, map links.
 templates.env.filters["national_phone"] = national_form
 templates.env.filters["kakao_map"] = kakao_map

@@ -33,6 +33,7 @@ from anbu.entrypoints.web.api.schemas import (
     SubjectRef,
     TimelineEntry,
     VisitNeeded,
+    emergency_contacts,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
 from anbu.entrypoints.web.identifiers import LARGEST_ID, RecordId
@@ -293,6 +294,8 @@ def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:
                 centre=person.centre,
                 carrier=person.carrier,
                 withdrawn=person.withdrawn,
+                emergency_contacts=emergency_contacts(person.visit),
+                visit_notes=person.visit.notes,
             )
         ),
         timeline=[_entry(entry) for entry in found.timeline],

@@ -35,11 +35,17 @@ from anbu.domain.kinds import (
     SubjectStatus,
 )
 from anbu.domain.rhythm import Level
-from anbu.domain.subjects import MAX_CONTACT_NAME, MAX_CONTACTS, MAX_VISIT_NOTES, Relation
+from anbu.domain.subjects import (
+    MAX_CONTACT_NAME,
+    MAX_CONTACTS,
+    MAX_VISIT_NOTES,
+    Relation,
+    VisitInfo,
+)
 from anbu.domain.text import TextError, storable
 from anbu.entrypoints.clock import SEOUL
 from anbu.entrypoints.web.openapi import NON_BLANK_LINE, NON_BLANK_TEXT
-from anbu.services.people import MAX_PAUSE_NOTE, PauseReason
+from anbu.services.people import MAX_PAUSE_NOTE, PauseReason, national_form
 
 
 def _in_seoul(instant: datetime) -> datetime:
@@ -170,6 +176,24 @@ class AlertPage(Answer):
     )
 
 
+class EmergencyContactOut(Answer):
+    name: str
+    relation: Relation
+    phone: str = Field(description="As dialled in Korea: 010-1234-5678, 02-123-4567.")
+    phone_e164: str
+
+
+def emergency_contacts(visit: VisitInfo) -> list[EmergencyContactOut]:
+    """A person's emergency contacts as the API gives them, wherever it names the person (a
+    person's record, a case)."""
+    return [
+        EmergencyContactOut(
+            name=c.name, relation=c.relation, phone=national_form(c.phone), phone_e164=c.phone
+        )
+        for c in visit.contacts
+    ]
+
+
 class Contact(Answer):
     """The person of a case, as the officer who must phone or visit needs them."""
 
@@ -185,6 +209,11 @@ class Contact(Answer):
     centre: str
     carrier: str
     withdrawn: bool = Field(description="Consent withdrawn: the personal fields are empty.")
+    # What to take to the door, as `GET /subjects/{ref}` gives it (issue 14).
+    emergency_contacts: list[EmergencyContactOut] = Field(
+        default_factory=list, description="Up to three, in the order kept."
+    )
+    visit_notes: str = ""
 
 
 class TimelineEntry(Answer):
@@ -391,13 +420,6 @@ class ActivityDayOut(Answer):
     day: date = Field(description="A day in Asia/Seoul.")
     events: int
     signs_of_life: int
-
-
-class EmergencyContactOut(Answer):
-    name: str
-    relation: Relation
-    phone: str = Field(description="As dialled in Korea: 010-1234-5678, 02-123-4567.")
-    phone_e164: str
 
 
 class SubjectDetail(Answer):

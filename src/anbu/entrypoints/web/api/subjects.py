@@ -27,7 +27,6 @@ from anbu.entrypoints.web.api.schemas import (
     AlertBrief,
     CentreRef,
     EmergencyContactIn,
-    EmergencyContactOut,
     EnrolmentResult,
     Hours,
     OpenAlert,
@@ -41,6 +40,7 @@ from anbu.entrypoints.web.api.schemas import (
     SubjectIn,
     SubjectPage,
     SubjectSummary,
+    emergency_contacts,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
 from anbu.entrypoints.web.identifiers import RecordId, RecordIdQuery
@@ -423,14 +423,6 @@ def _detail(p: people.PersonDetail) -> SubjectDetail:
             ActivityDayOut(day=d.day, events=d.events, signs_of_life=d.signs_of_life)
             for d in p.activity
         ],
-        emergency_contacts=[
-            EmergencyContactOut(
-                name=c.name,
-                relation=c.relation,
-                phone=people.national_form(c.phone),
-                phone_e164=c.phone,
-            )
-            for c in p.visit.contacts
-        ],
+        emergency_contacts=emergency_contacts(p.visit),
         visit_notes=p.visit.notes,
     )

@@ -21,11 +21,12 @@ from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
 from anbu.domain.kinds import Group, Role, SubjectStatus
 from anbu.domain.subjects import MAX_CONTACTS, EnrolmentError, Relation, contact_field
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.durations import duration
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of, requiring
 from anbu.entrypoints.web.charts import Watching, bar_chart, watching_overlay, week_grid
 from anbu.entrypoints.web.identifiers import RecordId
-from anbu.entrypoints.web.templating import SEOUL, span, templates
+from anbu.entrypoints.web.templating import SEOUL, templates
 from anbu.services import officers, people
 from anbu.services.accounts import StaffUser
 
@@ -393,6 +394,11 @@ def _person_page(
     )
 
 
+# The activity chart's drawings (`charts.bar_chart` layouts) and their viewBox widths: the
+# phone's is about the width of a card on a 390-px screen, so its words stay 11 px.
+_ACTIVITY_LAYOUTS = (("wide", 640), ("narrow", 320))
+
+
 def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
     def word(key: str) -> str:
         return i18n.translate(key, language)
@@ -409,16 +415,22 @@ def _activity_chart(person: people.PersonDetail, language: str) -> Markup:
         quiet=sum(1 for d in days if not d.signs_of_life),
     )
     watching = _watching(person, language)
-    return bar_chart(
-        [(label, d.events) for label, d in zip(labels, days, strict=True)],
-        title=word("people.activity"),
-        width=640,
-        height=220,
-        unit=word("people.chart.unit"),
-        desc=f"{desc} {watching.threshold_words}".strip(),
-        part=[d.signs_of_life for d in days],
-        legend=(word("people.chart.life"), word("people.chart.other")),
-        overlay=watching_overlay(watching),
+    # Drawn twice, as the report charts are: for a desk, and narrower for a phone, where it
+    # scales to the card's width with its words still readable and its newest day in view.
+    return Markup("").join(
+        bar_chart(
+            [(label, d.events) for label, d in zip(labels, days, strict=True)],
+            title=word("people.activity"),
+            width=width,
+            height=220,
+            unit=word("people.chart.unit"),
+            desc=f"{desc} {watching.threshold_words}".strip(),
+            part=[d.signs_of_life for d in days],
+            legend=(word("people.chart.life"), word("people.chart.other")),
+            overlay=watching_overlay(watching),
+            layout=layout,
+        )
+        for layout, width in _ACTIVITY_LAYOUTS
     )
 
 
@@ -455,9 +467,9 @@ def _watching(person: people.PersonDetail, language: str) -> Watching:
         if person.outlook is None and person.next_due_at is not None:
             ends = person.next_due_at  # pauses move it on
         threshold = (days(base), days(ends))
-        label = word("people.chart.threshold").format(span=span(person.inactivity, language))
+        label = word("people.chart.threshold").format(span=duration(person.inactivity, language))
         words = word("people.chart.threshold.desc").format(
-            span=span(person.inactivity, language),
+            span=duration(person.inactivity, language),
             base=base.astimezone(SEOUL).strftime("%m-%d %H:%M"),
             ends=ends.astimezone(SEOUL).strftime("%m-%d %H:%M"),
         )
@@ -501,7 +513,7 @@ def _coming(person: people.PersonDetail, now: datetime, language: str) -> str:
         return i18n.translate("people.coming.none", language)
     level, due = outlook.coming
     return i18n.translate("people.coming.text", language).format(
-        span=span(due - now, language), level=i18n.translate(f"level.{level.value}", language)
+        span=duration(due - now, language), level=i18n.translate(f"level.{level.value}", language)
     )
 
 
