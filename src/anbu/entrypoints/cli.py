@@ -19,16 +19,19 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, template_xlsx
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.bootstrap import Anbu, bootstrap, configured_channels, upgrade_schema
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
+from anbu.domain.escalation import PolicyError
 from anbu.domain.kinds import AlertState, Detection, NotificationState, Outcome, Role
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.wording import MessageError
 from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.entrypoints.durations import ago, duration
@@ -102,7 +105,7 @@ def _now(text: str | None) -> datetime:
     try:
         return parse_instant(text)
     except TimestampError as exc:
-        err.print(f"--now: {exc}")
+        err.print(f"--now: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -122,11 +125,49 @@ def _actor() -> str:
         return "cli"
 
 
+# `--lang` of this run (None: ANBU_LANGUAGE, else Korean); set by the app's callback.
+_chosen_language: str | None = None
+
+
+@app.callback()
+def _options(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="ko (the default) or en: the language of reasons and words people read; "
+            "ANBU_LANGUAGE sets it for every command. --json output is the same in both.",
+        ),
+    ] = None,
+) -> None:
+    global _chosen_language
+    _chosen_language = None if lang is None else catalogue.language_of(lang)
+
+
+def _language() -> str:
+    return _chosen_language or catalogue.language_of(Settings().language)
+
+
+def _said(error: Exception) -> str:
+    """An error's words in the reader's language: a catalogue message rendered, a policy
+    refusal with its field, anything else as it reads."""
+    cause = error.__cause__
+    if isinstance(error, MessageError):
+        return catalogue.say(error.reason, _language())
+    if isinstance(cause, PolicyError):
+        return catalogue.problem(cause.field, cause.reason, _language())
+    return str(error)
+
+
 def _print_rejections(rejections: list[Rejection], total: int) -> None:
+    """Every refused line with all its problems: line, field and reason, in the reader's
+    language."""
+    language = _language()
     for rejection in rejections:
-        err.print(f"rejected {rejection}", markup=False, highlight=False)
+        err.print(catalogue.rejection(rejection, language), markup=False, highlight=False)
     if total > len(rejections):
-        err.print(f"… and {total - len(rejections)} more rejected lines", markup=False)
+        more = catalogue.text("rejection.more", language, count=total - len(rejections))
+        err.print(more, markup=False)
 
 
 @db_app.command("upgrade")
@@ -295,7 +336,7 @@ def _import_list(
         try:
             report = run(anbu, data, at)
         except UnreadableInputError as exc:
-            err.print(f"{file}: {exc}", markup=False)
+            err.print(f"{file}: {_said(exc)}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_rejections(report.rejected, len(report.rejected))
     out.print(report.summary(), highlight=False)
@@ -348,7 +389,7 @@ def centres_policy(
             else:
                 policy = centres.policy(anbu, centre)
         except (centres.CentreError, UnicodeDecodeError) as exc:
-            err.print(f"{centre}: {exc}", markup=False)
+            err.print(f"{centre}: {_said(exc)}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     sys.stdout.write(json.dumps(policy.to_json(), ensure_ascii=False, indent=2) + "\n")
 
@@ -385,7 +426,7 @@ def centres_detection(
                 return
             moved = centres.set_detection(anbu, centre, chosen, by=_actor(), now=at)
         except centres.CentreError as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
     out.print(f"{centre}: {chosen.value} ({moved} people follow it now)", highlight=False)
 
@@ -405,7 +446,7 @@ def subjects_pause(
     try:
         pause = Pause(parse_instant(starts), parse_instant(until) if until else None)
     except (TimestampError, ValueError) as exc:
-        err.print(f"pause: {exc}", markup=False)
+        err.print(f"pause: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     with _anbu() as anbu:
         if not subject_admin.pause(anbu, external_id, pause, reason, now=at, actor=_actor()):
@@ -468,7 +509,7 @@ def ingest_command(
                     now=at,
                 )
         except UnreadableInputError as exc:
-            err.print(f"{file}: {exc}", markup=False)
+            err.print(f"{file}: {_said(exc)}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_rejections(report.rejected, report.rejected_count)
     _print_ingest(report)
@@ -591,7 +632,7 @@ def backtest_command(
             on_span=None if as_json else _progress_of,
         )
     except UnreadableInputError as exc:
-        err.print(f"{subjects}: {exc}", markup=False)
+        err.print(f"{subjects}: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     except backtesting.SubjectsRefusedError as exc:
         # As `subjects import` would report them.
@@ -686,7 +727,7 @@ def _optional_instant(option: str, text: str | None) -> datetime | None:
     try:
         return parse_instant(text)
     except TimestampError as exc:
-        err.print(f"{option}: {exc}")
+        err.print(f"{option}: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -711,7 +752,7 @@ def _replay_lines(file: Path, settings: Settings) -> list[FeedLine]:
         err.print(f"{file}: {exc.strerror}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     except UnreadableInputError as exc:
-        err.print(f"{file}: {exc}", markup=False)
+        err.print(f"{file}: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -1210,11 +1251,9 @@ def _lag(span: timedelta | None) -> str:
 
 
 def _word(key: str) -> str:
-    """The Korean word the pages use for `key` (entrypoints/web/i18n.py), so that a command
-    and a page say the same. Imported when a table is printed, not for every command."""
-    from anbu.entrypoints.web.i18n import translate
-
-    return translate(key, "ko")
+    """The word the pages use for `key` (the catalogue, src/anbu/locale), in the reader's
+    language, so that a command and a page say the same."""
+    return catalogue.text(key, _language())
 
 
 @users_app.command("create")

@@ -20,6 +20,7 @@ from anbu.domain.subjects import (
     visit_of,
 )
 from anbu.domain.watermarks import Feed
+from anbu.domain.wording import Message
 from anbu.services.centre_settings import with_centre_periods
 from anbu.services.context import Context
 from anbu.services.imports import ImportReport, Outcome
@@ -96,7 +97,7 @@ def _enrol_one(
     existing = store.subjects.by_external_id(enrolment.external_id)
     holder = store.subjects.external_id_by_phone_key(phone_key)
     if holder is not None and holder != enrolment.external_id:
-        return Rejection(line, "phone", f"this number is already enrolled for {holder}")
+        return Rejection(line, "phone", Message("reason.phone_taken", holder=holder))
     if existing is not None and bytes(existing.record_key) == record_key:
         return "unchanged"
     withdrawn_at = existing.withdrawn_at if existing is not None else None
@@ -106,7 +107,7 @@ def _enrol_one(
         return Rejection(
             line,
             "consent_at",
-            "this person withdrew consent; enrolling again needs a newer consent",
+            Message("reason.consent_withdrawn"),
         )
     centre_id = store.subjects.centre_named(enrolment.centre, now)
     if centre_id not in tables:
