@@ -228,7 +228,7 @@ def add_pause(
     except people.PauseError as exc:
         refused = Refused(detail=[Rejected(line=None, field=None, reason=str(exc))])
         return JSONResponse(refused.model_dump(), status_code=422)
-    words = people.PAUSE_REASON_WORDS[pause.reason]
+    words = people.pause_reason_words(pause.reason)
     note = " ".join(pause.note.split())
     return PauseOut(
         id=pause_id,
