@@ -145,7 +145,11 @@ def _options(
 
 
 def _language() -> str:
-    return _chosen_language or catalogue.language_of(Settings().language)
+    """`--lang`, else ANBU_LANGUAGE, read once a run: a table asks for every cell's word."""
+    global _chosen_language
+    if _chosen_language is None:
+        _chosen_language = catalogue.language_of(Settings().language)
+    return _chosen_language
 
 
 def _said(error: Exception) -> str:
