@@ -6,7 +6,7 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANBU_", extra="ignore")
 
     data_dir: Path = Field(default_factory=_default_data_dir)
+    # The language of what the commands print for people (reasons, words): ko or en. The
+    # pages follow each viewer's own choice instead.
+    language: Literal["ko", "en"] = "ko"
     # Empty means SQLite in `data_dir`; `postgresql://…` selects PostgreSQL (psycopg 3).
     database_url: str = ""
     # A secret of any length; when unset, a random key is kept in `data_dir/secret.key`.

@@ -84,7 +84,7 @@ def test_it_finds_what_the_step_by_step_replay_finds(
     done = _backtest(cli_env, people, events)
 
     assert done.returncode == 1, done.stderr  # two lines rejected, the rest replayed
-    assert "rejected line" in done.stderr
+    assert "행 거부" in done.stderr
     *alerts, last = [json.loads(line) for line in done.stdout.splitlines()]
     found = {(a["subject_external_id"] or a["carrier"], a["kind"], a["due_at"]) for a in alerts}
     # As the replay test's, but SD-E: no pause can be given to a backtest, so its silence
@@ -137,7 +137,7 @@ def test_a_subjects_file_with_errors_is_refused_as_an_import_would_report_it(
     done = _backtest(cli_env, people, events)
 
     assert done.returncode == 2
-    assert "rejected line 3, field 'phone'" in done.stderr
+    assert "3행 거부: phone: " in done.stderr
     assert done.stdout == ""
 
 
@@ -176,7 +176,7 @@ def test_a_line_later_than_its_own_arrival_is_rejected(
     done = _anbu(cli_env, "backtest", "--subjects", str(people), "--events", str(events), "--json")
 
     assert done.returncode == 1
-    assert "rejected line 2, field 'occurred_at'" in done.stderr
+    assert "2행 거부: occurred_at: " in done.stderr
     *_, last = [json.loads(line) for line in done.stdout.splitlines()]
     assert last["summary"]["lines"]["accepted"] == 1
 

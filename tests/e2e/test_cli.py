@@ -56,8 +56,7 @@ def test_it_reports_counts_and_names_each_bad_row(cli_env: dict[str, str], tmp_p
     done = _anbu(cli_env, "subjects", "import", str(path), "--now", NOW)
     assert done.returncode == 1
     assert "created 1, updated 0, unchanged 0, rejected 1" in done.stdout
-    assert "line 3, field 'consent_at'" in done.stderr
-    assert "not a date and time" in done.stderr
+    assert "3행 거부: consent_at: 날짜와 시각이 아닙니다" in done.stderr
 
 
 def test_it_refuses_a_file_with_resident_registration_numbers(
@@ -97,8 +96,8 @@ def test_it_exits_1_and_names_the_lines_it_rejected(
     done = _anbu(cli_env, "ingest", str(path), "--now", NOW)
     assert done.returncode == 1
     assert "stored 2" in done.stdout
-    assert "line 2: not valid JSON" in done.stderr
-    assert "line 3, field 'kind'" in done.stderr
+    assert "2행 거부: 올바른 JSON이 아닙니다" in done.stderr
+    assert "3행 거부: kind: 다음 중 하나여야 합니다" in done.stderr
 
 
 def test_a_line_no_database_can_store_is_rejected_and_the_rest_is_stored(
@@ -117,7 +116,7 @@ def test_a_line_no_database_can_store_is_rejected_and_the_rest_is_stored(
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert "stored 2" in done.stdout
-    assert "line 2, field 'event_id'" in done.stderr
+    assert "2행 거부: event_id: " in done.stderr
     table = tmp_path / "feed.csv"
     table.write_bytes(
         b"event_id,carrier,phone,kind,occurred_at\n"
@@ -129,8 +128,8 @@ def test_a_line_no_database_can_store_is_rejected_and_the_rest_is_stored(
     done = _anbu(cli_env, "ingest", str(table), "--now", NOW)
     assert done.returncode == 1, done.stderr
     assert "stored 2" in done.stdout
-    assert "line 3, field 'event_id'" in done.stderr
-    assert "line 4, field 'event_id'" in done.stderr
+    assert "3행 거부: event_id: " in done.stderr
+    assert "4행 거부: event_id: " in done.stderr
 
 
 def test_a_subjects_file_with_a_nul_names_the_row_and_column(
@@ -141,7 +140,7 @@ def test_a_subjects_file_with_a_nul_names_the_row_and_column(
     done = _anbu(cli_env, "subjects", "import", str(path), "--now", NOW)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
-    assert "'name'" in done.stdout + done.stderr
+    assert "2행 거부: name: " in done.stdout + done.stderr
 
 
 def test_the_subjects_template_imports_as_it_is_in_both_formats(
@@ -224,7 +223,7 @@ def test_it_imports_officers_and_lists_them_without_contacts(
     done = _anbu(cli_env, "officers", "import", str(path), "--now", NOW)
     assert done.returncode == 1
     assert "created 1, updated 0, unchanged 0, rejected 1" in done.stdout
-    assert "line 3, field 'role'" in done.stderr
+    assert "3행 거부: role: " in done.stderr
     listed = _anbu(cli_env, "officers", "list", "--json")
     (officer,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert officer == {

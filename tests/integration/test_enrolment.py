@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from anbu.adapters.catalogue import say
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.storage.tables import audit_log, centres, feeds, subjects
 from anbu.bootstrap import Anbu
@@ -58,7 +59,7 @@ def test_it_treats_every_written_form_of_a_number_as_one_person(anbu: Anbu) -> N
     )
     assert _counts(someone_else) == (0, 0, 0, 1)
     assert someone_else.rejected[0].field == "phone"
-    assert "SD-0001" in someone_else.rejected[0].reason
+    assert "SD-0001" in say(someone_else.rejected[0].reason)
 
 
 def test_it_updates_a_changed_period_and_moves_the_due_instant(anbu: Anbu) -> None:

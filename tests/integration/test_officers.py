@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from anbu.adapters.catalogue import say
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.tables import officers
 from anbu.bootstrap import Anbu
@@ -64,7 +65,7 @@ def test_it_refuses_an_unknown_centre_rather_than_inventing_one(anbu: Anbu) -> N
     _with_centres(anbu)
     report = _import(anbu, officer_row(centres="마장동;왕십리도선둥"))
     assert [(r.line, r.field) for r in report.rejected] == [(2, "centres")]
-    assert "왕십리도선둥" in report.rejected[0].reason
+    assert "왕십리도선둥" in say(report.rejected[0].reason)
 
 
 def test_it_seals_staff_contacts(anbu: Anbu) -> None:

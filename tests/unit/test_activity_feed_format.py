@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from anbu.adapters.catalogue import say
 from anbu.adapters.formats.activity_feed import (
     EventLine,
     FeedFormat,
@@ -17,6 +18,7 @@ from anbu.adapters.formats.activity_feed import (
 from anbu.domain.activity import ActivityEvent
 from anbu.domain.kinds import ActivityKind, Carrier
 from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.wording import Message
 
 KST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=KST)
@@ -136,20 +138,21 @@ def test_a_malformed_line_is_rejected_with_its_number_and_the_next_lines_still_p
 def test_a_malformed_line_is_rejected_as_not_json() -> None:
     (rejection,) = read("{not json")
     assert isinstance(rejection, Rejection)
-    assert "not valid JSON" in rejection.reason
+    assert "not valid JSON" in say(rejection.reason, "en")
+    assert "올바른 JSON이 아닙니다" in say(rejection.reason)
 
 
 def test_a_json_value_that_is_not_an_object_is_rejected() -> None:
     (rejection,) = read('["SKT", "call_out"]')
     assert isinstance(rejection, Rejection)
-    assert "object" in rejection.reason
+    assert "object" in say(rejection.reason, "en")
 
 
 def test_a_line_that_is_not_utf8_is_rejected() -> None:
     lines = list(
         read_feed([b'{"event_id": "\xff"}\n'], FeedFormat.JSONL, now=NOW, tolerance=TOLERANCE)
     )
-    assert lines == [Rejection(1, None, "not valid UTF-8")]
+    assert lines == [Rejection(1, None, Message("reason.not_utf8"))]
 
 
 def test_a_number_too_long_to_read_is_rejected_without_stopping_the_batch() -> None:
@@ -295,12 +298,13 @@ def test_a_csv_field_too_large_to_read_is_rejected_without_stopping_the_batch() 
 
 
 def test_a_csv_without_carrier_and_kind_columns_is_unreadable() -> None:
-    with pytest.raises(UnreadableInputError, match="carrier, kind"):
+    with pytest.raises(UnreadableInputError) as refused:
         read(
             "event_id,phone,occurred_at",
             "SKT-1,010-1234-5678,2026-11-24T09:15:00+09:00",
             fmt=FeedFormat.CSV,
         )
+    assert "carrier, kind" in say(refused.value.reason, "en")
 
 
 # --- format_for ----------------------------------------------------------------------------
@@ -339,5 +343,6 @@ def test_it_chooses_the_format_of_stdin_by_its_first_character(
 
 @pytest.mark.parametrize("first", [b"", b" \r\n\t", b"\xef\xbb\xbf"])
 def test_it_refuses_an_empty_input(first: bytes) -> None:
-    with pytest.raises(UnreadableInputError, match="empty"):
+    with pytest.raises(UnreadableInputError) as refused:
         format_for("-", first)
+    assert "empty" in say(refused.value.reason, "en")

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from anbu.adapters.catalogue import say
 from anbu.domain.escalation import (
     TIER_AUDIENCES,
     Audience,
@@ -259,9 +260,10 @@ def with_field(**changes: Any) -> dict[str, Any]:
 def test_a_bad_document_is_refused_naming_the_field(
     document: dict[str, Any], field: str, reason: str
 ) -> None:
-    with pytest.raises(PolicyError, match=reason) as refused:
+    with pytest.raises(PolicyError) as refused:
         EscalationPolicy.from_json(document)
     assert refused.value.field == field
+    assert reason in say(refused.value.reason, "en")
 
 
 def test_a_document_that_is_not_an_object_is_refused() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from anbu.adapters.catalogue import say
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.domain.kinds import Role
 from anbu.domain.officers import Officer
@@ -63,7 +64,7 @@ def test_it_refuses_a_login_given_twice() -> None:
     rows = _read(officer_row(), officer_row(name="김다른"))
     assert isinstance(rows[1], Rejection)
     assert (rows[1].line, rows[1].field) == (3, "login")
-    assert "line 2" in rows[1].reason
+    assert "line 2" in say(rows[1].reason, "en")
 
 
 def test_it_reads_cp949() -> None:
@@ -72,5 +73,6 @@ def test_it_reads_cp949() -> None:
 
 
 def test_it_refuses_a_file_without_the_columns() -> None:
-    with pytest.raises(UnreadableInputError, match="role"):
+    with pytest.raises(UnreadableInputError) as refused:
         list(read_officers(b"login,name,phone,email,centres\nkim,k,,,x\n"))
+    assert "role" in say(refused.value.reason, "en")

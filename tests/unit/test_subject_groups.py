@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from anbu.adapters.catalogue import say
 from anbu.domain.kinds import Group
 from anbu.domain.subjects import (
     MAX_INACTIVITY,
@@ -64,6 +65,7 @@ def test_it_accepts_twelve_hours_and_fourteen_days_themselves(given: timedelta) 
     "given", [12 * HOUR - timedelta(minutes=1), timedelta(days=14, minutes=1), -HOUR]
 )
 def test_it_refuses_a_period_out_of_bounds_naming_the_field(given: timedelta) -> None:
-    with pytest.raises(EnrolmentError, match="outside the allowed 12–336 h") as caught:
+    with pytest.raises(EnrolmentError) as caught:
         choose_period("inactivity_hours", given, 48 * HOUR, BOUNDS)
     assert caught.value.field == "inactivity_hours"
+    assert "outside the allowed 12–336 h" in say(caught.value.reason, "en")

@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from openpyxl import Workbook
 
+from anbu.adapters import catalogue
+from anbu.adapters.catalogue import say
 from anbu.adapters.formats.subjects_csv import (
     COLUMNS,
     Parsed,
@@ -16,6 +18,7 @@ from anbu.adapters.formats.subjects_csv import (
 from anbu.domain.kinds import Carrier, Group
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.domain.subjects import Enrolment, GroupPeriods
+from anbu.domain.wording import Message
 
 KST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=KST)
@@ -176,10 +179,12 @@ def test_every_problem_of_a_row_is_named_not_only_the_first() -> None:
         "carrier",
     ]
     assert (refused.field, refused.reason) == refused.problems[0]
-    said = str(refused)
+    said = catalogue.rejection(refused)
     for field in ("birth_date", "inactivity_hours", "phone", "carrier"):
-        assert f"field '{field}'" in said
-    assert said.startswith("line 2, field 'birth_date': ")
+        assert f"; {field}: " in said or said.startswith(f"2행 거부: {field}: ")
+    assert said.startswith("2행 거부: birth_date: 날짜가 아닙니다: '1948-13-01'")
+    english = catalogue.rejection(refused, "en")
+    assert english.startswith("rejected line 2: field 'birth_date': '1948-13-01' is not a date")
 
 
 def test_a_field_with_two_problems_is_named_once() -> None:
@@ -201,7 +206,7 @@ def test_a_field_with_two_problems_is_named_once() -> None:
 )
 def test_hours_out_of_bounds_are_rejected(changes: dict[str, str], field: str) -> None:
     refused = rejection(row(**changes))
-    assert (refused.field, "outside the allowed" in refused.reason) == (field, True)
+    assert (refused.field, "outside the allowed" in say(refused.reason, "en")) == (field, True)
 
 
 @pytest.mark.parametrize("hours", ["1e30", "-1e30", "1e999999999"])
@@ -250,7 +255,9 @@ def test_a_consent_in_the_future_is_rejected() -> None:
 
 def test_a_second_row_with_the_same_external_id_is_rejected_naming_the_first() -> None:
     parsed = read(row(), row(phone="010-9999-0000"))
-    assert parsed[1] == Rejection(3, "external_id", "SD-0001 already given on line 2")
+    assert parsed[1] == Rejection(
+        3, "external_id", Message("reason.given_twice", value="SD-0001", first=2)
+    )
 
 
 @pytest.mark.parametrize(
@@ -258,8 +265,9 @@ def test_a_second_row_with_the_same_external_id_is_rejected_naming_the_first() -
 )
 def test_a_file_with_a_resident_registration_number_column_is_refused_whole(column: str) -> None:
     data = csv_bytes(row() + ",800101-1234567", header=f"{HEADER},{column}")
-    with pytest.raises(UnreadableInputError, match="resident registration number"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(data)
+    assert "resident registration number" in say(refused.value.reason, "en")
 
 
 def test_a_cell_that_looks_like_a_resident_registration_number_is_rejected() -> None:
@@ -285,19 +293,22 @@ def test_a_utf8_file_with_a_byte_order_mark_is_read() -> None:
 
 
 def test_a_file_that_is_neither_utf8_nor_cp949_is_unreadable() -> None:
-    with pytest.raises(UnreadableInputError, match="neither UTF-8 nor CP949"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(csv_bytes(row()) + b"\xff\xff")
+    assert "neither UTF-8 nor CP949" in say(refused.value.reason, "en")
 
 
 def test_a_header_missing_columns_is_unreadable_naming_them() -> None:
     header = ",".join(c for c in COLUMNS if c not in ("consent_at", "carrier"))
-    with pytest.raises(UnreadableInputError, match="carrier, consent_at"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(csv_bytes(header=header))
+    assert "carrier, consent_at" in say(refused.value.reason, "en")
 
 
 def test_an_empty_file_is_unreadable() -> None:
-    with pytest.raises(UnreadableInputError, match="empty"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(b"")
+    assert "empty" in say(refused.value.reason, "en")
 
 
 def test_columns_may_come_in_any_order() -> None:
@@ -307,7 +318,9 @@ def test_columns_may_come_in_any_order() -> None:
 
 
 def test_a_row_with_the_wrong_number_of_fields_is_rejected() -> None:
-    assert rejection(row() + ",extra") == Rejection(2, None, "has 11 fields, the header has 10")
+    assert rejection(row() + ",extra") == Rejection(
+        2, None, Message("reason.field_count", count=11, header=10)
+    )
 
 
 def test_blank_lines_are_skipped_but_keep_their_numbers() -> None:
@@ -356,7 +369,7 @@ def test_a_bad_guardian_number_rejects_the_row_naming_line_and_field(guardian: s
 def test_the_persons_own_number_is_refused_as_their_guardian() -> None:
     (refused,) = with_guardian(row(phone="010-1234-5678") + ",+82 10 1234 5678")
     assert isinstance(refused, Rejection)
-    assert (refused.line, refused.field, "someone else" in refused.reason) == (
+    assert (refused.line, refused.field, "someone else" in say(refused.reason, "en")) == (
         2,
         "guardian_phone",
         True,
@@ -384,13 +397,15 @@ def test_korean_headers_name_the_same_columns_in_cp949() -> None:
 def test_a_korean_header_missing_a_column_is_named_by_its_column() -> None:
     header = KOREAN_HEADER.replace(",주소", "")
     line = ",".join(GOOD[c] for c in COLUMNS if c != "address")
-    with pytest.raises(UnreadableInputError, match="address"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(csv_bytes(line, header=header))
+    assert "address" in say(refused.value.reason, "en")
 
 
 def test_a_resident_number_column_is_refused_however_it_is_spaced() -> None:
-    with pytest.raises(UnreadableInputError, match="resident registration"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(csv_bytes(row() + ",x", header=HEADER + ",주민 등록 번호"))
+    assert "resident registration" in say(refused.value.reason, "en")
 
 
 def _workbook(rows: list[list[object]]) -> bytes:
@@ -432,8 +447,9 @@ def test_a_bad_row_of_a_workbook_is_named_by_its_row_and_column() -> None:
 
 
 def test_a_file_that_looks_like_a_workbook_but_is_not_is_unreadable() -> None:
-    with pytest.raises(UnreadableInputError, match="xlsx"):
+    with pytest.raises(UnreadableInputError) as refused:
         read_data(b"PK\x03\x04 not really a zip")
+    assert "xlsx" in say(refused.value.reason, "en")
 
 
 @pytest.mark.parametrize("korean", [True, False])

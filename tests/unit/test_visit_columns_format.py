@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from anbu.adapters.catalogue import say
 from anbu.adapters.formats.subjects_csv import COLUMNS, Parsed, read_subjects
 from anbu.domain.rejections import Rejection
 from anbu.domain.subjects import EmergencyContact, GroupPeriods, Relation, VisitInfo
@@ -70,7 +71,7 @@ def test_a_bad_contact_number_is_refused_naming_line_and_column() -> None:
     rejection = rows[1]
     assert isinstance(rejection, Rejection)
     assert (rejection.line, rejection.field) == (3, "contact2_phone")
-    assert "12345" in rejection.reason
+    assert "12345" in say(rejection.reason)
 
 
 def test_a_contact_needs_a_name_a_known_relation_and_someone_elses_number() -> None:
@@ -90,4 +91,4 @@ def test_notes_are_bounded() -> None:
 
     assert isinstance(rejection, Rejection)
     assert rejection.field == "visit_notes"
-    assert "500" in rejection.reason
+    assert "500" in say(rejection.reason)

@@ -147,7 +147,7 @@ def test_a_wait_of_zero_is_shown_beside_its_field_and_nothing_changes(
     assert answer.status_code == 400
     error = re.search(r'id="error-tiers\[3\]\.wait"[^>]*>([^<]+)<', answer.text)
     assert error, "no error beside the tier's wait"
-    assert "0 min is outside 1 min–7 d" in error[1]
+    assert "0분은(는) 1분–7일 범위를 벗어납니다." in error[1]
     assert re.search(r'name="tiers\[3\].wait"[^>]*value="0"', answer.text)  # as typed
     assert centre_policies.policy(anbu, CENTRE_A) == before
     assert not [a for a, _ in _actions(anbu, lead) if a == "centre.policy_changed"]
@@ -161,7 +161,7 @@ def test_a_word_where_a_number_goes_is_named(client: TestClient, anbu: Anbu, lea
         data={**_policy_form(reminders="many"), "csrf_token": token},
     )
     assert answer.status_code == 400
-    assert re.search(r'id="error-reminders"[^>]*>[^<]*must be a whole number', answer.text)
+    assert re.search(r'id="error-reminders"[^>]*>[^<]*정수여야 합니다', answer.text)
 
 
 def test_a_policy_goes_back_to_the_default(client: TestClient, anbu: Anbu, lead: str) -> None:
@@ -289,7 +289,7 @@ def test_a_period_out_of_bounds_is_shown_beside_its_field(
         data={**_period_form(**{"phone_off.under_40": "0.5"}), "csrf_token": token},
     )
     assert answer.status_code == 400
-    assert re.search(r'id="error-phone_off.under_40"[^>]*>[^<]*outside the allowed', answer.text)
+    assert re.search(r'id="error-phone_off.under_40"[^>]*>[^<]*허용 범위', answer.text)
     assert _subject(anbu, "SD-0001").phone_off_minutes == 24 * 60
     with anbu.transaction() as store:
         assert (

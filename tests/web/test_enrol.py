@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from anbu.adapters.catalogue import say
 from anbu.adapters.storage.tables import audit_log
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
@@ -74,7 +75,7 @@ def _phone_reason(text: str) -> str:
     """What the subjects file's rules say of this number, as a page shows it."""
     with pytest.raises(PhoneError) as refused:
         normalise_phone(text)
-    return str(refused.value)
+    return say(refused.value.reason)
 
 
 def _csrf(client: TestClient, anbu: Anbu) -> str:
@@ -163,7 +164,7 @@ def test_a_consent_in_the_future_is_shown_beside_its_field(
     answer = client.post("/enrol", data={**_person(consent_at=later), "csrf_token": token})
     assert answer.status_code == 400
     assert 'id="error-consent_at"' in answer.text
-    assert "is in the future" in answer.text
+    assert "미래의 날짜입니다." in answer.text
     assert _stored(anbu, "SD-0100") is None
 
 
@@ -304,7 +305,7 @@ def test_a_review_counts_unchanged_and_updated_rows_as_saving_would(
         )
     }
     assert counts == {"created": 0, "updated": 1, "unchanged": 1, "rejected": 1}
-    assert "already enrolled for SD-0002" in review.text
+    assert "이미 다른 대상자(SD-0002)에게 등록된 번호입니다." in review.text
     assert "송정동" not in review.text  # its only row is refused: no centre would be made
     saved = client.post(
         f"/enrol/upload/{_upload_id(review.text)}/confirm", data={"csrf_token": token}
@@ -360,7 +361,7 @@ def test_an_unreadable_file_is_refused_with_its_reason(
     token = log_in(client, "admin", page="/enrol")
     answer = _upload(client, token, b"external_id,name\nSD-1,x\n")
     assert answer.status_code == 400
-    assert "header lacks column(s)" in answer.text
+    assert "머리글에 열이 없습니다: " in answer.text
     assert _held_files(anbu) == []  # nothing is kept of a file that cannot be used
 
 

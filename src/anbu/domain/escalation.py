@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import FieldError
+from anbu.domain.wording import Message
 
 SEOUL = ZoneInfo("Asia/Seoul")
 POLICY_VERSION = 1
@@ -88,13 +89,15 @@ class OfficeHours:
     def __post_init__(self) -> None:
         for name, value in (("start", self.start), ("end", self.end)):
             if value.tzinfo is not None:
-                raise PolicyError(f"office_hours.{name}", "must be a Seoul wall-clock time")
+                raise PolicyError(f"office_hours.{name}", Message("reason.wall_clock_time"))
             if value.second or value.microsecond:
-                raise PolicyError(f"office_hours.{name}", "must be on a whole minute")
+                raise PolicyError(f"office_hours.{name}", Message("reason.whole_minute"))
         if not self.start < self.end:
             raise PolicyError(
                 "office_hours.end",
-                f"{self.end:%H:%M} is not after the start {self.start:%H:%M}",
+                Message(
+                    "reason.end_before_start", end=f"{self.end:%H:%M}", start=f"{self.start:%H:%M}"
+                ),
             )
 
 
@@ -122,14 +125,14 @@ class EscalationPolicy:
 
     def __post_init__(self) -> None:
         if not self.tiers:
-            raise PolicyError("tiers", "at least one tier is needed")
+            raise PolicyError("tiers", Message("reason.no_tier"))
         if len(self.tiers) > MAX_TIERS:
-            raise PolicyError("tiers", f"at most {MAX_TIERS} tiers are allowed")
+            raise PolicyError("tiers", Message("reason.too_many_tiers", most=MAX_TIERS))
         for index, tier in enumerate(self.tiers):
             if tier.audience not in TIER_AUDIENCES:
                 raise PolicyError(
                     f"tiers[{index}].audience",
-                    f"'{tier.audience}' cannot be a tier; expected one of {_tier_names()}",
+                    Message("reason.not_a_tier", value=str(tier.audience), known=_tier_names()),
                 )
             _check_period(f"tiers[{index}].wait", tier.wait, MIN_WAIT, MAX_WAIT)
         _check_count("reminders", self.reminders, 0, MAX_REMINDERS)
@@ -167,12 +170,13 @@ class EscalationPolicy:
         defaults; unknown fields are refused, since a misspelt one would otherwise be
         silently replaced by its default. Raises PolicyError naming the field and reason."""
         if not isinstance(data, Mapping):
-            raise PolicyError("policy", "must be a JSON object")
+            raise PolicyError("policy", Message("reason.not_json_object"))
         _refuse_unknown(data, _POLICY_FIELDS, prefix="")
         version = data.get("version", POLICY_VERSION)
         if type(version) is not int or version != POLICY_VERSION:
             raise PolicyError(
-                "version", f"unsupported version {version!r}; expected {POLICY_VERSION}"
+                "version",
+                Message("reason.policy_version", value=repr(version), known=POLICY_VERSION),
             )
         default = cls()
         return cls(
@@ -403,28 +407,33 @@ def _check_period(field: str, value: timedelta, low: timedelta, high: timedelta)
     if not low <= value <= high:
         raise _out_of_bounds(field, value / MINUTE, low, high)
     if value % MINUTE:
-        raise PolicyError(field, "must be a whole number of minutes")
+        raise PolicyError(field, Message("reason.not_minutes"))
 
 
 def _out_of_bounds(field: str, minutes: float, low: timedelta, high: timedelta) -> PolicyError:
     return PolicyError(
         field,
-        f"{_describe(minutes)} is outside {_describe(low / MINUTE)}–{_describe(high / MINUTE)}",
+        Message(
+            "reason.outside",
+            value=_describe(minutes),
+            low=_describe(low / MINUTE),
+            high=_describe(high / MINUTE),
+        ),
     )
 
 
 def _check_count(field: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
-        raise PolicyError(field, f"{value} is outside {low}–{high}")
+        raise PolicyError(field, Message("reason.outside", value=value, low=low, high=high))
 
 
-def _describe(minutes: float) -> str:
+def _describe(minutes: float) -> Message:
     day = 60 * 24
     if minutes >= day and minutes % day == 0:
-        return f"{minutes / day:g} d"
+        return Message("span.days", n=f"{minutes / day:g}")
     if minutes >= 60 and minutes % 60 == 0:
-        return f"{minutes / 60:g} h"
-    return f"{minutes:g} min"
+        return Message("span.hours", n=f"{minutes / 60:g}")
+    return Message("span.minutes", n=f"{minutes:g}")
 
 
 def _to_minutes(period: timedelta) -> int:
@@ -434,13 +443,13 @@ def _to_minutes(period: timedelta) -> int:
 def _refuse_unknown(data: Mapping[str, Any], known: frozenset[str], prefix: str) -> None:
     for key in data:
         if key not in known:
-            raise PolicyError(f"{prefix}{key}", "unknown field")
+            raise PolicyError(f"{prefix}{key}", Message("reason.unknown_field"))
 
 
 def _whole_number(field: str, value: Any) -> int:
     # bool is an int in Python, but `true` for a count is a mistake in the JSON.
     if type(value) is not int:
-        raise PolicyError(field, f"must be a whole number, not {value!r}")
+        raise PolicyError(field, Message("reason.not_whole_number", value=repr(value)))
     return value
 
 
@@ -467,24 +476,24 @@ def _read_bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
         return default
     value = data[key]
     if not isinstance(value, bool):
-        raise PolicyError(key, f"must be true or false, not {value!r}")
+        raise PolicyError(key, Message("reason.not_bool", value=repr(value)))
     return value
 
 
 def _read_tiers(value: Any) -> tuple[Tier, ...]:
     if not isinstance(value, list):
-        raise PolicyError("tiers", "must be a list of tiers")
+        raise PolicyError("tiers", Message("reason.not_tier_list"))
     if len(value) > MAX_TIERS:
-        raise PolicyError("tiers", f"at most {MAX_TIERS} tiers are allowed")
+        raise PolicyError("tiers", Message("reason.too_many_tiers", most=MAX_TIERS))
     tiers = []
     for index, entry in enumerate(value):
         where = f"tiers[{index}]"
         if not isinstance(entry, Mapping):
-            raise PolicyError(where, "must be an object with an audience and a wait")
+            raise PolicyError(where, Message("reason.not_tier_object"))
         _refuse_unknown(entry, _TIER_FIELDS, prefix=f"{where}.")
         for key in ("audience", "wait"):
             if key not in entry:
-                raise PolicyError(f"{where}.{key}", "is missing")
+                raise PolicyError(f"{where}.{key}", Message("reason.missing"))
         audience = _read_audience(f"{where}.audience", entry["audience"])
         tiers.append(
             Tier(
@@ -499,16 +508,18 @@ def _read_audience(field: str, value: Any) -> Audience:
     # isinstance first: a list or an object is unhashable and cannot be looked up.
     known = {a.value for a in Audience}
     if not isinstance(value, str) or value not in known:
-        raise PolicyError(field, f"unknown audience {value!r}; expected one of {_tier_names()}")
+        raise PolicyError(
+            field, Message("reason.not_an_audience", value=repr(value), known=_tier_names())
+        )
     audience = Audience(value)
     if audience not in TIER_AUDIENCES:
-        raise PolicyError(field, f"'{value}' cannot be a tier; expected one of {_tier_names()}")
+        raise PolicyError(field, Message("reason.not_a_tier", value=value, known=_tier_names()))
     return audience
 
 
 def _read_office_hours(value: Any) -> OfficeHours:
     if not isinstance(value, Mapping):
-        raise PolicyError("office_hours", "must be an object with a start and an end")
+        raise PolicyError("office_hours", Message("reason.not_office_hours"))
     _refuse_unknown(value, _OFFICE_HOURS_FIELDS, prefix="office_hours.")
     default = OfficeHours()
     start = _read_time(value, "start", default.start)
@@ -522,5 +533,5 @@ def _read_time(data: Mapping[str, Any], key: str, default: time) -> time:
     value = data[key]
     match = _HH_MM.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise PolicyError(f"office_hours.{key}", f"must be a time as HH:MM, not {value!r}")
+        raise PolicyError(f"office_hours.{key}", Message("reason.not_hh_mm", value=repr(value)))
     return time(int(match[1]), int(match[2]))

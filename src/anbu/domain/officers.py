@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import FieldError
+from anbu.domain.wording import Message
 
 # Roles that receive a centre's alerts: they must name their centres and be reachable.
 CENTRE_ROLES = frozenset({Role.OFFICER, Role.LEAD})
@@ -28,10 +29,6 @@ class Officer:
 
     def __post_init__(self) -> None:
         if self.role in CENTRE_ROLES and not self.centres:
-            raise StaffError("centres", f"an {self.role.value} needs at least one centre")
+            raise StaffError("centres", Message("reason.role_needs_centre", role=self.role.value))
         if self.role in ALERTED_ROLES and self.phone is None and self.email is None:
-            raise StaffError("phone", f"{_a(self.role)} needs a phone or an e-mail")
-
-
-def _a(role: Role) -> str:
-    return f"an {role.value}" if role.value[0] in "aeiou" else f"a {role.value}"
+            raise StaffError("phone", Message("reason.role_needs_contact", role=self.role.value))

@@ -8,9 +8,11 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
+from anbu.domain.wording import Message, MessageError
 
-class PhoneError(ValueError):
-    pass
+
+class PhoneError(MessageError):
+    """A number that is not a Korean mobile (or, where asked, landline) number."""
 
 
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -30,7 +32,7 @@ def normalise_phone(raw: str) -> str:
     """
     text = raw.strip()
     if not text:
-        raise PhoneError("phone number is empty")
+        raise PhoneError(Message("reason.phone_empty"))
     return e164_of_common_form(text) or e164_by_library(text)
 
 
@@ -50,16 +52,16 @@ def e164_by_library(text: str) -> str:
     try:
         number = phonenumbers.parse(text, "KR")
     except phonenumbers.NumberParseException as exc:
-        raise PhoneError(f"not a phone number ({exc.args[0] if exc.args else exc})") from exc
+        raise PhoneError(Message("reason.not_a_phone", value=text)) from exc
     if number.country_code != 82:
-        raise PhoneError(f"{text!r} is not a Korean phone number")
+        raise PhoneError(Message("reason.not_korean_phone", value=text))
     # The whole 010 range is mobile, but the library's metadata leaves a few blocks
     # (e.g. 010-5970…5999) unassigned; refusing a real person's number would leave
     # them unwatched, so any 010 number of the right length is taken.
     if _WHOLE_010.match(str(number.national_number)):
         return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError(f"{text!r} is not a valid Korean phone number")
+        raise PhoneError(Message("reason.not_valid_phone", value=text))
     if phonenumbers.number_type(number) not in _MOBILE:
-        raise PhoneError(f"{text!r} is not a Korean mobile number")
+        raise PhoneError(Message("reason.not_mobile", value=text))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -16,6 +16,7 @@ from anbu.domain.kinds import Carrier, Detection, Group
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import FieldError
 from anbu.domain.text import TextError, storable
+from anbu.domain.wording import Message
 
 MIN_INACTIVITY = timedelta(hours=12)
 MAX_INACTIVITY = timedelta(days=14)
@@ -123,7 +124,7 @@ def visit_info(contacts: Sequence[tuple[str, str, str]], notes: str, own_phone: 
     (`contact2_phone`, `visit_notes`): a contact needs a name and a mobile or landline
     number that is not the person's own; a relation may be left empty (기타)."""
     if len(contacts) > MAX_CONTACTS:
-        raise EnrolmentError("contacts", f"at most {MAX_CONTACTS} emergency contacts")
+        raise EnrolmentError("contacts", Message("reason.too_many_contacts", most=MAX_CONTACTS))
     found: list[EmergencyContact] = []
     for number, (name, relation, phone) in enumerate(contacts, start=1):
         if not (name.strip() or relation.strip() or phone.strip()):
@@ -137,20 +138,20 @@ def _contact(number: int, name: str, relation: str, phone: str, own_phone: str) 
     name_field = contact_field(number, "name")
     name = " ".join(_text(name_field, name, MAX_CONTACT_NAME, multiline=False).split())
     if not name:
-        raise EnrolmentError(name_field, "is required for an emergency contact")
+        raise EnrolmentError(name_field, Message("reason.contact_name_required"))
     word = relation.strip().lower()
     if word and word not in _RELATIONS:
         raise EnrolmentError(
             contact_field(number, "relation"),
-            f"{relation.strip()!r} is not one of 가족, 이웃, 통장, 기타",
+            Message("reason.not_a_relation", value=relation.strip()),
         )
     phone_field = contact_field(number, "phone")
     try:
         e164 = normalise_any_phone(phone)
     except PhoneError as exc:
-        raise EnrolmentError(phone_field, str(exc)) from exc
+        raise EnrolmentError(phone_field, exc.reason) from exc
     if e164 == own_phone:
-        raise EnrolmentError(phone_field, "is the person's own number")
+        raise EnrolmentError(phone_field, Message("reason.own_number"))
     return EmergencyContact(name, _RELATIONS.get(word, Relation.OTHER), e164)
 
 
@@ -245,7 +246,9 @@ def choose_period(
     if not low <= given <= high:
         raise EnrolmentError(
             field_name,
-            f"{_hours(given)} h is outside the allowed {_hours(low)}–{_hours(high)} h",
+            Message(
+                "reason.period_outside", hours=_hours(given), low=_hours(low), high=_hours(high)
+            ),
         )
     return given, True
 

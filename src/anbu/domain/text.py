@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anbu.domain.wording import Message, MessageError
+
 # C0 controls but tab, line feed and carriage return (which multi-line notes carry), DEL,
 # C1 controls, UTF-16 surrogates (a lone one cannot be encoded) and the two noncharacters
 # U+FFFE/U+FFFF that mark a byte-order mistake.
@@ -21,15 +23,11 @@ _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufff
 _LINE_BREAKS = re.compile("[\t\n\r]")
 
 
-class TextError(ValueError):
+class TextError(MessageError):
     """Why a value is refused, in words fit for the person who sent it."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
-
-def unstorable(value: str, *, multiline: bool = True) -> str | None:
+def unstorable(value: str, *, multiline: bool = True) -> Message | None:
     """Why `value` cannot be stored as text, or None when it can."""
     found = _UNSTORABLE.search(value)
     if found is None and not multiline:
@@ -38,8 +36,8 @@ def unstorable(value: str, *, multiline: bool = True) -> str | None:
         return None
     code, position = ord(found[0]), found.start() + 1
     if 0xD800 <= code <= 0xDFFF:
-        return f"is not valid UTF-8 text (U+{code:04X} at position {position})"
-    return f"contains a control character (U+{code:04X}) at position {position}"
+        return Message("reason.not_utf8_at", code=f"U+{code:04X}", position=position)
+    return Message("reason.control_character", code=f"U+{code:04X}", position=position)
 
 
 def storable(value: str, *, max_length: int | None = None, multiline: bool = True) -> str:
@@ -49,12 +47,12 @@ def storable(value: str, *, max_length: int | None = None, multiline: bool = Tru
         # Nearly every identifier, number and time a carrier sends: nothing to find or
         # normalise, and ingest reads millions of them.
         if max_length is not None and len(value) > max_length:
-            raise TextError(f"is longer than {max_length} characters")
+            raise TextError(Message("reason.too_long", longest=max_length))
         return value
     reason = unstorable(value, multiline=multiline)
     if reason is not None:
         raise TextError(reason)
     normal = unicodedata.normalize("NFC", value)
     if max_length is not None and len(normal) > max_length:
-        raise TextError(f"is longer than {max_length} characters")
+        raise TextError(Message("reason.too_long", longest=max_length))
     return normal

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, template_xlsx
@@ -35,6 +36,7 @@ from anbu.bootstrap import (
 )
 from anbu.domain import tokens
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
+from anbu.domain.escalation import PolicyError
 from anbu.domain.kinds import (
     AlertState,
     Detection,
@@ -46,6 +48,7 @@ from anbu.domain.kinds import (
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.wording import MessageError
 from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.entrypoints.durations import ago, duration
@@ -120,7 +123,7 @@ def _now(text: str | None) -> datetime:
     try:
         return parse_instant(text)
     except TimestampError as exc:
-        err.print(f"--now: {exc}")
+        err.print(f"--now: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -140,11 +143,53 @@ def _actor() -> str:
         return "cli"
 
 
+# `--lang` of this run (None: ANBU_LANGUAGE, else Korean); set by the app's callback.
+_chosen_language: str | None = None
+
+
+@app.callback()
+def _options(
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="ko (the default) or en: the language of reasons and words people read; "
+            "ANBU_LANGUAGE sets it for every command. --json output is the same in both.",
+        ),
+    ] = None,
+) -> None:
+    global _chosen_language
+    _chosen_language = None if lang is None else catalogue.language_of(lang)
+
+
+def _language() -> str:
+    """`--lang`, else ANBU_LANGUAGE, read once a run: a table asks for every cell's word."""
+    global _chosen_language
+    if _chosen_language is None:
+        _chosen_language = catalogue.language_of(Settings().language)
+    return _chosen_language
+
+
+def _said(error: Exception) -> str:
+    """An error's words in the reader's language: a catalogue message rendered, a policy
+    refusal with its field, anything else as it reads."""
+    cause = error.__cause__
+    if isinstance(error, MessageError):
+        return catalogue.say(error.reason, _language())
+    if isinstance(cause, PolicyError):
+        return catalogue.problem(cause.field, cause.reason, _language())
+    return str(error)
+
+
 def _print_rejections(rejections: list[Rejection], total: int) -> None:
+    """Every refused line with all its problems: line, field and reason, in the reader's
+    language."""
+    language = _language()
     for rejection in rejections:
-        err.print(f"rejected {rejection}", markup=False, highlight=False)
+        err.print(catalogue.rejection(rejection, language), markup=False, highlight=False)
     if total > len(rejections):
-        err.print(f"… and {total - len(rejections)} more rejected lines", markup=False)
+        more = catalogue.text("rejection.more", language, count=total - len(rejections))
+        err.print(more, markup=False)
 
 
 @db_app.command("upgrade")
@@ -313,7 +358,7 @@ def _import_list(
         try:
             report = run(anbu, data, at)
         except UnreadableInputError as exc:
-            err.print(f"{file}: {exc}", markup=False)
+            err.print(f"{file}: {_said(exc)}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_rejections(report.rejected, len(report.rejected))
     out.print(report.summary(), highlight=False)
@@ -366,7 +411,7 @@ def centres_policy(
             else:
                 policy = centres.policy(anbu, centre)
         except (centres.CentreError, UnicodeDecodeError) as exc:
-            err.print(f"{centre}: {exc}", markup=False)
+            err.print(f"{centre}: {_said(exc)}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     sys.stdout.write(json.dumps(policy.to_json(), ensure_ascii=False, indent=2) + "\n")
 
@@ -403,7 +448,7 @@ def centres_detection(
                 return
             moved = centres.set_detection(anbu, centre, chosen, by=_actor(), now=at)
         except centres.CentreError as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
     out.print(f"{centre}: {chosen.value} ({moved} people follow it now)", highlight=False)
 
@@ -423,7 +468,7 @@ def subjects_pause(
     try:
         pause = Pause(parse_instant(starts), parse_instant(until) if until else None)
     except (TimestampError, ValueError) as exc:
-        err.print(f"pause: {exc}", markup=False)
+        err.print(f"pause: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     with _anbu() as anbu:
         if not subject_admin.pause(anbu, external_id, pause, reason, now=at, actor=_actor()):
@@ -486,7 +531,7 @@ def ingest_command(
                     now=at,
                 )
         except UnreadableInputError as exc:
-            err.print(f"{file}: {exc}", markup=False)
+            err.print(f"{file}: {_said(exc)}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_rejections(report.rejected, report.rejected_count)
     _print_ingest(report)
@@ -609,7 +654,7 @@ def backtest_command(
             on_span=None if as_json else _progress_of,
         )
     except UnreadableInputError as exc:
-        err.print(f"{subjects}: {exc}", markup=False)
+        err.print(f"{subjects}: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     except backtesting.SubjectsRefusedError as exc:
         # As `subjects import` would report them.
@@ -704,7 +749,7 @@ def _optional_instant(option: str, text: str | None) -> datetime | None:
     try:
         return parse_instant(text)
     except TimestampError as exc:
-        err.print(f"{option}: {exc}")
+        err.print(f"{option}: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -729,7 +774,7 @@ def _replay_lines(file: Path, settings: Settings) -> list[FeedLine]:
         err.print(f"{file}: {exc.strerror}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     except UnreadableInputError as exc:
-        err.print(f"{file}: {exc}", markup=False)
+        err.print(f"{file}: {_said(exc)}", markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
 
 
@@ -1228,11 +1273,9 @@ def _lag(span: timedelta | None) -> str:
 
 
 def _word(key: str) -> str:
-    """The Korean word the pages use for `key` (entrypoints/web/i18n.py), so that a command
-    and a page say the same. Imported when a table is printed, not for every command."""
-    from anbu.entrypoints.web.i18n import translate
-
-    return translate(key, "ko")
+    """The word the pages use for `key` (the catalogue, src/anbu/locale), in the reader's
+    language, so that a command and a page say the same."""
+    return catalogue.text(key, _language())
 
 
 @users_app.command("create")

@@ -33,6 +33,7 @@ from anbu.domain.subjects import (
     GroupPeriods,
     choose_period,
 )
+from anbu.domain.wording import Message
 from anbu.services import centres as policies
 from anbu.services import officers
 from anbu.services.accounts import StaffUser
@@ -259,13 +260,13 @@ def _minutes(current: int, custom: bool, default: timedelta) -> int:
 def _hours(field: str, text: str) -> timedelta:
     value = text.strip()
     if not value:
-        raise PeriodsError(field, "is required")
+        raise PeriodsError(field, Message("reason.required"))
     try:
         hours = Decimal(value)
     except InvalidOperation as exc:
-        raise PeriodsError(field, f"{value!r} is not a number of hours") from exc
+        raise PeriodsError(field, Message("reason.not_hours", value=value)) from exc
     if not hours.is_finite() or hours.copy_abs() > _MAX_HOURS:
-        raise PeriodsError(field, f"{value!r} is not a number of hours")
+        raise PeriodsError(field, Message("reason.not_hours", value=value))
     return timedelta(minutes=int(hours * 60))
 
 

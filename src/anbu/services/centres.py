@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from anbu.adapters import catalogue
 from anbu.domain.escalation import EscalationPolicy, PolicyError
 from anbu.domain.kinds import Detection
 from anbu.services.context import Context
@@ -50,7 +51,9 @@ def _read(document: str) -> EscalationPolicy:
     try:
         return EscalationPolicy.from_json(data)
     except PolicyError as exc:
-        raise CentreError(f"{exc.field}: {exc.reason}") from exc
+        # In words for the log and any reader without a language; the CLI renders the
+        # cause (`exc.__cause__`) in its reader's language.
+        raise CentreError(catalogue.problem(exc.field, exc.reason)) from exc
 
 
 def detection(app: Context, centre: str) -> Detection:

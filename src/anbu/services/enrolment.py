@@ -20,6 +20,7 @@ from anbu.domain.subjects import (
     visit_of,
 )
 from anbu.domain.watermarks import Feed
+from anbu.domain.wording import Message
 from anbu.services.centre_settings import with_centre_periods
 from anbu.services.context import Context
 from anbu.services.imports import ImportReport, Outcome
@@ -185,7 +186,7 @@ def _enrol_one(
     record_key = app.vault.lookup_key(_canonical(enrolment))
     existing, holder = chunk.existing(enrolment.external_id, phone_key)
     if holder is not None and holder != enrolment.external_id:
-        return Rejection(line, "phone", f"this number is already enrolled for {holder}")
+        return Rejection(line, "phone", Message("reason.phone_taken", holder=holder))
     if existing is not None and bytes(existing.record_key) == record_key:
         return "unchanged"
     withdrawn_at = existing.withdrawn_at if existing is not None else None
@@ -195,7 +196,7 @@ def _enrol_one(
         return Rejection(
             line,
             "consent_at",
-            "this person withdrew consent; enrolling again needs a newer consent",
+            Message("reason.consent_withdrawn"),
         )
     centre = chunk.centre(enrolment.centre)
     centre_id = centre.id

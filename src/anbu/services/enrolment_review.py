@@ -22,6 +22,7 @@ from anbu.adapters.held_uploads import HeldUploads
 from anbu.adapters.storage.enrolment_review import EnrolmentReview
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import Rejection
+from anbu.domain.wording import Message
 from anbu.services.accounts import StaffUser
 from anbu.services.context import Context
 from anbu.services.enrolment import (
@@ -158,7 +159,7 @@ def _review_chunk(
         holder = taken[phone_key] if phone_key in taken else holders.get(phone_key)
         if holder is not None and holder != enrolment.external_id:
             found.report.rejected.append(
-                Rejection(line, "phone", f"this number is already enrolled for {holder}")
+                Rejection(line, "phone", Message("reason.phone_taken", holder=holder))
             )
             continue
         record_key = app.vault.lookup_key(_canonical(enrolment))
@@ -171,7 +172,7 @@ def _review_chunk(
                 Rejection(
                     line,
                     "consent_at",
-                    "this person withdrew consent; enrolling again needs a newer consent",
+                    Message("reason.consent_withdrawn"),
                 )
             )
             continue

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from anbu.adapters import catalogue
 from anbu.domain.alerts import Alert
 from anbu.domain.detection import Rule
 from anbu.domain.kinds import AlertKind, Carrier
@@ -61,9 +62,6 @@ def subject_alert(
             "전화나 방문으로 안부를 확인해 주세요."
         )
     return f"[안부] {centre} {masked_name} 님 {what}", text
-
-
-LEVEL_WORDS = {Level.ATTENTION: "관심", Level.CAUTION: "주의", Level.SERIOUS: "심각"}
 
 
 def explain(alert: Alert) -> str:
@@ -135,7 +133,7 @@ def personal_alert(
     """(subject line, text) for a silence unusual for this person: the level, and why in a
     few words — not the period, which personal detection only uses as its last resort."""
     who = f"{centre} {masked_name}({reference}) 님"
-    word = LEVEL_WORDS[level]
+    word = catalogue.text(f"level.{level.value}", catalogue.KOREAN)  # texts are in Korean
     text = (
         f"[안부·{word}] {who}: {why}. 마지막 신호 {seoul_moment(since)}. "
         "전화나 방문으로 안부를 확인해 주세요."

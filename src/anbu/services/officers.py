@@ -10,6 +10,7 @@ from anbu.adapters.storage.staff import StaffRepository, StaffRow
 from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.officers import Officer
 from anbu.domain.rejections import Rejection
+from anbu.domain.wording import Message
 from anbu.services.context import Context
 from anbu.services.imports import ImportReport, Outcome
 
@@ -38,8 +39,7 @@ def import_officers(
                     Rejection(
                         line,
                         "centres",
-                        f"unknown centre {', '.join(unknown)}: enrol its people first, or "
-                        "check the spelling",
+                        Message("reason.unknown_centre_of_staff", centres=", ".join(unknown)),
                     )
                 )
                 continue

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from anbu.adapters import catalogue
 from anbu.adapters.storage.people import Criteria, PersonLine
 from anbu.adapters.storage.subjects import PauseRow
 from anbu.domain.alerts import Alert
@@ -71,12 +72,10 @@ class PauseReason(StrEnum):
     OTHER = "other"
 
 
-# How a pause's reason is written down: in Korean, as the district keeps its records.
-PAUSE_REASON_WORDS = {
-    PauseReason.HOSPITAL: "병원 입원",
-    PauseReason.TRAVEL: "여행",
-    PauseReason.OTHER: "기타",
-}
+def pause_reason_words(reason: PauseReason) -> str:
+    """How a pause's reason is written down: in Korean, as the district keeps its records
+    (the page's word for it, from the catalogue)."""
+    return catalogue.text(f"people.pause.reason.{reason.value}", catalogue.KOREAN)
 
 
 class PersonNotFoundError(LookupError):
@@ -444,7 +443,7 @@ def add_pause(
             raise PersonNotFoundError(external_id)
         if row.status is not SubjectStatus.ACTIVE:
             raise PauseError("동의를 철회한 분은 일시 중지할 수 없습니다.")
-    words = PAUSE_REASON_WORDS[reason]
+    words = pause_reason_words(reason)
     written = f"{words} · {note}" if note else words
     pause_id = subjects.pause(
         app, external_id, Pause(starts_at, ends_at), written, now=now, actor=user.login

@@ -20,6 +20,7 @@ from anbu.domain.kinds import ActivityKind, Carrier
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.domain.text import TextError, storable
+from anbu.domain.wording import Message
 
 WATERMARK = "watermark"
 CSV_COLUMNS = (
@@ -61,8 +62,8 @@ FeedLine = EventLine | WatermarkLine | Rejection
 
 
 class _FieldError(ValueError):
-    def __init__(self, field: str | None, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, field: str | None, reason: Message) -> None:
+        super().__init__(str(reason))
         self.field = field
         self.reason = reason
 
@@ -79,7 +80,7 @@ def format_for(name: str, first_bytes: bytes) -> FeedFormat:
         return FeedFormat.JSONL
     if head:
         return FeedFormat.CSV
-    raise UnreadableInputError("the input is empty")
+    raise UnreadableInputError(Message("unreadable.empty"))
 
 
 def read_feed(
@@ -127,9 +128,9 @@ def _read_jsonl(lines: Iterable[bytes], reading: _Reading) -> Iterator[FeedLine]
         try:
             yield _document(number, _object(_json(raw)), reading)
         except json.JSONDecodeError as exc:
-            yield Rejection(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            yield Rejection(number, None, Message("reason.not_json", column=exc.colno))
         except UnicodeDecodeError:
-            yield Rejection(number, None, "not valid UTF-8")
+            yield Rejection(number, None, Message("reason.not_utf8"))
         except _FieldError as exc:
             yield Rejection(number, exc.field, exc.reason)
 
@@ -141,14 +142,14 @@ def _json(raw: bytes) -> Any:
         raise
     except ValueError as exc:
         # json.loads refuses integers of more than 4,300 digits with a bare ValueError.
-        raise _FieldError(None, "not valid JSON (a number is too long)") from exc
+        raise _FieldError(None, Message("reason.json_number_too_long")) from exc
     except RecursionError as exc:
-        raise _FieldError(None, "not valid JSON (nested too deeply)") from exc
+        raise _FieldError(None, Message("reason.json_too_deep")) from exc
 
 
 def _object(document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
-        raise _FieldError(None, "expected a JSON object")
+        raise _FieldError(None, Message("reason.not_json_object"))
     return document
 
 
@@ -159,7 +160,9 @@ def _read_csv(lines: Iterable[bytes], reading: _Reading) -> Iterator[FeedLine]:
     header, records = header_and_records(texts)
     missing = [c for c in ("carrier", "kind") if c not in header]
     if missing:
-        raise UnreadableInputError(f"CSV header lacks column(s): {', '.join(missing)}")
+        raise UnreadableInputError(
+            Message("unreadable.missing_columns", columns=", ".join(missing))
+        )
     for record in records:
         if isinstance(record, Rejection):
             yield record
@@ -189,45 +192,46 @@ def _document(number: int, doc: dict[str, Any], reading: _Reading) -> FeedLine:
     if kind_text == WATERMARK:
         until = _instant(doc, "complete_until")
         if until > limit:
-            raise _FieldError("complete_until", "a watermark cannot be in the future")
+            raise _FieldError("complete_until", Message("reason.watermark_in_future"))
         return WatermarkLine(number, carrier, until, arrival)
     try:
         kind = ActivityKind(kind_text)
     except ValueError:
         known = ", ".join([*(k.value for k in ActivityKind), WATERMARK])
-        raise _FieldError("kind", f"{kind_text!r} is not one of {known}") from None
+        raise _FieldError(
+            "kind", Message("reason.not_one_of", value=kind_text, known=known)
+        ) from None
     event_id = _text(doc, "event_id")
     if len(event_id) > 128:
-        raise _FieldError("event_id", "is longer than 128 characters")
+        raise _FieldError("event_id", Message("reason.too_long", longest=128))
     try:
         phone = normalise_phone(_text(doc, "phone"))
     except PhoneError as exc:
-        raise _FieldError("phone", str(exc)) from exc
+        raise _FieldError("phone", exc.reason) from exc
     occurred_at = _instant(doc, "occurred_at")
     if occurred_at > limit:
         # One corrupt far-future stamp would otherwise hide this person's silence for ever.
-        raise _FieldError(
-            "occurred_at", f"{occurred_at.isoformat()} is later than the clock allows"
-        )
+        late = Message("reason.later_than_clock", value=occurred_at.isoformat())
+        raise _FieldError("occurred_at", late)
     event = ActivityEvent(event_id, carrier, phone, kind, occurred_at, _duration(doc))
     return EventLine(number, event, arrival)
 
 
 def _carrier(value: Any) -> Carrier:
     if value is None or value == "":
-        raise _FieldError("carrier", "is required")
+        raise _FieldError("carrier", Message("reason.required"))
     try:
         return Carrier(str(value).strip())
     except ValueError:
-        raise _FieldError("carrier", f"{value!r} is not one of SKT, KT, LGU") from None
+        raise _FieldError("carrier", Message("reason.not_a_carrier", value=str(value))) from None
 
 
 def _text(doc: dict[str, Any], field: str) -> str:
     value = doc.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise _FieldError(field, "is required")
+        raise _FieldError(field, Message("reason.required"))
     if not isinstance(value, str):
-        raise _FieldError(field, "must be a string")
+        raise _FieldError(field, Message("reason.not_a_string"))
     try:
         return storable(value.strip(), multiline=False)
     except TextError as exc:
@@ -238,7 +242,7 @@ def _instant(doc: dict[str, Any], field: str) -> datetime:
     try:
         return parse_instant(_text(doc, field))
     except TimestampError as exc:
-        raise _FieldError(field, str(exc)) from exc
+        raise _FieldError(field, exc.reason) from exc
 
 
 def _duration(doc: dict[str, Any]) -> int | None:
@@ -246,8 +250,10 @@ def _duration(doc: dict[str, Any]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _FieldError("duration_s", "must be a whole number of seconds")
+        raise _FieldError("duration_s", Message("reason.not_seconds"))
     seconds: int = value
     if not 0 <= seconds <= MAX_DURATION_S:
-        raise _FieldError("duration_s", f"{seconds} is outside 0–{MAX_DURATION_S}")
+        raise _FieldError(
+            "duration_s", Message("reason.seconds_outside", value=seconds, most=MAX_DURATION_S)
+        )
     return seconds

@@ -11,6 +11,7 @@ from anbu.domain.kinds import Role
 from anbu.domain.officers import Officer, StaffError
 from anbu.domain.phones import PhoneError, normalise_phone
 from anbu.domain.rejections import Rejection, UnreadableInputError
+from anbu.domain.wording import Message
 
 COLUMNS = ("login", "name", "phone", "email", "centres", "role")
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,63}$")
@@ -28,23 +29,27 @@ def read_officers(data: bytes) -> Iterator[Parsed]:
     header, records = header_and_records(io.StringIO(decode(data), newline=""))
     missing = [name for name in COLUMNS if name not in header]
     if not header or missing:
-        raise UnreadableInputError(f"header lacks column(s): {', '.join(missing or COLUMNS)}")
+        raise UnreadableInputError(
+            Message("unreadable.missing_columns", columns=", ".join(missing or COLUMNS))
+        )
     return distinct_rows(records, _officer, lambda o: o.login, "login")
 
 
 def _officer(cells: dict[str, str]) -> Officer:
     login = cells["login"].strip().lower()
     if not _LOGIN.match(login):
-        raise StaffError("login", "use 2–64 lower-case letters, digits, '.', '_' or '-'")
+        raise StaffError("login", Message("reason.login"))
     name = cells["name"].strip()
     if not name:
-        raise StaffError("name", "is required")
+        raise StaffError("name", Message("reason.required"))
     role_text = cells["role"].strip().lower()
     try:
         role = Role(role_text)
     except ValueError:
         known = ", ".join(r.value for r in Role)
-        raise StaffError("role", f"{role_text!r} is not one of {known}") from None
+        raise StaffError(
+            "role", Message("reason.not_one_of", value=role_text, known=known)
+        ) from None
     return Officer(
         login=login,
         name=name,
@@ -62,7 +67,7 @@ def _phone(text: str) -> str | None:
         # Alerts go out by SMS, so it must be a mobile number.
         return normalise_phone(text)
     except PhoneError as exc:
-        raise StaffError("phone", str(exc)) from exc
+        raise StaffError("phone", exc.reason) from exc
 
 
 def _email(text: str) -> str | None:
@@ -70,5 +75,5 @@ def _email(text: str) -> str | None:
     if not value:
         return None
     if not _EMAIL.match(value):
-        raise StaffError("email", f"{value!r} is not an e-mail address")
+        raise StaffError("email", Message("reason.not_email", value=value))
     return value

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 
 from anbu.domain.rejections import UnreadableInputError
+from anbu.domain.wording import Message
 
 # Every .xlsx is a ZIP archive; a CSV never starts with these bytes.
 _ZIP = b"PK\x03\x04"
@@ -30,7 +31,7 @@ def workbook_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableInputError(f"the file is not a readable .xlsx workbook ({exc})") from exc
+        raise UnreadableInputError(Message("unreadable.workbook", detail=str(exc))) from exc
     try:
         sheet = book.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):

@@ -38,6 +38,7 @@ from anbu.domain.subjects import (
     group_for,
     visit_info,
 )
+from anbu.domain.wording import Message
 
 COLUMNS = (
     "external_id",
@@ -161,16 +162,15 @@ def template_xlsx(*, korean: bool) -> bytes:
 
 def _check_header(header: list[str]) -> None:
     if not header:
-        raise UnreadableInputError("the file is empty: expected a header row")
+        raise UnreadableInputError(Message("unreadable.no_header"))
     forbidden = [name for name in header if re.sub(r"\s+", "", name).lower() in _RRN_HEADERS]
     if forbidden:
-        raise UnreadableInputError(
-            f"column {forbidden[0]!r} holds resident registration numbers, which anbu must "
-            "not process; remove the column (a birth date serves every purpose)"
-        )
+        raise UnreadableInputError(Message("unreadable.rrn_column", column=forbidden[0]))
     missing = [name for name in COLUMNS if name not in header]
     if missing:
-        raise UnreadableInputError(f"header lacks column(s): {', '.join(missing)}")
+        raise UnreadableInputError(
+            Message("unreadable.missing_columns", columns=", ".join(missing))
+        )
 
 
 def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -> Enrolment:
@@ -179,13 +179,13 @@ def _enrolment(cells: dict[str, str], *, now: datetime, periods: GroupPeriods) -
     problems = _Problems()
     for name, value in cells.items():
         if _RRN_VALUE.match(value):
-            problems.add(name, "looks like a resident registration number; refused")
+            problems.add(name, Message("reason.looks_like_rrn"))
     for name in _REQUIRED_TEXT:
         if not cells[name].strip():
-            problems.add(name, "is required")
+            problems.add(name, Message("reason.required"))
     external_id = cells["external_id"].strip()
     if external_id and not _EXTERNAL_ID.match(external_id):
-        problems.add("external_id", "use up to 64 letters, digits, '.', '_' or '-'")
+        problems.add("external_id", Message("reason.external_id"))
     birth_date = problems.check(lambda: _birth_date(cells["birth_date"], now))
     consent_at = problems.check(lambda: _consent_at(cells["consent_at"], now))
     # A bad birth date leaves the group unknown: the periods given are still checked
@@ -248,10 +248,10 @@ class _Problems:
     """A row's problems, collected field by field."""
 
     def __init__(self) -> None:
-        self.found: list[tuple[str, str]] = []
+        self.found: list[tuple[str, Message]] = []
         self._fields: set[str] = set()
 
-    def add(self, field: str, reason: str) -> None:
+    def add(self, field: str, reason: Message) -> None:
         if field not in self._fields:  # one problem a field: the first says enough
             self._fields.add(field)
             self.found.append((field, reason))
@@ -275,14 +275,14 @@ def _phone(text: str) -> str:
 def _birth_date(text: str, now: datetime) -> date:
     born = _field("birth_date", lambda: parse_local_date(text))
     if born > now.date():
-        raise EnrolmentError("birth_date", "is in the future")
+        raise EnrolmentError("birth_date", Message("reason.in_future"))
     return born
 
 
 def _consent_at(text: str, now: datetime) -> datetime:
     consent_at = _field("consent_at", lambda: parse_local_instant(text))
     if consent_at > now + timedelta(minutes=5):
-        raise EnrolmentError("consent_at", "is in the future")
+        raise EnrolmentError("consent_at", Message("reason.in_future"))
     return consent_at
 
 
@@ -312,7 +312,7 @@ def _detection(text: str) -> Detection | None:
         return Detection(value)
     except ValueError:
         raise EnrolmentError(
-            "detection", f"{text.strip()!r} is not one of fixed, personal (or empty)"
+            "detection", Message("reason.not_a_detection", value=text.strip())
         ) from None
 
 
@@ -320,7 +320,7 @@ def _field(name: str, parse: Callable[[], T]) -> T:
     try:
         return parse()
     except (TimestampError, PhoneError) as exc:
-        raise EnrolmentError(name, str(exc)) from exc
+        raise EnrolmentError(name, exc.reason) from exc
 
 
 def _leading_zero(text: str) -> str:
@@ -339,16 +339,14 @@ def _guardian_phone(text: str, own_phone: str) -> str | None:
         return None
     guardian = _field("guardian_phone", lambda: normalise_phone(_leading_zero(text)))
     if guardian == own_phone:
-        raise EnrolmentError(
-            "guardian_phone", "is the person's own number; the guardian must be someone else"
-        )
+        raise EnrolmentError("guardian_phone", Message("reason.guardian_own_number"))
     return guardian
 
 
 def _carrier(text: str) -> Carrier:
     key = text.strip().upper().replace(" ", "")
     if key not in _CARRIER_ALIASES:
-        raise EnrolmentError("carrier", f"{text.strip()!r} is not one of SKT, KT, LGU")
+        raise EnrolmentError("carrier", Message("reason.not_a_carrier", value=text.strip()))
     return _CARRIER_ALIASES[key]
 
 
@@ -359,10 +357,10 @@ def _hours(name: str, text: str) -> timedelta | None:
     try:
         hours = Decimal(value)
     except InvalidOperation as exc:
-        raise EnrolmentError(name, f"{value!r} is not a number of hours") from exc
+        raise EnrolmentError(name, Message("reason.not_hours", value=value)) from exc
     if not hours.is_finite():
-        raise EnrolmentError(name, f"{value!r} is not a number of hours")
+        raise EnrolmentError(name, Message("reason.not_hours", value=value))
     if hours.copy_abs() > _MAX_HOURS:
         # Checked before any arithmetic: 1e30 hours is no timedelta, and abs() would overflow.
-        raise EnrolmentError(name, f"{value} h is far outside any allowed period")
+        raise EnrolmentError(name, Message("reason.hours_far_outside", value=value))
     return timedelta(minutes=int(hours * 60))

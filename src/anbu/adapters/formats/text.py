@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from anbu.domain.rejections import FieldError, FieldsError, Rejection, UnreadableInputError
 from anbu.domain.text import TextError, storable
+from anbu.domain.wording import Message
 
 T = TypeVar("T")
 Record = tuple[int, dict[str, str]] | Rejection
@@ -22,9 +23,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("cp949")
     except UnicodeDecodeError as exc:
-        raise UnreadableInputError(
-            f"the file is neither UTF-8 nor CP949 (undecodable byte at offset {exc.start})"
-        ) from exc
+        raise UnreadableInputError(Message("unreadable.encoding", offset=exc.start)) from exc
 
 
 def csv_rows(reader: Any) -> Iterator[list[str] | Rejection]:
@@ -36,7 +35,7 @@ def csv_rows(reader: Any) -> Iterator[list[str] | Rejection]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Rejection(reader.line_num, None, f"not valid CSV ({exc})")
+            yield Rejection(reader.line_num, None, Message("reason.not_csv", detail=str(exc)))
             continue
         yield row
 
@@ -69,7 +68,7 @@ def header_and_rows(
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                fields = f"has {len(row)} fields, the header has {len(header)}"
+                fields = Message("reason.field_count", count=len(row), header=len(header))
                 yield Rejection(line, None, fields)
                 continue
             yield _storable_cells(line, header, row)
@@ -114,6 +113,7 @@ def distinct_rows(
             continue
         first = seen.setdefault(key(item), line)
         if first != line:
-            yield Rejection(line, key_field, f"{key(item)} already given on line {first}")
+            again = Message("reason.given_twice", value=key(item), first=first)
+            yield Rejection(line, key_field, again)
             continue
         yield line, item

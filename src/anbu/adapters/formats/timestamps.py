@@ -6,6 +6,8 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from anbu.domain.wording import Message, MessageError
+
 # A district's own files (Excel, 한글 forms) write Seoul times without an offset, and dates
 # with dots or slashes: 2026.11.01 10:00, 2026/11/01. Carriers' feeds stay strict ISO 8601.
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -13,26 +15,26 @@ _MIDNIGHT = re.compile(r"[ T]00:00(:00)?$")
 _LOCAL_DATE = re.compile(r"^(\d{4})[./-](\d{1,2})[./-](\d{1,2})\.?(?=$|[ T])")
 
 
-class TimestampError(ValueError):
-    pass
+class TimestampError(MessageError):
+    """A time or date that cannot be read; `reason` says why, as a catalogue message."""
 
 
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant that must carry an offset (`+09:00`, `Z`)."""
     value = text.strip()
     if not value:
-        raise TimestampError("is empty")
+        raise TimestampError(Message("reason.empty"))
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise TimestampError(f"{value!r} is not an ISO 8601 timestamp") from exc
+        raise TimestampError(Message("reason.not_a_timestamp", value=value)) from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise TimestampError(f"{value!r} has no UTC offset (write e.g. {value}+09:00)")
+        raise TimestampError(Message("reason.no_offset", value=value))
     try:
         # Instants are stored in UTC: 0001-01-01T00:00+09:00 has no UTC form at all.
         parsed.astimezone(UTC)
     except OverflowError:
-        raise TimestampError(f"{value!r} is out of range") from None
+        raise TimestampError(Message("reason.out_of_range", value=value)) from None
     return parsed
 
 
@@ -46,7 +48,7 @@ def parse_local_instant(text: str) -> datetime:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise TimestampError(f"{text.strip()!r} is not a date and time") from None
+            raise TimestampError(Message("reason.not_a_time", value=text.strip())) from None
         if parsed.tzinfo is not None:
             raise
     return parse_instant(parsed.replace(tzinfo=SEOUL).isoformat())
@@ -71,4 +73,4 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise TimestampError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+        raise TimestampError(Message("reason.not_a_date", value=value)) from exc

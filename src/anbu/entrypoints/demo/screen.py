@@ -15,6 +15,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from anbu.adapters import catalogue
 from anbu.adapters.channels import Medium
 from anbu.domain.kinds import AlertKind, Carrier, Role
 from anbu.domain.rejections import Rejection
@@ -243,7 +244,7 @@ def rejected(carrier: Carrier, rejection: Rejection) -> Text:
     return Text.assemble(
         ("✗ 거부  ", "magenta"),
         f"{carrier.value} 파일 ",
-        (str(rejection), "dim"),
+        (catalogue.rejection(rejection), "dim"),
         " · 나머지 줄은 저장",
     )
 

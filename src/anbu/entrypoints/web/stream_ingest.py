@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.activity_feed import (
     EventLine,
     FeedFormat,
@@ -28,6 +29,7 @@ from anbu.adapters.jetstream import Delivery, FeedStreams, StreamNames
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Carrier
 from anbu.domain.rejections import Rejection
+from anbu.domain.wording import Message
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.services.ingest import ingest
@@ -112,7 +114,8 @@ class StreamIngest:
                 carrier,
                 deliveries[position].sequence,
                 f"{rejection.field}: " if rejection.field else "",
-                rejection.reason,
+                # The operators' log is in English, as the rest of it is.
+                catalogue.say(rejection.reason, "en"),
             )
         await self._streams.settle(deliveries, set(refused))
         counted = self._monitoring.stream_messages
@@ -142,12 +145,14 @@ def _line(payload: bytes, carrier: Carrier, now: datetime, tolerance: timedelta)
     # One message, one line: a message of several lines is not valid JSON and is refused.
     read = list(read_feed([payload], FeedFormat.JSONL, now=now, tolerance=tolerance))
     if not read:
-        return Rejection(1, None, "an empty message")
+        return Rejection(1, None, Message("reason.empty_message"))
     (line,) = read
     said = _carrier_of(line)
     if said is not None and said is not carrier:
         # A carrier publishes on its own subject only: it cannot speak for another.
-        return Rejection(1, "carrier", f"{said} on the stream of {carrier}")
+        return Rejection(
+            1, "carrier", Message("reason.not_this_stream", said=said.value, stream=carrier.value)
+        )
     return line
 
 

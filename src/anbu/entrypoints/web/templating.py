@@ -11,6 +11,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from anbu.adapters import catalogue
+from anbu.domain.wording import Message
 from anbu.entrypoints.durations import duration
 from anbu.entrypoints.web.i18n import translate
 from anbu.entrypoints.web.maps import geo_uri, kakao_map
@@ -31,9 +33,15 @@ def language_of(context: Context) -> str:
 
 
 @pass_context
-def t(context: Context, key: str) -> str:
-    """The word for `key` in the viewer's language."""
-    return translate(key, language_of(context))
+def t(context: Context, key: str, **params: object) -> str:
+    """The word for `key` in the viewer's language, its `{name}`s filled from `params`."""
+    return translate(key, language_of(context), **params)
+
+
+@pass_context
+def say(context: Context, message: Message) -> str:
+    """A domain `Message` (a refusal's reason) in the viewer's language."""
+    return catalogue.say(message, language_of(context))
 
 
 @pass_context
@@ -56,6 +64,7 @@ def who(context: Context, login: str | None, name: str | None = None) -> Markup:
 
 
 templates.env.globals["t"] = t
+templates.env.globals["say"] = say
 templates.env.globals["who"] = who
 templates.env.globals["lang"] = lang
 templates.env.filters["seoul"] = seoul

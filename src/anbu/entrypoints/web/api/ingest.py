@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.activity_feed import FeedFormat, read_feed
 from anbu.domain.rejections import UnreadableInputError
 from anbu.entrypoints.clock import wall_clock
@@ -91,7 +92,7 @@ def ingest(
             app, read_feed(lines, fmt, now=now, tolerance=app.future_tolerance), now=now
         )
     except UnreadableInputError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise HTTPException(400, catalogue.say(exc.reason, user.language)) from exc
     result = IngestResult(
         lines=report.lines,
         accepted=report.accepted,
@@ -102,7 +103,8 @@ def ingest(
         watermarks=report.watermarks,
         rejected_count=report.rejected_count,
         rejected=[
-            Rejected(line=r.line, field=r.field, reason=r.reason)
+            # The reason in the caller's language (a session's choice; Korean for a token).
+            Rejected(line=r.line, field=r.field, reason=catalogue.say(r.reason, user.language))
             for r in report.rejected[:REJECTIONS_SHOWN]
         ],
     )

@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.activity_feed import MAX_DURATION_S, WATERMARK
 from anbu.domain.alerts import ContactKind, ContactResult
 from anbu.domain.kinds import (
@@ -76,7 +77,8 @@ class Incoming(BaseModel):
         try:
             return storable(value)
         except TextError as exc:
-            raise PydanticCustomError("unstorable_text", exc.reason) from None
+            # A validator knows no request: the words are Korean, the first language.
+            raise PydanticCustomError("unstorable_text", catalogue.say(exc.reason)) from None
 
 
 class Message(Answer):

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
 from anbu.domain.kinds import Group, SubjectStatus
 from anbu.domain.pauses import Pause
@@ -227,7 +228,7 @@ def add_pause(
     except people.PauseError as exc:
         refused = Refused(detail=[Rejected(line=None, field=None, reason=str(exc))])
         return JSONResponse(refused.model_dump(), status_code=422)
-    words = people.PAUSE_REASON_WORDS[pause.reason]
+    words = people.pause_reason_words(pause.reason)
     note = " ".join(pause.note.split())
     return PauseOut(
         id=pause_id,
@@ -297,7 +298,7 @@ def _enrol(
         # Read as a row of the subjects CSV, but sent as a document: its fields, no line.
         refusal = Refused(
             detail=[
-                Rejected(line=None, field=field, reason=reason)
+                Rejected(line=None, field=field, reason=catalogue.say(reason, user.language))
                 for r in report.rejected
                 for field, reason in r.problems
             ]

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
-from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import anbu_of, requiring
 from anbu.entrypoints.web.identifiers import RecordIdQuery
 from anbu.entrypoints.web.templating import templates
@@ -21,33 +20,6 @@ from anbu.services import audit_log
 from anbu.services.accounts import StaffUser
 
 router = APIRouter(include_in_schema=False)
-
-i18n.add(
-    {
-        "audit.title": ("감사 기록", "Audit log"),
-        "audit.note": (
-            "누가 언제 어떤 정보를 보거나 바꾸었는지 최근 기록부터 보여 줍니다.",
-            "Who saw or changed what, and when — newest first.",
-        ),
-        "audit.actor": ("사용자", "Actor"),
-        "audit.action": ("동작", "Action"),
-        "audit.action_hint": ("앞부분만 써도 됩니다 (예: alert.)", "A prefix will do (alert.)"),
-        "audit.subject": ("대상자 번호", "Person's reference"),
-        "audit.from": ("시작일", "From"),
-        "audit.to": ("종료일", "To"),
-        "audit.filter": ("찾기", "Filter"),
-        "audit.clear": ("조건 지우기", "Clear"),
-        "audit.at": ("시각", "Time"),
-        "audit.detail": ("내용", "Detail"),
-        "audit.empty": ("조건에 맞는 기록이 없습니다.", "No entries match."),
-        "audit.older": ("이전 기록 100건", "Older 100"),
-        "audit.newest": ("최근 기록으로", "Back to the newest"),
-        "audit.bad_day": (
-            "날짜는 2026-11-20처럼 써 주세요.",
-            "Write dates as 2026-11-20.",
-        ),
-    }
-)
 
 
 AuditReader = Annotated[StaffUser, requiring(Role.ADMIN)]

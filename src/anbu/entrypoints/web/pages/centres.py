@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from anbu.adapters import catalogue
 from anbu.domain.escalation import (
     MAX_TIERS,
     Audience,
@@ -23,7 +24,6 @@ from anbu.domain.escalation import (
 from anbu.domain.kinds import Detection, Group, Role
 from anbu.domain.subjects import GroupPeriods
 from anbu.entrypoints.clock import wall_clock
-from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, anbu_of, requiring
 from anbu.entrypoints.web.identifiers import RecordId, RecordIdQuery
 from anbu.entrypoints.web.templating import templates
@@ -39,118 +39,6 @@ _SPARE_TIERS = 2
 _MAX_TIER_ROWS = MAX_TIERS + _SPARE_TIERS
 # The tier audiences in the order a form offers them.
 _AUDIENCES = [a.value for a in (Audience.CENTRE, Audience.LEADS, Audience.DUTY)]
-
-i18n.add(
-    {
-        "centres.title": ("센터 설정", "Centre settings"),
-        "centres.none": ("관리할 센터가 없습니다.", "You keep no centre."),
-        "centres.name": ("센터", "Centre"),
-        "centres.people": ("대상자 수", "People"),
-        "centres.policy": ("알림 단계", "Escalation"),
-        "centres.periods": ("기본 기준 시간", "Default periods"),
-        "centres.own": ("센터 설정", "Centre's own"),
-        "centres.default": ("기본값", "Default"),
-        "centres.district": ("구 기본값", "District's"),
-        "centres.saved.policy": ("알림 단계를 저장했습니다.", "Escalation policy saved."),
-        "centres.saved.periods": (
-            "기본 기준 시간을 저장했습니다. 기준 시간이 바뀐 대상자",
-            "Default periods saved. People whose period changed",
-        ),
-        "centres.refused": (
-            "저장하지 못했습니다. 표시된 항목을 고쳐 주세요.",
-            "Not saved: please correct the marked field.",
-        ),
-        "centres.periods_help": (
-            "개인별 기준 시간이 따로 정해지지 않은 대상자에게 적용됩니다. 저장하면 이 센터의 "
-            "해당 대상자 기준 시간과 다음 확인 시각이 바로 바뀝니다.",
-            "These apply to people without a period of their own; saving moves those people "
-            "of this centre, and their next due time, at once.",
-        ),
-        "centres.group": ("연령대", "Age group"),
-        "centres.group.under_40": ("40세 미만", "Under 40"),
-        "centres.group.age_40_59": ("40–59세", "40–59"),
-        "centres.group.age_60_74": ("60–74세", "60–74"),
-        "centres.group.age_75_plus": ("75세 이상", "75 and over"),
-        "centres.inactivity": ("무활동 기준 (시간)", "Inactivity (hours)"),
-        "centres.phone_off": ("전원 꺼짐 기준 (시간)", "Phone off (hours)"),
-        "centres.save_periods": ("기준 시간 저장", "Save periods"),
-        "centres.detection": ("감지 방식", "Detection"),
-        "centres.detection_help": (
-            "대상자별로 따로 정하지 않은 사람에게 적용됩니다. 바꾸면 이 센터의 해당 대상자 "
-            "다음 확인 시각이 바로 다시 계산됩니다.",
-            "Applies to people without a choice of their own; changing it works out those "
-            "people's next due time again at once.",
-        ),
-        "centres.detection.fixed": (
-            "고정 기준: 정한 시간 동안 통화·문자가 없으면 알림",
-            "Fixed: alert when nothing is heard for the set period",
-        ),
-        "centres.detection.personal": (
-            "개인 맞춤: 평소 생활 리듬과 다른 무응답이면 관심 → 주의 → 심각 단계로 알림 "
-            "(무활동 기준 시간이 최대 한도)",
-            "Personal: alert by level (attention → caution → serious) when a silence is "
-            "unusual for the person (the inactivity period is the most it waits)",
-        ),
-        "centres.detection_short.fixed": ("고정 기준", "Fixed"),
-        "centres.detection_short.personal": ("개인 맞춤", "Personal"),
-        "centres.save_detection": ("감지 방식 저장", "Save detection"),
-        "centres.saved.detection": (
-            "감지 방식을 저장했습니다. 바뀐 대상자",
-            "Detection saved. People who moved",
-        ),
-        "centres.reset_periods": ("구 기본값으로 되돌리기", "Back to the district's periods"),
-        "centres.policy_help": (
-            "알림이 열리면 첫 단계부터 차례로 알립니다. 접수하지 않으면 정한 시간 뒤에 다음 "
-            "단계로 넘어갑니다. 변경 내용은 이후에 열리는 알림부터 적용됩니다.",
-            "An alert tells the first tier, then the next when nobody acknowledges in time. "
-            "A change applies to alerts that open afterwards.",
-        ),
-        "centres.tiers": ("알림 단계", "Tiers"),
-        "centres.tier": ("단계", "Tier"),
-        "centres.audience": ("받는 사람", "Who"),
-        "centres.audience.none": ("— 사용 안 함 —", "— not used —"),
-        "centres.audience.centre": ("센터 담당자", "Centre officers"),
-        "centres.audience.leads": ("센터 팀장", "Centre leads"),
-        "centres.audience.duty": ("구 당직 (상황실)", "District duty desk"),
-        "centres.wait": ("접수 대기 (분)", "Wait for acknowledgement (min)"),
-        "centres.reminders": ("마지막 단계 재알림 횟수", "Reminders to the last tier"),
-        "centres.reminder_every": ("재알림 간격 (분)", "Reminder every (min)"),
-        "centres.self_check": (
-            '담당자보다 먼저 본인에게 안부 문자 보내기 ("괜찮으시면 1을 회신")',
-            'Text the person first ("reply 1 if you are fine")',
-        ),
-        "centres.self_check_title": ("본인 안부 문자", "Self-check text"),
-        "centres.self_check_tries": ("안부 문자 횟수", "Self-check texts"),
-        "centres.self_check_wait": ("안부 문자 회신 대기 (분)", "Wait for a reply (min)"),
-        "centres.guardian": (
-            "첫 담당자 알림과 함께 보호자에게도 알리기",
-            "Tell the guardian with the first tier",
-        ),
-        "centres.contact_within": (
-            "접수 후 전화·방문 기록 기한 (분)",
-            "After acknowledging, contact within (min)",
-        ),
-        "centres.office_hours": (
-            "근무 시간 (평일, 공휴일 제외; 그 밖에는 구 당직으로)",
-            "Office hours (weekdays, holidays excluded; otherwise the duty desk)",
-        ),
-        "centres.office_hours.start": ("시작", "From"),
-        "centres.office_hours.end": ("끝", "Until"),
-        "centres.save_policy": ("알림 단계 저장", "Save escalation policy"),
-        "centres.reset_policy": ("기본값으로 되돌리기", "Back to the default"),
-        "centres.staff": ("직원", "Staff"),
-        "centres.login": ("아이디", "Login"),
-        "centres.role": ("역할", "Role"),
-        "centres.role.officer": ("담당 공무원", "Officer"),
-        "centres.role.lead": ("팀장", "Lead"),
-        "centres.role.admin": ("구청 관리자", "Administrator"),
-        "centres.role.operator": ("운영자", "Operator"),
-        "centres.role.duty": ("구 당직", "Duty desk"),
-        "centres.inactive": ("사용 중지", "Inactive"),
-        "centres.contact_problem": ("연락처 문제", "Contact problem"),
-        "centres.no_staff": ("이 센터에 등록된 직원이 없습니다.", "No staff in this centre."),
-    }
-)
 
 
 @router.get("/centres", response_class=HTMLResponse)
@@ -183,7 +71,11 @@ def save_periods(request: Request, centre_id: RecordId, user: Keeper, form: Form
         raise HTTPException(404, "not found") from exc
     except PeriodsError as exc:
         return _centre_page(
-            request, user, centre_id, period_values=values, errors={exc.field: exc.reason}
+            request,
+            user,
+            centre_id,
+            period_values=values,
+            errors={exc.field: catalogue.say(exc.reason, user.language)},
         )
     return RedirectResponse(f"/centres/{centre_id}?saved=periods&moved={moved}", status_code=303)
 
@@ -216,7 +108,8 @@ def save_policy(request: Request, centre_id: RecordId, user: Keeper, form: Form)
             try:
                 centre_settings.set_policy(app, user, centre_id, document, now=wall_clock())
             except PolicyError as exc:
-                errors = {_form_field(exc.field, used): exc.reason}
+                reason = catalogue.say(exc.reason, user.language)
+                errors = {_form_field(exc.field, used): reason}
                 values = {**_policy_values(form), "tiers": rows}
                 return _centre_page(request, user, centre_id, policy_values=values, errors=errors)
     except CentreNotFoundError as exc:

@@ -20,11 +20,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.subjects_csv import template_csv, template_xlsx
 from anbu.domain.kinds import Carrier, Role
 from anbu.domain.rejections import UnreadableInputError
 from anbu.entrypoints.clock import wall_clock
-from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, anbu_of, requiring
 from anbu.entrypoints.web.templating import templates
 from anbu.services import enrolment_review
@@ -35,84 +35,6 @@ Admin = Annotated[StaffUser, requiring(Role.ADMIN)]
 SEOUL = ZoneInfo("Asia/Seoul")
 # A select of the known centres, or a new one typed in.
 NEW_CENTRE = "new_centre"
-
-i18n.add(
-    {
-        "enrol.title": ("대상자 등록", "Enrol people"),
-        "enrol.one": ("한 사람 등록", "Enrol one person"),
-        "enrol.one_help": (
-            "일괄 등록 파일과 같은 규칙으로 확인합니다. 같은 관리번호가 있으면 내용을 고칩니다.",
-            "Checked by the same rules as a file; an existing reference is updated.",
-        ),
-        "enrol.external_id": ("관리번호", "Reference"),
-        "enrol.name": ("이름", "Name"),
-        "enrol.birth_date": ("생년월일", "Date of birth"),
-        "enrol.phone": ("휴대전화 번호", "Mobile number"),
-        "enrol.carrier": ("통신사", "Carrier"),
-        "enrol.centre": ("동주민센터", "Community centre"),
-        "enrol.new_centre_option": ("새 센터 (아래에 입력)", "A new centre (type below)"),
-        "enrol.new_centre": ("새 센터 이름", "New centre's name"),
-        "enrol.address": ("주소", "Address"),
-        "enrol.inactivity_hours": ("무활동 기준 (시간)", "Inactivity period (hours)"),
-        "enrol.phone_off_hours": ("전원 꺼짐 기준 (시간)", "Phone-off period (hours)"),
-        "enrol.group_default": ("비워 두면 연령대 기본값", "Blank: the age group's default"),
-        "enrol.consent_at": ("동의 일시 (서울 시각)", "Consent given at (Seoul time)"),
-        "enrol.guardian_phone": ("보호자 휴대전화 (선택)", "Guardian's mobile (optional)"),
-        "enrol.submit": ("등록", "Enrol"),
-        "enrol.refused": (
-            "등록하지 못했습니다. 표시된 항목을 고쳐 주세요.",
-            "Not enrolled: please correct the marked fields.",
-        ),
-        "enrol.done.created": ("등록했습니다", "Enrolled"),
-        "enrol.done.updated": ("내용을 고쳤습니다", "Updated"),
-        "enrol.done.unchanged": (
-            "이미 같은 내용으로 등록되어 있습니다",
-            "Already enrolled as given",
-        ),
-        "enrol.upload": ("파일로 여러 명 등록", "Enrol a list from a file"),
-        "enrol.upload_help": (
-            "조사 명단 엑셀(.xlsx) 또는 CSV (UTF-8 또는 엑셀 기본 CP949), 한글 또는 영문 "
-            "머리글. 시각에 시간대가 없으면 서울 시각으로 읽습니다. 저장하기 전에 한 줄씩 "
-            "검토 결과를 보여 드립니다. 올린 파일은 암호화해 30분까지만 보관하고 저장하거나 "
-            "취소하면 바로 지웁니다.",
-            "The survey as an Excel workbook (.xlsx) or CSV (UTF-8 or Excel's CP949), with "
-            "Korean or English headers; a time without an offset is read as Seoul time. You "
-            "see a row-by-row review before anything is saved. The file is kept encrypted for "
-            "30 minutes at most and deleted once saved or cancelled.",
-        ),
-        "enrol.template": ("양식 내려받기", "Download a template"),
-        "enrol.file": ("명단 파일", "List file"),
-        "enrol.review": ("검토", "Review"),
-        "enrol.no_file": ("파일을 골라 주세요.", "Please choose a file."),
-        "enrol.too_large": ("파일이 너무 큽니다.", "The file is too large."),
-        "enrol.unreadable": ("파일을 읽을 수 없습니다", "The file cannot be read"),
-        "enrol.gone": (
-            "검토한 파일이 없거나 30분이 지나 지워졌습니다. 다시 올려 주세요.",
-            "The reviewed file is gone or was deleted after 30 minutes; please upload it again.",
-        ),
-        "enrol.discarded": ("올린 파일을 지웠습니다.", "The uploaded file was deleted."),
-        "enrol.report_title": ("등록 파일 검토", "Review of the list"),
-        "enrol.result_title": ("등록 결과", "Enrolment result"),
-        "enrol.dry_run": (
-            "아직 아무것도 저장하지 않았습니다. 아래 결과를 확인한 뒤 저장하세요. "
-            "오류가 있는 줄은 저장하지 않습니다.",
-            "Nothing is saved yet. Check the result, then save; rows with errors are not saved.",
-        ),
-        "enrol.expires": ("검토한 파일 보관 기한", "The reviewed file is kept until"),
-        "enrol.created": ("새로 등록", "New"),
-        "enrol.updated": ("변경", "Changed"),
-        "enrol.unchanged": ("변경 없음", "Unchanged"),
-        "enrol.rejected": ("오류", "Errors"),
-        "enrol.new_centres": ("새로 만들어질 센터", "Centres that will be created"),
-        "enrol.line": ("줄", "Line"),
-        "enrol.field": ("항목", "Field"),
-        "enrol.reason": ("사유", "Reason"),
-        "enrol.confirm": ("오류 없는 줄 저장", "Save the rows without errors"),
-        "enrol.nothing_to_save": ("저장할 줄이 없습니다.", "There is nothing to save."),
-        "enrol.discard": ("취소하고 파일 지우기", "Cancel and delete the file"),
-        "enrol.again": ("다른 파일 올리기", "Upload another file"),
-    }
-)
 
 
 @router.get("/enrol", response_class=HTMLResponse)
@@ -147,7 +69,9 @@ def enrol_person(request: Request, user: Admin, form: Form) -> Response:
     report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=wall_clock())
     if report.rejected:
         errors = {
-            (field or "form"): reason for r in report.rejected for field, reason in r.problems
+            (field or "form"): catalogue.say(reason, user.language)
+            for r in report.rejected
+            for field, reason in r.problems
         }
         return _form_page(request, user, values=values, errors=errors, status=400)
     outcome = next(o for o in ("created", "updated", "unchanged") if getattr(report, o))
@@ -185,7 +109,11 @@ def upload(request: Request, user: Admin, form: Form) -> Response:
         held = enrolment_review.review_upload(anbu_of(request), user, data, now=wall_clock())
     except UnreadableInputError as exc:
         return _form_page(
-            request, user, upload_error="enrol.unreadable", upload_detail=str(exc), status=400
+            request,
+            user,
+            upload_error="enrol.unreadable",
+            upload_detail=catalogue.say(exc.reason, user.language),
+            status=400,
         )
     return templates.TemplateResponse(
         request,

@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.subjects_csv import VISIT_COLUMNS
 from anbu.domain.kinds import Group, Role, SubjectStatus
 from anbu.domain.subjects import MAX_CONTACTS, EnrolmentError, Relation, contact_field
@@ -37,140 +38,6 @@ PeopleUser = Annotated[StaffUser, requiring(Role.OFFICER, Role.LEAD, Role.ADMIN,
 # What ending a pause did, told on the person's page after the redirect.
 _DONE = frozenset({"ended", "removed"})
 _VISIT_FIELDS = VISIT_COLUMNS
-
-i18n.add(
-    {
-        "people.title": ("대상자", "People"),
-        "people.view.all": ("전체 목록", "Everyone"),
-        "people.view.closest": ("기한 임박 순", "Closest to their limit"),
-        "people.views": ("보기", "Views"),
-        "people.search": ("검색", "Search"),
-        "people.search_hint": (
-            "관리번호 앞부분, 이름 전체, 전화번호",
-            "Reference (start), whole name, phone",
-        ),
-        "people.find": ("찾기", "Find"),
-        "people.centre": ("센터", "Centre"),
-        "people.group": ("대상 구분", "Group"),
-        "people.status": ("상태", "Status"),
-        "people.any": ("전체", "All"),
-        "people.status.active": ("관찰 중", "Watched"),
-        "people.status.withdrawn": ("동의 철회", "Consent withdrawn"),
-        "people.status.any": ("모두", "Any"),
-        "people.paused_now": ("지금 일시 중지된 분만", "Paused now only"),
-        "people.paused": ("일시 중지", "Paused"),
-        "people.group.under_40": ("40세 미만", "Under 40"),
-        "people.group.age_40_59": ("40–59세", "40–59"),
-        "people.group.age_60_74": ("60–74세", "60–74"),
-        "people.group.age_75_plus": ("75세 이상", "75 and over"),
-        "people.person": ("대상자", "Person"),
-        "people.since_sign": ("마지막 생존 신호 이후", "Since last sign of life"),
-        "people.no_sign_yet": ("등록 후 신호 없음", "none since consent"),
-        "people.left": ("기한까지", "Time left"),
-        "people.overdue": ("기한 지남", "Limit passed"),
-        "people.alerts": ("진행 중 알림", "Open alerts"),
-        "people.none": ("조건에 맞는 대상자가 없습니다.", "Nobody matches."),
-        "people.first_page": ("처음으로", "First page"),
-        "people.next_page": ("다음 50명", "Next 50"),
-        "people.closest_note": (
-            "관찰 중이고 일시 중지되지 않은 분을 기한이 가까운 순서로 보여 줍니다.",
-            "Watched people who are not paused, soonest limit first.",
-        ),
-        "people.reference": ("관리번호", "Reference"),
-        "people.name": ("이름", "Name"),
-        "people.phone": ("전화번호", "Phone"),
-        "people.carrier": ("통신사", "Carrier"),
-        "people.birth_date": ("생년월일", "Birth date"),
-        "people.age": ("세", " years"),
-        "people.address": ("주소", "Address"),
-        "people.guardian": ("보호자 연락처", "Guardian"),
-        "people.no_guardian": ("없음", "None"),
-        "people.consent_at": ("동의 일시", "Consent given"),
-        "people.withdrawn_at": ("동의 철회 일시", "Consent withdrawn"),
-        "people.periods": ("관찰 기준", "Periods"),
-        "people.inactivity": ("무활동 기준", "No activity for"),
-        "people.phone_off": ("전원 꺼짐 기준", "Phone off for"),
-        "people.custom": ("개별 설정", "set for this person"),
-        "people.default": ("구분 기본값", "group default"),
-        "people.last_sign": ("마지막 생존 신호", "Last sign of life"),
-        "people.next_due": ("다음 기한", "Next limit"),
-        "people.activity": ("최근 30일 활동", "Activity, last 30 days"),
-        "people.chart.unit": ("건", ""),
-        "people.chart.life": ("생존 신호", "Signs of life"),
-        "people.chart.other": ("그 밖의 기록", "Other events"),
-        "people.chart.desc": (
-            "최근 {days}일 기록 {events}건, 그중 생존 신호 {life}건. "
-            "생존 신호가 없었던 날 {quiet}일.",
-            "Last {days} days: {events} events, {life} of them signs of life. "
-            "Days without a sign of life: {quiet}.",
-        ),
-        "people.detection": ("감지 방식", "Detection"),
-        "people.detection.fixed": ("고정 기준", "Fixed period"),
-        "people.detection.personal": ("개인 맞춤 (생활 리듬)", "Personal (their rhythm)"),
-        "people.maximum": ("최대 무응답 기간", "Longest silence allowed"),
-        "people.level_now": ("현재 단계", "Level now"),
-        "people.coming": ("다음 단계", "Next level"),
-        "people.coming.text": ("{span} 더 무응답이면 {level}", "{level} if silent {span} more"),
-        "people.coming.none": ("없음 (일시 중지 중이거나 최고 단계)", "None (paused, or top)"),
-        "people.rhythm": ("평소 생활 리듬", "Usual rhythm"),
-        "people.rhythm.help": (
-            "요일·시간대별로 평소 통화·문자가 있는 정도입니다. 진할수록 자주 있습니다. "
-            "이 리듬과 비교해 무응답이 평소와 다를 때 알립니다.",
-            "How often calls and texts usually come, by weekday and hour: the darker, the "
-            "more. A silence unusual against this rhythm raises an alert.",
-        ),
-        "people.rhythm.days": ("월,화,수,목,금,토,일", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
-        "people.rhythm.unit": ("회", ""),
-        "people.rhythm.desc": (
-            "한 주에 평소 {week:.0f}회쯤 통화·문자가 있고, 가장 잦은 때는 {busy}입니다.",
-            "About {week:.0f} calls and texts in a usual week, most often on {busy}.",
-        ),
-        "people.pauses": ("일시 중지", "Pauses"),
-        "people.no_pauses": ("일시 중지 기록이 없습니다.", "No pauses."),
-        "people.pause.from": ("시작", "From"),
-        "people.pause.until": ("끝 (비워 두면 해제할 때까지)", "Until (empty: until resumed)"),
-        "people.pause.ends": ("끝", "Until"),
-        "people.pause.until_open": ("해제할 때까지", "until resumed"),
-        "people.pause.reason": ("사유", "Reason"),
-        "people.pause.note": ("자세한 사유 (선택)", "Details (optional)"),
-        "people.pause.current": ("지금 적용 중", "In force now"),
-        "people.pause.add": ("일시 중지 추가", "Add pause"),
-        "people.pause.reason.hospital": ("병원 입원", "Hospital stay"),
-        "people.pause.reason.travel": ("여행", "Travel"),
-        "people.pause.reason.other": ("기타", "Other"),
-        "people.pause.end": ("끝내기", "End now"),
-        "people.pause.done.ended": (
-            "일시 중지를 끝냈습니다. 지금부터 다시 관찰합니다.",
-            "The pause has ended: monitoring resumes from now.",
-        ),
-        "people.pause.done.removed": (
-            "시작 전이던 일시 중지를 취소했습니다.",
-            "The pause had not begun: it has been cancelled.",
-        ),
-        "people.pause.bad_time": (
-            "시작과 끝을 날짜와 시각으로 입력해 주세요.",
-            "Please give the start and end as a date and time.",
-        ),
-        "people.history": ("알림 기록", "Alert history"),
-        "people.no_alerts": ("알림 기록이 없습니다.", "No alerts so far."),
-        "people.opened": ("발생", "Opened"),
-        "people.acknowledged": ("접수", "Acknowledged"),
-        "people.resolved": ("종결", "Closed"),
-        "people.outcome": ("결과", "Outcome"),
-        "people.outcome.safe": ("안전 확인", "Safe"),
-        "people.outcome.hospitalised": ("입원", "Hospitalised"),
-        "people.outcome.deceased": ("사망", "Deceased"),
-        "people.outcome.unreachable_visit_needed": ("연락 안 됨, 방문 필요", "Unreachable"),
-        "people.outcome.door_opened": ("경찰·소방 협조 개문", "Door opened with police/fire"),
-        "people.outcome.false_alarm": ("오경보", "False alarm"),
-        "people.outcome.feed_recovered": ("자료 복구", "Feed recovered"),
-        "people.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
-        "people.outcome.checked_in": ("본인 응답", "Answered the check"),
-        "people.outcome.superseded": ("새 알림으로 이어짐", "Continued in a new alert"),
-        "people.outcome.gateway_recovered": ("발송 복구", "Channel recovered"),
-        "people.back": ("대상자 목록", "All people"),
-    }
-)
 
 
 @router.get("/people", response_class=HTMLResponse)
@@ -318,7 +185,8 @@ def change_visit(request: Request, external_id: str, user: PageUser, form: Form)
             request,
             external_id,
             user,
-            visit_error=f"{_field_words(exc.field, user.language)}: {exc.reason}",
+            visit_error=f"{_field_words(exc.field, user.language)}: "
+            + catalogue.say(exc.reason, user.language),
             visit_entered=entered,
         )
     except people.VisitChangeError as exc:

@@ -35,85 +35,6 @@ from anbu.services.reports import (
 
 router = APIRouter(include_in_schema=False)
 
-i18n.add(
-    {
-        "reports.title": ("보고서", "Reports"),
-        "reports.period": ("기간", "Period"),
-        "reports.last_weeks": ("최근 {n}주", "Last {n} weeks"),
-        "reports.scope_all": ("구 전체", "Whole district"),
-        "reports.counted_at": ("집계 시각", "Counted at"),
-        "reports.counts_only": (
-            "건수만 보여 줍니다. 개인 정보는 없습니다.",
-            "Counts only; no personal data.",
-        ),
-        "reports.csv": ("CSV 내려받기", "Download CSV"),
-        "reports.xlsx": ("엑셀(.xlsx)", "Excel (.xlsx)"),
-        "reports.sheet.alerts_per_week": ("주별 알림", "Alerts per week"),
-        "reports.sheet.timings": ("대응 시간", "Response times"),
-        "reports.sheet.outcomes": ("처리 결과", "Outcomes"),
-        "reports.sheet.enrolment": ("등록 인원", "Enrolled"),
-        "reports.all": ("전체", "All"),
-        "reports.centre": ("센터", "Centre"),
-        "reports.week": ("주 (월요일부터)", "Week (from Monday)"),
-        "reports.total": ("합계", "Total"),
-        "reports.alerts": ("주별 알림", "Alerts per week"),
-        "reports.alerts_desc": (
-            "{weeks}주 동안 {total}건. 가장 많은 주: {peak_week} ({peak}건).",
-            "{total} alerts in {weeks} weeks. Busiest week: {peak_week} ({peak}).",
-        ),
-        "reports.alerts_by_centre": ("센터별 알림", "Alerts by centre"),
-        "reports.timings": ("대응 시간", "Response times"),
-        "reports.timings_note": (
-            "알림이 열린 때부터 접수까지, 그리고 첫 전화·방문까지 걸린 시간입니다. "
-            "90%는 열 건 중 아홉 건이 그 안에 처리되었다는 뜻입니다.",
-            "From the alert opening to its acknowledgement, and to the first call or visit. "
-            "90% means nine cases in ten were answered within that time.",
-        ),
-        "reports.acknowledged": ("접수 건수", "Acknowledged"),
-        "reports.ack_median": ("접수까지 (중앙값)", "To acknowledge (median)"),
-        "reports.ack_p90": ("접수까지 (90%)", "To acknowledge (90%)"),
-        "reports.contacted": ("전화·방문 건수", "Called or visited"),
-        "reports.contact_median": ("첫 전화·방문까지 (중앙값)", "To first call or visit (median)"),
-        "reports.contact_p90": ("첫 전화·방문까지 (90%)", "To first call or visit (90%)"),
-        "reports.timings_chart_desc": (
-            "센터별 접수까지 걸린 시간의 중앙값과 90% 값.",
-            "Time to acknowledge per centre: median and 90th percentile.",
-        ),
-        "reports.minutes_suffix": ("(분)", "(min)"),
-        "reports.outcomes": ("처리 결과", "Outcomes"),
-        "reports.outcomes_note": (
-            "이 기간에 열린 알림의 결과입니다. 오경보 비율은 담당자가 종결한 건 가운데 "
-            "오경보의 비율입니다.",
-            "How the alerts opened in this period ended. The false-alarm share is among "
-            "the cases closed by officers.",
-        ),
-        "reports.false_alarm_share": ("오경보 비율", "False-alarm share"),
-        "reports.enrolment": ("연령대별 등록 인원", "Enrolled by age band"),
-        "reports.enrolment_note": (
-            "지금 안부 확인을 받고 있는 사람 수입니다.",
-            "People monitored now.",
-        ),
-        "reports.enrolment_desc": (
-            "센터별 등록 인원 {total}명, 연령대별로 나눈 막대.",
-            "{total} people enrolled, per centre, split by age band.",
-        ),
-        "reports.none": ("없음", "none"),
-        "reports.outcome.safe": ("안전 확인", "Safe"),
-        "reports.outcome.hospitalised": ("입원", "Hospitalised"),
-        "reports.outcome.deceased": ("사망", "Deceased"),
-        "reports.outcome.unreachable_visit_needed": ("연락 안 됨·방문 필요", "Unreachable"),
-        "reports.outcome.door_opened": ("경찰·소방 협조 개문", "Door opened (police/fire)"),
-        "reports.outcome.false_alarm": ("오경보", "False alarm"),
-        "reports.outcome.checked_in": ("본인 응답", "Person replied"),
-        "reports.outcome.superseded": ("새 알림으로 이어짐", "Continued in a new alert"),
-        "reports.outcome.consent_withdrawn": ("동의 철회", "Consent withdrawn"),
-        "reports.outcome.open": ("진행 중", "Still open"),
-        "reports.group.under_40": ("40세 미만", "Under 40"),
-        "reports.group.age_40_59": ("40–59세", "40–59"),
-        "reports.group.age_60_74": ("60–74세", "60–74"),
-        "reports.group.age_75_plus": ("75세 이상", "75 and over"),
-    }
-)
 
 ReportReader = Annotated[StaffUser, requiring(*reports.REPORT_ROLES)]
 
@@ -225,7 +146,7 @@ def _words(user: StaffUser) -> Words:
 
 
 def _outcome_key(outcome: Outcome | None) -> str:
-    return f"reports.outcome.{outcome.value if outcome else 'open'}"
+    return f"outcome.{outcome.value if outcome else 'open'}"
 
 
 def _centre(name: str, word: Words) -> str:

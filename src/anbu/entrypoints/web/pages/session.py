@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from anbu.domain import passwords
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web.auth import (
     SESSION_COOKIE,
@@ -119,6 +120,7 @@ def _login_page(
             "csrf_token": token,
             "next_path": next_path,
             "error": error,
+            "longest": passwords.LONGEST,
             "login": login,
         },
         status_code=status,
