@@ -16,10 +16,12 @@ import pytest
 from psycopg import sql
 
 from builders import at, jsonl, subject_row, subjects_csv, watermark
-from conftest import PG_ADMIN_URL
 from processes import program
 
 NOW = "2026-11-20T09:00:00+09:00"
+# As tests/conftest.py reads it (a module named conftest is not one to import: tests/web has
+# its own).
+PG_ADMIN_URL = os.environ.get("ANBU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 NAMES = ("김영수", "이순자")
 
 
