@@ -127,7 +127,11 @@ def test_a_person_refused_as_json_is_refused_by_field_with_no_csv_line(
     )
 
     assert answer.status_code == 422
-    assert answer.json() == {"detail": [{"line": None, "field": "name", "reason": "is required"}]}
+    assert answer.json() == {
+        "detail": [{"line": None, "field": "name", "reason": "is required"}],
+        "code": "invalid_request",
+        "message": "입력값을 확인해 주세요. (name)",
+    }
 
 
 def test_a_body_that_is_not_utf8_is_the_documented_400(

@@ -191,6 +191,56 @@ WORDS: dict[str, tuple[str, str]] = {
     "queue.told.failed": ("발송 실패", "failed"),
     "queue.call": ("전화", "Call"),
     "queue.call_label": ("{name} 님께 전화 걸기 ({phone})", "Call {name} ({phone})"),
+    # issue 14, api-audit
+    # The API's errors (`web.errors.ErrorCode`): each code's message for a person; a case's
+    # refusal reads its `refusal.*` words above.
+    "error.bad_request": ("요청을 처리할 수 없습니다.", "The request cannot be handled."),
+    "error.unreadable_body": (
+        "보낸 자료를 읽을 수 없습니다. 형식(JSON Lines, CSV, JSON 배열)을 확인해 주세요.",
+        "The body cannot be read: check its format (JSON Lines, CSV, a JSON array).",
+    ),
+    "error.token_required": (
+        "유효한 인증 토큰이 필요합니다.",
+        "A valid bearer token is needed.",
+    ),
+    "error.not_for_role": ("이 역할로는 할 수 없는 일입니다.", "Not for this role."),
+    "error.csrf_refused": (
+        "요청을 처리할 수 없습니다. 화면을 새로 고쳐 주세요.",
+        "Request refused; please reload the page.",
+    ),
+    "error.unknown_gateway": ("등록되지 않은 발송 게이트웨이입니다.", "Unknown gateway."),
+    "error.method_not_allowed": (
+        "이 주소에서 받지 않는 방식(메서드)의 요청입니다.",
+        "This address does not take that method.",
+    ),
+    "error.conflict": (
+        "기록이 이미 바뀌어 처리할 수 없습니다.",
+        "The record has moved on: this cannot be done now.",
+    ),
+    "error.consent_withdrawn": (
+        "동의를 철회한 분입니다. 새 동의를 받아 다시 등록해 주세요.",
+        "Consent was withdrawn: enrol again with a new consent.",
+    ),
+    "error.pause_over": ("이미 끝난 일시 중지 기간입니다.", "This pause is over already."),
+    "error.body_too_large": ("보낸 자료가 너무 큽니다.", "The body is too large."),
+    "error.unsupported_media_type": (
+        "받지 않는 자료 형식입니다. JSON Lines, CSV 또는 JSON으로 보내 주세요.",
+        "A content type this address does not read: send JSON Lines, CSV or JSON.",
+    ),
+    "error.invalid_request": ("입력값을 확인해 주세요.", "Please check what was sent."),
+    "error.pause_refused": (
+        "일시 중지 기간을 확인해 주세요.",
+        "Please check the pause (see `detail`).",
+    ),
+    "error.all_lines_rejected": (
+        "받은 줄이 모두 거부되었습니다. 거부된 줄과 까닭을 확인해 주세요.",
+        "Every line was rejected: see the lines and their reasons.",
+    ),
+    "error.too_many_requests": (
+        "요청이 너무 많습니다. 잠시 뒤에 다시 시도해 주세요.",
+        "Too many requests: please try again later.",
+    ),
+    "error.unexpected": ("요청을 처리할 수 없습니다.", "The request cannot be handled."),
 }
 
 
