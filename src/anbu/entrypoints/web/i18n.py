@@ -332,6 +332,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "audit.value.role.admin": ("관리자", "Administrator"),
     "audit.value.role.operator": ("운영자", "Operator"),
     "audit.value.role.duty": ("당직실", "Duty desk"),
+    # The commands' words (`anbu alerts contact`): a contact's kind and result.
+    "contact.call": ("전화", "Call"),
+    "contact.visit": ("방문", "Visit"),
+    "contact.note": ("메모", "Note"),
+    "contact_result.reached": ("연락됨", "Reached"),
+    "contact_result.not_reached": ("연락 안 됨", "Not reached"),
+    "contact_result.other": ("기타", "Other"),
 }
 
 
