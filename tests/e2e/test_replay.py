@@ -70,7 +70,8 @@ def test_it_replays_days_and_opens_exactly_the_due_alerts(
         swept = _anbu(cli_env, "sweep", "--now", stamp)
         assert swept.returncode == 0, swept.stderr
     again = _anbu(cli_env, "sweep", "--now", END.isoformat())
-    assert b": 0 opened" in again.stdout  # re-running a sweep changes nothing
+    # Re-running a sweep changes nothing.
+    assert "새 알림 0건".encode() in again.stdout
 
     listed = _anbu(cli_env, "alerts", "list", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -433,7 +433,9 @@ def test_a_missing_field_is_refused_in_the_same_form_without_echoing_the_record(
 
     assert answer.status_code == 422
     assert answer.json() == {
-        "detail": [{"line": None, "field": "name", "reason": "Field required"}]
+        "detail": [{"line": None, "field": "name", "reason": "Field required"}],
+        "code": "invalid_request",
+        "message": "입력값을 확인해 주세요. (name)",
     }
     assert "무학로" not in answer.text  # the address sent is not sent back
     broken = admin.post(
@@ -575,7 +577,11 @@ def test_ending_a_pause_now_through_the_api(as_user: Any, anbu: Anbu, district: 
     assert audited(anbu, "subject.pause_ended") == [("kim.a", subject_id(anbu, "SD-0001"))]
     again = officer.post(f"/subjects/SD-0001/pauses/{added['id']}/end")
     assert again.status_code == 409
-    assert again.json() == {"detail": "이미 끝난 일시 중지입니다."}
+    assert again.json() == {
+        "detail": "이미 끝난 일시 중지입니다.",
+        "code": "pause_over",
+        "message": "이미 끝난 일시 중지 기간입니다.",
+    }
 
 
 def test_a_pause_not_begun_is_cancelled_through_the_api(

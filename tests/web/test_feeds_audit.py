@@ -154,9 +154,9 @@ def test_an_administrator_sees_who_viewed_the_queue(client: TestClient, district
     client.cookies.clear()
     log_in(client, "admin")
     rows = _table(client.get("/audit").text, "audit")
-    viewed = [row for row in rows if row[2] == "queue.viewed"]
-    assert [row[1] for row in viewed][-1:] == ["kim.a"]
-    assert viewed[-1][4] == f'{{"alerts": [{district.alert_a}]}}'
+    viewed = [row for row in rows if row[2] == "확인 대기 목록 열람"]
+    assert [row[1] for row in viewed][-1:] == ["김담당"]  # by name, the login on hover
+    assert viewed[-1][4] == f"알림 #{district.alert_a}"
     assert viewed[-1][3] == "—"  # no single person
 
 
@@ -173,7 +173,7 @@ def test_reading_the_audit_log_is_itself_recorded(
         ).all()
     assert detail == '{"actor": "kim.a", "action": "alert."}'
     rows = _table(client.get("/audit?action=audit.").text, "audit")
-    assert [row[1:3] for row in rows] == [["admin", "audit.viewed"]]
+    assert [row[1:3] for row in rows] == [["admin", "감사 기록 열람"]]
 
 
 def test_the_audit_log_is_filtered_by_actor_and_action_prefix(
@@ -184,10 +184,10 @@ def test_the_audit_log_is_filtered_by_actor_and_action_prefix(
     log_in(client, "admin")
     by_kim = _table(client.get("/audit?actor=kim.a").text, "audit")
     assert by_kim
-    assert {row[1] for row in by_kim} == {"kim.a"}
+    assert {row[1] for row in by_kim} == {"김담당"}
     accounts = _table(client.get("/audit?action=account.").text, "audit")
     # kim.a and park.b were imported as officers first: their accounts were updated.
-    assert sorted(row[2] for row in accounts) == ["account.created"] * 2 + ["account.updated"] * 2
+    assert sorted(row[2] for row in accounts) == sorted(["계정 생성"] * 2 + ["계정 변경"] * 2)
 
 
 def test_the_audit_log_is_filtered_by_the_persons_reference_not_their_name(
@@ -198,7 +198,7 @@ def test_the_audit_log_is_filtered_by_the_persons_reference_not_their_name(
     rows = _table(page, "audit")
     assert rows
     assert {row[3] for row in rows} == {"SD-0001"}
-    assert "subject.created" in {row[2] for row in rows}
+    assert "대상자 등록" in {row[2] for row in rows}
     assert "김영수" not in client.get("/audit").text
 
 
@@ -235,9 +235,9 @@ def test_the_audit_log_pages_by_a_hundred_newest_first(
     first = client.get("/audit?actor=bulk").text
     rows = _table(first, "audit")
     assert len(rows) == 100
-    assert (rows[0][4], rows[-1][4]) == ("n=104", "n=5")
+    assert (rows[0][4], rows[-1][4]) == ("내용 n=104", "내용 n=5")
     older = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]
     assert older.startswith("/audit?actor=bulk&amp;before=")
     rest = _table(client.get(older.replace("&amp;", "&")).text, "audit")
-    assert [row[4] for row in rest] == ["n=4", "n=3", "n=2", "n=1", "n=0"]
+    assert [row[4] for row in rest] == [f"내용 n={n}" for n in (4, 3, 2, 1, 0)]
     assert 'rel="next"' not in client.get(older.replace("&amp;", "&")).text

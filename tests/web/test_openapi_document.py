@@ -128,7 +128,9 @@ def test_a_person_refused_as_json_is_refused_by_field_with_no_csv_line(
 
     assert answer.status_code == 422
     assert answer.json() == {
-        "detail": [{"line": None, "field": "name", "reason": "값이 필요합니다."}]
+        "detail": [{"line": None, "field": "name", "reason": "값이 필요합니다."}],
+        "code": "invalid_request",
+        "message": "입력값을 확인해 주세요. (name)",
     }
 
 

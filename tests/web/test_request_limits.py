@@ -62,7 +62,11 @@ def test_an_anonymous_json_call_over_the_limit_is_413_not_401(client: TestClient
     )
 
     assert declared.status_code == 413
-    assert declared.json() == {"detail": f"Content Too Large: at most {SMALL_BODY_BYTES} bytes"}
+    assert declared.json() == {
+        "detail": f"Content Too Large: at most {SMALL_BODY_BYTES} bytes",
+        "code": "body_too_large",
+        "message": "보낸 자료가 너무 큽니다.",
+    }
     assert chunked.status_code == 413
 
 

@@ -928,23 +928,26 @@ def evaluate_command(
 
 @app.command("sweep")
 def sweep_command(now: NowOption = None) -> None:
-    """Open the alerts that are due now (or at --now); re-running changes nothing."""
+    """Open the alerts that are due now (or at --now); re-running changes nothing. Prints,
+    in Korean words, each alert opened (its kind and level, when it fell due), each feed
+    recovered, each case the person closed by answering, and the counts (Asia/Seoul)."""
     at = _now(now)
     with _anbu() as anbu:
         report = sweep(anbu, now=at)
     for opened in report.opened:
+        what = f"{_word(f'kind.{opened.kind.value}')} ({_word(f'level.{opened.level.value}')})"
         out.print(
-            f"opened alert {opened.id}: {opened.kind.value} due {seoul(opened.due_at)}",
+            f"알림 {opened.id} 열림: {what} · 기한 {seoul_minute(opened.due_at)}",
             highlight=False,
         )
     for carrier in report.recovered_feeds:
-        out.print(f"feed {carrier.value} recovered", highlight=False)
+        out.print(f"{carrier.value} {_word('outcome.feed_recovered')}", highlight=False)
     for alert_id in report.escalation.checked_in:
-        out.print(f"alert {alert_id} closed: the person answered", highlight=False)
+        out.print(f"알림 {alert_id} 종결: {_word('outcome.checked_in')}", highlight=False)
     out.print(
-        f"sweep at {seoul(at)}: {len(report.opened)} opened, "
-        f"{report.escalation.steps} escalation steps, "
-        f"{len(report.escalation.followed_up)} follow-ups",
+        f"점검 {seoul_minute(at)} (서울 시각): 새 알림 {len(report.opened)}건, "
+        f"알림 단계 진행 {report.escalation.steps}건, "
+        f"후속 안내 {len(report.escalation.followed_up)}건",
         highlight=False,
     )
 
@@ -1083,14 +1086,18 @@ def alerts_contact(
     note: Annotated[str, typer.Option(help="What happened; kept sealed on the case.")] = "",
     now: NowOption = None,
 ) -> None:
-    """Record a call, a visit or a note on a case."""
+    """Record a call, a visit or a note on a case; prints what was recorded in words
+    (`알림 3: 전화 (연락됨) 기록`)."""
     at = _now(now)
     _case_command(
         lambda anbu: case_handling.record_contact(
             anbu, alert_id, by=by, kind=kind, result=result, note=note, now=at
         )
     )
-    out.print(f"alert {alert_id}: {kind.value} recorded", highlight=False)
+    recorded = _word(f"contact.{kind.value}")
+    if result is not None:
+        recorded += f" ({_word(f'contact_result.{result.value}')})"
+    out.print(f"알림 {alert_id}: {recorded} 기록", highlight=False)
 
 
 @alerts_app.command("visit-needed")
@@ -1103,7 +1110,7 @@ def alerts_visit_needed(
     """Nobody could reach the person: the case stays open and waits for a visit."""
     at = _now(now)
     _case_command(lambda anbu: case_handling.need_visit(anbu, alert_id, by=by, note=note, now=at))
-    out.print(f"alert {alert_id}: visit needed", highlight=False)
+    out.print(f"알림 {alert_id}: {_word('state.visit_needed')}", highlight=False)
 
 
 @alerts_app.command("resolve")
@@ -1122,15 +1129,15 @@ def alerts_resolve(
     ] = "",
     now: NowOption = None,
 ) -> None:
-    """Close a case with its outcome."""
+    """Close a case with its outcome; prints it in words (`알림 3 종결: 오경보`)."""
     at = _now(now)
     alert = _case_command(
         lambda anbu: case_handling.resolve(anbu, alert_id, outcome, by=by, note=note, now=at)
     )
     if alert.state is AlertState.VISIT_NEEDED:
-        out.print(f"alert {alert_id}: visit needed", highlight=False)
+        out.print(f"알림 {alert_id}: {_word('state.visit_needed')}", highlight=False)
         return
-    out.print(f"alert {alert_id} resolved: {outcome.value}", highlight=False)
+    out.print(f"알림 {alert_id} 종결: {_word(f'outcome.{outcome.value}')}", highlight=False)
 
 
 def _case_command(act: Callable[[Anbu], Alert]) -> Alert:

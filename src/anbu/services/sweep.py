@@ -9,6 +9,7 @@ from anbu.adapters.storage.unit_of_work import UnitOfWork
 from anbu.domain.alerts import Alert
 from anbu.domain.detection import Overdue, supersedes
 from anbu.domain.kinds import AlertKind, Carrier, Outcome
+from anbu.domain.rhythm import Level
 from anbu.domain.watermarks import Feed
 from anbu.services import escalation
 from anbu.services.context import Context
@@ -25,6 +26,7 @@ class OpenedAlert:
     carrier: Carrier
     kind: AlertKind
     due_at: datetime
+    level: Level = Level.SERIOUS  # how grave it opened (a feed's or a channel's: serious)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _open_due(
     for alert in opened.alerts:
         assert alert.id is not None
         report.opened.append(
-            OpenedAlert(alert.id, alert.subject_id, carrier, alert.kind, alert.due_at)
+            OpenedAlert(alert.id, alert.subject_id, carrier, alert.kind, alert.due_at, alert.level)
         )
     report.superseded += [case.id for case in superseded if case.id is not None]
     report.unrouted += opened.unrouted

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -24,7 +25,7 @@ from anbu.entrypoints.web.headers import SecurityHeaders
 from anbu.entrypoints.web.input_text import storable_input
 from anbu.entrypoints.web.limits import BodyLimits, LimitBodies
 from anbu.entrypoints.web.loops import Loops
-from anbu.entrypoints.web.methods import answer_http_error
+from anbu.entrypoints.web.methods import answer_http_error, answer_invalid_request
 from anbu.entrypoints.web.monitoring import Monitoring
 from anbu.entrypoints.web.openapi import describe
 from anbu.entrypoints.web.stream_ingest import StreamIngest
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     web.add_middleware(LimitBodies, limits=BodyLimits.of(settings))
 
     web.add_exception_handler(HTTPException, answer_http_error)
+    web.add_exception_handler(RequestValidationError, answer_invalid_request)
 
     @web.exception_handler(LoginRequiredError)
     async def to_login(request: Request, exc: LoginRequiredError) -> Response:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.entrypoints.web.input_text import normalised
 from anbu.services.accounts import StaffUser, session_user, token_user
 
@@ -56,7 +57,12 @@ def api_user(request: Request) -> StaffUser:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     user = token_user(anbu_of(request), token.strip(), wall_clock()) if scheme == "Bearer" else None
     if user is None:
-        raise HTTPException(401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            ErrorCode.TOKEN_REQUIRED,
+            "a valid bearer token is needed",
+            {"WWW-Authenticate": "Bearer"},
+        )
     return user
 
 
@@ -67,7 +73,7 @@ async def checked_form(
     form = await request.form()
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     if not sent or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong")
+        raise ApiError(403, ErrorCode.CSRF_REFUSED, "the form's CSRF token is missing or wrong")
     return normalised(form)
 
 
@@ -77,7 +83,7 @@ def requiring(*roles: Role) -> Any:
 
     def check(user: Annotated[StaffUser, Depends(page_user)]) -> StaffUser:
         if user.role not in roles:
-            raise HTTPException(403, "not for this role")
+            raise ApiError(403, ErrorCode.NOT_FOR_ROLE, "not for this role")
         return user
 
     return Depends(check)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from anbu.bootstrap import Anbu
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.services import delivery_reports, replies
 
 router = APIRouter(
@@ -27,7 +28,7 @@ def _gateway(request: Request, secret: str) -> Anbu:
     expected = anbu.settings.callback_secret.get_secret_value()
     # No secret configured: nobody can call back, rather than anybody.
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
-        raise HTTPException(403, "unknown gateway")
+        raise ApiError(403, ErrorCode.UNKNOWN_GATEWAY, "unknown gateway")
     return anbu
 
 

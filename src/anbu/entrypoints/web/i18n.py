@@ -15,3 +15,8 @@ def translate(key: str, language: str, /, **params: object) -> str:
 def refusal(reason: str, language: str) -> str:
     """Why a case refused an action, in the reader's language."""
     return translate(f"refusal.{reason}", language)
+
+
+def known(key: str) -> bool:
+    """Whether the catalogue has words for `key` (in Korean, which has them all)."""
+    return key in catalogue.entries(catalogue.KOREAN)

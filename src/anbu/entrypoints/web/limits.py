@@ -16,6 +16,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from anbu.entrypoints.web import errors
 from anbu.services.enrolment_review import MAX_UPLOAD_BYTES
 from anbu.settings import Settings
 
@@ -64,15 +65,18 @@ class LimitBodies:
         limit = self.limits.of_request(scope["method"], scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await too_large(limit)(scope, receive, send)
+            await too_large(limit, Headers(scope=scope))(scope, receive, send)
             return
         await self._counting[limit](scope, receive, send)
 
 
-def too_large(limit: int) -> JSONResponse:
+def too_large(limit: int, headers: Headers) -> JSONResponse:
+    """413, in the language the request asks for (no one is signed in yet)."""
+    detail = f"Content Too Large: at most {limit} bytes"
+    language = errors.language_of_headers(headers)
     # Closing the connection stops the server reading a body nobody will look at.
     return JSONResponse(
-        {"detail": f"Content Too Large: at most {limit} bytes"},
+        errors.body(errors.ErrorCode.BODY_TOO_LARGE, detail, language),
         status_code=413,
         headers={"Connection": "close"},
     )

@@ -54,8 +54,25 @@ def describe(app: FastAPI) -> dict[str, Any]:
         for schema in _schemas(_requests(document), document):
             if _is_free_text(schema):
                 schema["pattern"] = STORABLE_TEXT
+        _with_code_and_message(document["components"]["schemas"].get("HTTPValidationError"))
         app.openapi_schema = document
     return app.openapi_schema
+
+
+def _with_code_and_message(schema: dict[str, Any] | None) -> None:
+    """FastAPI's own 422 (a route outside the API refusing a parameter), as the application
+    answers it: with the error's `code` and `message` (`web.errors`)."""
+    if schema is None:
+        return
+    schema["properties"] |= {
+        "code": {"type": "string", "title": "Code", "description": "`invalid_request`."},
+        "message": {
+            "type": "string",
+            "title": "Message",
+            "description": "For a person: Korean, or English when `Accept-Language` asks.",
+        },
+    }
+    schema["required"] = [*schema.get("required", []), "code", "message"]
 
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -17,6 +17,7 @@ from fastapi.security import HTTPBearer
 from anbu.domain.kinds import Role
 from anbu.entrypoints.web.api.schemas import Message, Refused, Rejected
 from anbu.entrypoints.web.auth import api_user
+from anbu.entrypoints.web.errors import ApiError, ErrorCode, language_of, message
 from anbu.services.accounts import StaffUser
 
 # Declares the scheme to OpenAPI; `api_user` does the checking (401 with WWW-Authenticate).
@@ -38,9 +39,10 @@ _MEANINGS = {
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI description of these error answers (each `{"detail": "..."}`), with 401,
-    which every endpoint may answer, and 422 (`{"detail": [{line, field, reason}]}`, the
-    field named and no line); 413 is added to every operation by `web.openapi`."""
+    """The OpenAPI description of these error answers (each `{"detail", "code",
+    "message"}`), with 401, which every endpoint may answer, and 422 (`{"detail": [{line,
+    field, reason}], "code", "message"}`, the field named and no line); 413 is added to every
+    operation by `web.openapi`."""
     described: dict[int | str, dict[str, Any]] = {
         code: {"model": Message, "description": _MEANINGS[code]} for code in sorted({401, *codes})
     }
@@ -54,7 +56,8 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 class ApiRoute(APIRoute):
     """Answers a request that does not fit its endpoint (a missing field, a wrong type) as
-    the API answers every refusal, `{"detail": [{"line", "field", "reason"}]}`, and
+    the API answers every refusal, `{"detail": [{"line", "field", "reason"}], "code",
+    "message"}`, and
     without echoing what was sent (it may be a person's name and address)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -64,10 +67,20 @@ class ApiRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                refused = Refused(detail=_rejections(exc.errors()))
-                return JSONResponse(refused.model_dump(), status_code=422)
+                return refused(request, _rejections(exc.errors()))
 
         return handle
+
+
+def refused(
+    request: Request,
+    rejected: list[Rejected],
+    code: ErrorCode = ErrorCode.INVALID_REQUEST,
+) -> JSONResponse:
+    """422: what was refused, by field, with its code and, for a person, the fields named."""
+    words = message(code, language_of(request), fields=[r.field for r in rejected if r.field])
+    answer = Refused(detail=rejected, code=code, message=words)
+    return JSONResponse(answer.model_dump(), status_code=422)
 
 
 def _rejections(found: Sequence[Any]) -> list[Rejected]:
@@ -85,7 +98,7 @@ def allowing(*roles: Role) -> Any:
 
     def check(user: Annotated[StaffUser, Depends(api_user)]) -> StaffUser:
         if user.role not in roles:
-            raise HTTPException(403, "not for this role")
+            raise ApiError(403, ErrorCode.NOT_FOR_ROLE, "not for this role")
         return user
 
     return Depends(check)

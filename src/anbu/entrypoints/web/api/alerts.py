@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import Outcome
@@ -36,6 +36,7 @@ from anbu.entrypoints.web.api.schemas import (
     emergency_contacts,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
+from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.entrypoints.web.identifiers import LARGEST_ID, RecordId
 from anbu.services import case_views, cases, messages
 from anbu.services.accounts import StaffUser
@@ -232,11 +233,11 @@ def _refusals() -> Iterator[None]:
     try:
         yield
     except CaseNotFound as exc:
-        raise HTTPException(404, "not found") from exc
+        raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except CaseConflict as exc:
-        raise HTTPException(409, str(exc)) from exc
+        raise ApiError(409, exc.reason, str(exc)) from exc
     except CaseInvalid as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise ApiError(422, exc.reason, str(exc)) from exc
 
 
 def _case(app: Anbu, alert_id: int, user: StaffUser) -> AlertDetail:

@@ -12,7 +12,7 @@ import io
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from anbu.adapters import catalogue
@@ -20,8 +20,9 @@ from anbu.adapters.formats.activity_feed import FeedFormat, read_feed
 from anbu.domain.rejections import UnreadableInputError
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web.api.access import ApiRoute, Feeder, errors
-from anbu.entrypoints.web.api.schemas import IngestResult, Rejected, feed_item
+from anbu.entrypoints.web.api.schemas import IngestRefused, IngestResult, Rejected, feed_item
 from anbu.entrypoints.web.auth import anbu_of
+from anbu.entrypoints.web.errors import ApiError, ErrorCode, language_of, message
 from anbu.services.ingest import ingest as ingest_feed
 
 router = APIRouter(tags=["ingest"], route_class=ApiRoute)
@@ -68,7 +69,7 @@ async def body_of(request: Request) -> bytes:
     response_model=IngestResult,
     responses={
         **errors(400, 403, 413, 415),
-        422: {"model": IngestResult, "description": "Every line was rejected."},
+        422: {"model": IngestRefused, "description": "Every line was rejected."},
     },
     openapi_extra={"requestBody": _BODY},
 )
@@ -84,7 +85,7 @@ def ingest(
         lines, fmt = _array_items(body), FeedFormat.JSONL
     else:
         accepted = ", ".join((*JSON_LINES, *CSV, *JSON))
-        raise HTTPException(415, f"send one of {accepted}")
+        raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"send one of {accepted}")
     app = anbu_of(request)
     now = wall_clock()
     try:
@@ -92,7 +93,9 @@ def ingest(
             app, read_feed(lines, fmt, now=now, tolerance=app.future_tolerance), now=now
         )
     except UnreadableInputError as exc:
-        raise HTTPException(400, catalogue.say(exc.reason, user.language)) from exc
+        raise ApiError(
+            400, ErrorCode.UNREADABLE_BODY, catalogue.say(exc.reason, user.language)
+        ) from exc
     result = IngestResult(
         lines=report.lines,
         accepted=report.accepted,
@@ -109,7 +112,10 @@ def ingest(
         ],
     )
     if report.rejected_count and not report.accepted:
-        return JSONResponse(result.model_dump(mode="json"), status_code=422)
+        code = ErrorCode.ALL_LINES_REJECTED
+        words = message(code, language_of(request))
+        refusal = IngestRefused(**result.model_dump(), code=code, message=words)
+        return JSONResponse(refusal.model_dump(mode="json"), status_code=422)
     return result
 
 
@@ -119,13 +125,14 @@ def _array_items(body: bytes) -> list[bytes]:
     try:
         documents = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise HTTPException(
-            400, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from exc
+        where = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+        raise ApiError(400, ErrorCode.UNREADABLE_BODY, f"not valid JSON ({where})") from exc
     except (ValueError, RecursionError) as exc:  # not UTF-8, a number too long, too deep
-        raise HTTPException(400, "not valid JSON") from exc
+        raise ApiError(400, ErrorCode.UNREADABLE_BODY, "not valid JSON") from exc
     if not isinstance(documents, list):
-        raise HTTPException(400, "expected a JSON array of events and watermarks")
+        raise ApiError(
+            400, ErrorCode.UNREADABLE_BODY, "expected a JSON array of events and watermarks"
+        )
     # ASCII escapes keep a lone surrogate encodable, so that the line is refused by field
     # like any other, not the whole batch by the encoder.
     return [json.dumps(document).encode() for document in documents]

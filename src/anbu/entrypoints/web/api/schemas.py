@@ -81,10 +81,22 @@ class Incoming(BaseModel):
             raise PydanticCustomError("unstorable_text", catalogue.say(exc.reason)) from None
 
 
-class Message(Answer):
-    """An error that needs only words: 401, 403, 404, 409, 413, 415."""
+_CODE = Field(
+    description="What went wrong, for a program: a stable snake_case code (docs/web.md lists "
+    "them), e.g. `not_found`, `token_required`, `already_acknowledged`."
+)
+_MESSAGE = Field(
+    description="What went wrong, for a person: in Korean, or in English when the request's "
+    "`Accept-Language` prefers it."
+)
 
-    detail: str
+
+class Message(Answer):
+    """An error that needs only words: 400, 401, 403, 404, 409, 413, 415."""
+
+    detail: str = Field(description="In English, as it always was.")
+    code: str = _CODE
+    message: str = _MESSAGE
 
 
 class Rejected(Answer):
@@ -104,6 +116,11 @@ class Refused(Answer):
     words and field names as a row of the subjects CSV."""
 
     detail: list[Rejected]
+    code: str = _CODE
+    message: str = Field(
+        description="What was refused, for a person (Korean, or English when asked), naming "
+        "the fields refused."
+    )
 
 
 # -- alerts -------------------------------------------------------------------------
@@ -554,6 +571,13 @@ class IngestResult(Answer):
     watermarks: int
     rejected_count: int
     rejected: list[Rejected] = Field(description="The first rejections, by line.")
+
+
+class IngestRefused(IngestResult):
+    """422: every line of the batch was rejected (`code` is `all_lines_rejected`)."""
+
+    code: str = _CODE
+    message: str = _MESSAGE
 
 
 def feed_item() -> JsonDict:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from anbu.adapters import catalogue
@@ -22,7 +22,7 @@ from anbu.domain.kinds import Group, SubjectStatus
 from anbu.domain.pauses import Pause
 from anbu.domain.subjects import VisitInfo, contact_field
 from anbu.entrypoints.clock import SEOUL, wall_clock
-from anbu.entrypoints.web.api.access import Administrator, ApiRoute, Caseworker, errors
+from anbu.entrypoints.web.api.access import Administrator, ApiRoute, Caseworker, errors, refused
 from anbu.entrypoints.web.api.schemas import (
     ActivityDayOut,
     AlertBrief,
@@ -44,6 +44,7 @@ from anbu.entrypoints.web.api.schemas import (
     emergency_contacts,
 )
 from anbu.entrypoints.web.auth import ApiUser, anbu_of
+from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.entrypoints.web.identifiers import RecordId, RecordIdQuery
 from anbu.services import enrolment_review, people
 from anbu.services.accounts import StaffUser
@@ -178,7 +179,11 @@ def update_subject(
 ) -> EnrolmentResult | JSONResponse:
     current = _person(request, reference, user)
     if current.status is not SubjectStatus.ACTIVE:
-        raise HTTPException(409, "consent was withdrawn: enrol again with a new consent")
+        raise ApiError(
+            409,
+            ErrorCode.CONSENT_WITHDRAWN,
+            "consent was withdrawn: enrol again with a new consent",
+        )
     fields = _fields_of(current)
     for name in changes.model_fields_set - _VISIT:
         fields[name] = _cell(getattr(changes, name))
@@ -224,10 +229,10 @@ def add_pause(
             now=now,
         )
     except people.PersonNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
+        raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except people.PauseError as exc:
-        refused = Refused(detail=[Rejected(line=None, field=None, reason=str(exc))])
-        return JSONResponse(refused.model_dump(), status_code=422)
+        rejected = [Rejected(line=None, field=None, reason=str(exc))]
+        return refused(request, rejected, ErrorCode.PAUSE_REFUSED)
     words = people.pause_reason_words(pause.reason)
     note = " ".join(pause.note.split())
     return PauseOut(
@@ -253,9 +258,9 @@ def end_pause(request: Request, reference: str, pause_id: RecordId, user: ApiUse
     try:
         ended = people.end_pause(anbu_of(request), user, reference, pause_id, now=wall_clock())
     except people.PersonNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
+        raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except people.PauseOverError as exc:
-        raise HTTPException(409, str(exc)) from exc
+        raise ApiError(409, ErrorCode.PAUSE_OVER, str(exc)) from exc
     p = ended.pause
     return PauseEnded(
         id=p.pause_id,
@@ -283,7 +288,7 @@ def _person(request: Request, reference: str, user: StaffUser) -> people.PersonD
     try:
         return people.person(anbu_of(request), user, reference, wall_clock())
     except people.PersonNotFoundError as exc:
-        raise HTTPException(404, "not found") from exc
+        raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
 
 
 def _enrol(
@@ -296,14 +301,12 @@ def _enrol(
     report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=now)
     if report.rejected:
         # Read as a row of the subjects CSV, but sent as a document: its fields, no line.
-        refusal = Refused(
-            detail=[
-                Rejected(line=None, field=field, reason=catalogue.say(reason, user.language))
-                for r in report.rejected
-                for field, reason in r.problems
-            ]
-        )
-        return JSONResponse(refusal.model_dump(), status_code=422)
+        rejected = [
+            Rejected(line=None, field=field, reason=catalogue.say(reason, user.language))
+            for r in report.rejected
+            for field, reason in r.problems
+        ]
+        return refused(request, rejected)
     reference = fields["external_id"].strip()
     outcome = _outcome(report)
     # A person just created has nothing to take away.

@@ -1,6 +1,7 @@
 """The audit log, for administrators: who saw or changed what, newest first, 100 a page,
-filtered by actor, action, person's reference and days. People appear by reference, never
-by name. Reading the log is itself recorded."""
+filtered by actor, action, person's reference and days. Actions are shown in words and
+details as labelled fields (`web.audit_entries`), staff by name with their login on hover;
+the people watched appear by reference, never by name. Reading the log is itself recorded."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from anbu.domain.kinds import Role
 from anbu.entrypoints.clock import wall_clock
+from anbu.entrypoints.web.audit_entries import logins_in, readable
 from anbu.entrypoints.web.auth import anbu_of, requiring
 from anbu.entrypoints.web.identifiers import RecordIdQuery
 from anbu.entrypoints.web.templating import templates
-from anbu.services import audit_log
+from anbu.services import audit_log, officers
 from anbu.services.accounts import StaffUser
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +44,8 @@ def audit_page(
     except ValueError:
         problem, first, last = "audit.bad_day", None, None
     query = audit_log.AuditQuery(actor, action, subject, first, last)
-    page = audit_log.read(anbu_of(request), user, query, before=before, now=wall_clock())
+    app = anbu_of(request)
+    page = audit_log.read(app, user, query, before=before, now=wall_clock())
     asked = {
         "actor": actor,
         "action": action,
@@ -63,6 +66,8 @@ def audit_page(
             "user": user,
             "section": "audit",
             "page": page,
+            "entries": [readable(entry, user.language) for entry in page.entries],
+            "staff_names": officers.names(app, logins_in(page.entries)),
             "asked": asked,
             "problem": problem,
             "older": older,

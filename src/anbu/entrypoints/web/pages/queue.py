@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anbu.entrypoints.clock import wall_clock
 from anbu.entrypoints.web import i18n
 from anbu.entrypoints.web.auth import Form, PageUser, anbu_of
+from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.entrypoints.web.identifiers import RecordId
 from anbu.entrypoints.web.templating import templates
 from anbu.services import case_views, cases
@@ -78,9 +79,9 @@ def _act(
     try:
         action()
     except CaseNotFound as exc:
-        raise HTTPException(404, "not found") from exc
+        raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except CaseRefused as exc:
-        raise HTTPException(409, i18n.refusal(exc.reason, user.language)) from exc
+        raise ApiError(409, exc.reason, i18n.refusal(exc.reason, user.language)) from exc
     detail = f"/alerts/{alert_id}"
     if request.headers.get("HX-Request"):
         if detail in request.headers.get("HX-Current-URL", ""):

@@ -7,7 +7,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anbu.domain import passwords
@@ -19,6 +19,7 @@ from anbu.entrypoints.web.auth import (
     page_user,
     secure_cookies,
 )
+from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.entrypoints.web.templating import templates
 from anbu.services import accounts
 
@@ -57,7 +58,9 @@ def log_in(
     # here and in the service, and answered on the form.
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise HTTPException(403, "the login form's CSRF token is missing or wrong")
+        raise ApiError(
+            403, ErrorCode.CSRF_REFUSED, "the login form's CSRF token is missing or wrong"
+        )
     back = _safe_next(next if len(next) <= LONGEST_NEXT else "/")
     if len(login) > LONGEST_LOGIN:
         return _login_page(request, secrets.token_urlsafe(24), back, "login.invalid", 401)
