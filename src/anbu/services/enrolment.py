@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from anbu.adapters.storage.unit_of_work import UnitOfWork
+from anbu.domain.centre_names import NONE_NEW, NewCentres, refusal, unknown_centre
 from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Detection, SubjectStatus
 from anbu.domain.rejections import Rejection
@@ -33,8 +35,13 @@ def enrol(
     *,
     now: datetime,
     actor: str,
+    new_centres: NewCentres = NONE_NEW,
 ) -> ImportReport:
     """Create or update each subject; a bad row is reported and the rest go on.
+
+    A row naming a centre that does not exist but is close to one that does is refused
+    (field `centre`, the close names suggested) unless `new_centres` allows creating it;
+    the centres created are listed in `report.new_centres`.
 
     Rows are committed in chunks, so an interrupted import keeps what it had done and a
     re-run finishes the rest (a re-import of an unchanged row changes nothing).
@@ -47,10 +54,10 @@ def enrol(
             continue
         batch.append(row)
         if len(batch) >= _CHUNK:
-            _enrol_chunk(app, batch, report, now=now, actor=actor)
+            _enrol_chunk(app, batch, report, new_centres, now=now, actor=actor)
             batch = []
     if batch:
-        _enrol_chunk(app, batch, report, now=now, actor=actor)
+        _enrol_chunk(app, batch, report, new_centres, now=now, actor=actor)
     report.rejected.sort(key=lambda r: r.line)
     return report
 
@@ -59,6 +66,7 @@ def _enrol_chunk(
     app: Context,
     batch: list[tuple[int, Enrolment]],
     report: ImportReport,
+    allowed: NewCentres,
     *,
     now: datetime,
     actor: str,
@@ -67,8 +75,9 @@ def _enrol_chunk(
         feeds = store.feeds.all(lock=True)
         touched_feeds: set[Carrier] = set()
         tables: dict[int, GroupPeriods] = {}  # each centre's periods, read once a chunk
+        centres = _Centres(set(store.centres.names()), allowed, report.new_centres)
         for line, enrolment in batch:
-            outcome = _enrol_one(app, store, line, enrolment, tables, now=now, actor=actor)
+            outcome = _enrol_one(app, store, line, enrolment, tables, centres, now=now, actor=actor)
             if isinstance(outcome, Rejection):
                 report.rejected.append(outcome)
                 continue
@@ -87,6 +96,7 @@ def _enrol_one(
     line: int,
     enrolment: Enrolment,
     tables: dict[int, GroupPeriods],
+    centres: _Centres,
     *,
     now: datetime,
     actor: str,
@@ -108,7 +118,11 @@ def _enrol_one(
             "consent_at",
             "this person withdrew consent; enrolling again needs a newer consent",
         )
+    typo_of = centres.typo_of(enrolment.centre)
+    if typo_of:
+        return Rejection(line, "centre", refusal(enrolment.centre, typo_of))
     centre_id = store.subjects.centre_named(enrolment.centre, now)
+    centres.created(enrolment.centre)
     if centre_id not in tables:
         own = store.centres.group_periods(centre_id)
         tables[centre_id] = own or app.periods
@@ -172,6 +186,24 @@ def _enrol_one(
     store.subjects.save_watches({existing.id: watch}, now)
     store.audit.record(actor, "subject.updated", now, subject_id=existing.id)
     return "updated"
+
+
+@dataclass(slots=True)
+class _Centres:
+    """The centres known while a chunk is enrolled, and those the list created (shared
+    with the report, so that a centre is listed once however many chunks name it)."""
+
+    known: set[str]
+    allowed: NewCentres
+    new: list[str]
+
+    def typo_of(self, name: str) -> list[str]:
+        return unknown_centre(name, self.known, self.allowed)
+
+    def created(self, name: str) -> None:
+        if name not in self.known:
+            self.known.add(name)
+            self.new.append(name)
 
 
 def _personal(enrolment: Enrolment) -> dict[str, Any]:

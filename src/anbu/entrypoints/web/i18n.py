@@ -191,6 +191,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "queue.told.failed": ("발송 실패", "failed"),
     "queue.call": ("전화", "Call"),
     "queue.call_label": ("{name} 님께 전화 걸기 ({phone})", "Call {name} ({phone})"),
+    # issue 14, centre-reports
+    "enrol.typos": ("확인이 필요한 센터 이름", "Centre names to check"),
+    "enrol.typo_help": (
+        "등록된 센터와 비슷하지만 같지 않은 이름입니다. 오타라면 등록된 이름을 쓰고, "
+        "정말 새 센터라면 새로 만드세요. 정하기 전까지 그 줄은 저장하지 않습니다.",
+        "Close to a centre on file but not the same. If it is a typo, use the name on file; "
+        "if it really is a new centre, create it. Until then its rows are not saved.",
+    ),
+    "enrol.typo_unknown": ("없는 센터", "Not on file"),
+    "enrol.use_name": ("{name}(으)로 바꾸기", "Use {name}"),
+    "enrol.allow_new": ("새 센터로 만들기", "Create it as a new centre"),
+    "enrol.choices": ("정한 센터 이름", "Centre names decided"),
+    "enrol.choice_renamed": ("→", "→"),
+    "enrol.choice_new": ("새 센터로 만듦", "created as a new centre"),
+    "enrol.centres_created": ("새로 만든 센터", "Centres created"),
 }
 
 
