@@ -206,6 +206,29 @@ WORDS: dict[str, tuple[str, str]] = {
     "enrol.choice_renamed": ("→", "→"),
     "enrol.choice_new": ("새 센터로 만듦", "created as a new centre"),
     "enrol.centres_created": ("새로 만든 센터", "Centres created"),
+    "reports.sheet.centres": ("센터별 100명당", "Per centre per 100"),
+    "reports.sheet.trend": ("주별 추이", "Weekly trend"),
+    "reports.centres": ("센터별 100명당 현황", "Per centre, per 100 enrolled"),
+    "reports.centres_note": (
+        "이 기간에 열린 알림을 지금 등록된 100명당으로 나눈 값입니다. 작은 글씨는 건수입니다. "
+        "진행 중은 아직 종결되지 않은 건, 방문 필요는 방문이 필요했던 건입니다.",
+        "The alerts opened in this period per 100 people enrolled now; the small figure is "
+        "the count. Open: not closed yet; visit needed: cases that came to need a visit.",
+    ),
+    "reports.enrolled": ("등록 인원", "Enrolled"),
+    "reports.alerts_count": ("알림", "Alerts"),
+    "reports.false_alarms": ("오경보", "False alarms"),
+    "reports.open_cases": ("진행 중", "Open"),
+    "reports.visit_needed": ("방문 필요", "Visit needed"),
+    "reports.per_hundred": ("100명당", "per 100"),
+    "reports.count_suffix": ("건", ""),
+    "reports.to_contact": ("첫 연락까지 (중앙값)", "To first contact (median)"),
+    "reports.trend": ("주별 추이", "Weekly trend"),
+    "reports.trend_note": (
+        "주마다 열린 알림과 그 결과입니다. 구 전체 아래에 센터별 추이가 있습니다.",
+        "The alerts opened each week and how they stand; each centre's below the whole.",
+    ),
+    "reports.trend_of": ("{centre} 주별 추이", "{centre}: weekly trend"),
 }
 
 
