@@ -313,6 +313,71 @@ def test_a_review_counts_unchanged_and_updated_rows_as_saving_would(
     assert re.search(r'data-count="updated">.*?<strong>1</strong>', saved.text, re.S)
 
 
+def test_a_typod_centre_shows_its_suggestion_and_is_saved_under_it_in_one_click(
+    client: TestClient, district: District, anbu: Anbu
+) -> None:
+    token = log_in(client, "admin", page="/enrol")
+    consent = YESTERDAY.isoformat(timespec="minutes")
+    data = subjects_csv(
+        subject_row(
+            external_id="SD-0400", phone="010-4000-0001", consent_at=consent, centre="왕십리 도선동"
+        ),
+        subject_row(
+            external_id="SD-0401", phone="010-4000-0002", consent_at=consent, centre="사근동"
+        ),
+    )
+    review = _upload(client, token, data)
+    row = re.search(r'<tr data-line="2">(.*?)</tr>', review.text, re.S)
+    assert row, "the typo'd row is not reported"
+    assert 'data-field="centre"' in row[1]
+    assert "&#39;왕십리 도선동&#39; 센터가 없습니다. 비슷한 센터: 왕십리도선동" in row[1]
+    assert 'data-use="왕십리도선동"' in review.text
+    assert re.search(r'id="new-centres".*?사근동', review.text, re.S)
+    upload_id = _upload_id(review.text)
+
+    used = client.post(
+        f"/enrol/upload/{upload_id}/centres",
+        data={"csrf_token": token, "rename_from": "왕십리 도선동", "rename_to": "왕십리도선동"},
+    )
+    assert used.status_code == 200
+    assert re.search(r'data-count="created">.*?<strong>2</strong>', used.text, re.S)
+    assert 'id="centre-typos"' not in used.text
+    assert 'name="rename_to" value="왕십리도선동"' in used.text  # carried to the confirm
+    saved = client.post(
+        f"/enrol/upload/{upload_id}/confirm",
+        data={"csrf_token": token, "rename_from": "왕십리 도선동", "rename_to": "왕십리도선동"},
+    )
+    assert re.search(r'data-count="created">.*?<strong>2</strong>', saved.text, re.S)
+    assert "왕십리 도선동" not in client.get("/enrol").text  # no such centre was made
+
+
+def test_a_typod_centre_may_be_allowed_as_a_new_centre(
+    client: TestClient, district: District, anbu: Anbu
+) -> None:
+    token = log_in(client, "admin", page="/enrol")
+    consent = YESTERDAY.isoformat(timespec="minutes")
+    data = subjects_csv(
+        subject_row(
+            external_id="SD-0400", phone="010-4000-0001", consent_at=consent, centre="왕십리 도선동"
+        ),
+    )
+    review = _upload(client, token, data)
+    assert 'id="nothing-to-save"' in review.text  # held for the decision all the same
+    upload_id = re.search(r'action="/enrol/upload/([0-9a-f]+)/centres"', review.text)
+    assert upload_id
+    allowed = client.post(
+        f"/enrol/upload/{upload_id[1]}/centres",
+        data={"csrf_token": token, "allow": "왕십리 도선동"},
+    )
+    assert re.search(r'id="new-centres".*?왕십리 도선동', allowed.text, re.S)
+    saved = client.post(
+        f"/enrol/upload/{upload_id[1]}/confirm",
+        data={"csrf_token": token, "allow": "왕십리 도선동"},
+    )
+    assert re.search(r'data-count="created">.*?<strong>1</strong>', saved.text, re.S)
+    assert "왕십리 도선동" in client.get("/enrol").text
+
+
 def test_a_list_that_would_save_nothing_is_not_kept(
     client: TestClient, district: District, anbu: Anbu
 ) -> None:

@@ -29,6 +29,7 @@ from conftest import CENTRE_A, CENTRE_B, ENROLLED, OPENED, PASSWORD, District, l
 from flows import enrol_rows, feed, sweep_at
 
 LATER = at("2026-11-05 10:00")
+ALL_TABLES = ["alerts_per_week", "centres", "enrolment", "outcomes", "timings", "trend"]
 NOW = at("2026-11-20 12:00")  # a Friday: the last 4 weeks start on Monday 26 October
 
 
@@ -231,7 +232,58 @@ def test_the_outcomes_and_enrolment_exports(client: TestClient, answered: Answer
     assert enrolment[-1] == ["전체", "1", "1", "0", "2", "4"]
 
 
-@pytest.mark.parametrize("table", ["alerts_per_week", "timings", "outcomes", "enrolment"])
+def test_each_centre_per_100_enrolled_on_the_page(client: TestClient, answered: Answered) -> None:
+    log_in(client, "admin")
+    rows = _table(client.get("/reports?weeks=4").text, "per-centre")
+    # Centre A: 3 enrolled, 3 alerts (a false alarm visited after an hour, a safe, one
+    # open); centre B: 1 enrolled, 1 alert nobody answered.
+    assert rows == [
+        [CENTRE_B, "1", "100.0 1건", "0.0 0건", "100.0 1건", "0.0 0건", "—"],
+        [CENTRE_A, "3", "100.0 3건", "33.3 1건", "33.3 1건", "0.0 0건", "1시간"],
+        ["전체", "4", "100.0 4건", "25.0 1건", "50.0 2건", "0.0 0건", "1시간"],
+    ]
+
+
+def test_the_per_centre_and_trend_exports(client: TestClient, answered: Answered) -> None:
+    log_in(client, "admin")
+    centres = _csv(client.get("/reports.csv?table=centres&weeks=4").content)
+    assert centres[0] == [
+        "센터",
+        "등록 인원",
+        "알림",
+        "알림 100명당",
+        "오경보",
+        "오경보 100명당",
+        "진행 중",
+        "진행 중 100명당",
+        "방문 필요",
+        "방문 필요 100명당",
+        "첫 연락까지 (중앙값) (분)",
+    ]
+    assert centres[2] == [CENTRE_A, "3", "3", "100.0", "1", "33.3", "1", "33.3", "0", "0.0", "60.0"]
+    assert centres[1][-1] == ""  # nobody called in centre B
+    trend = _csv(client.get("/reports.csv?table=trend&weeks=4").content)
+    assert trend[0][:3] == ["주 (월요일부터)", "센터", "등록 인원"]
+    assert len(trend) == 1 + 4 * 3  # the district then each centre, each week
+    assert ["2026-11-02", "전체", "4", "4", "100.0", "1", "25.0", "2", "50.0", "0", "0.0"] in trend
+    assert ["2026-11-02", CENTRE_B, "1", "1", "100.0", "0", "0.0", "1", "100.0", "0", "0.0"] in (
+        trend
+    )
+    assert ["2026-11-16", CENTRE_A, "3", "0", "0.0", "0", "0.0", "0", "0.0", "0", "0.0"] in trend
+
+
+def test_the_trend_folds_each_centre_under_the_district(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "admin")
+    page = client.get("/reports?weeks=4").text
+    assert page.count('class="trend-centre"') == 2
+    assert f"{CENTRE_A} 주별 추이" in page
+
+
+@pytest.mark.parametrize(
+    "table", ["alerts_per_week", "timings", "outcomes", "enrolment", "centres", "trend"]
+)
 def test_each_export_as_xlsx_holds_the_csvs_figures_as_numbers(
     client: TestClient, answered: Answered, table: str
 ) -> None:
@@ -255,10 +307,11 @@ def test_the_page_offers_each_table_as_csv_and_as_xlsx(
 ) -> None:
     log_in(client, "admin")
     page = client.get("/reports?weeks=4").text
-    for table in ("alerts_per_week", "timings", "outcomes", "enrolment"):
+    tables = ("alerts_per_week", "timings", "outcomes", "enrolment", "centres", "trend")
+    for table in tables:
         assert f"/reports.csv?table={table}&amp;weeks=4" in page
         assert f"/reports.xlsx?table={table}&amp;weeks=4" in page
-    assert page.count("엑셀(.xlsx)") == 4
+    assert page.count("엑셀(.xlsx)") == len(tables)
 
 
 def test_an_unknown_table_or_period_is_refused(client: TestClient, answered: Answered) -> None:
@@ -296,8 +349,8 @@ def test_every_report_view_and_export_is_audited_with_counts_only(
     assert [(actor, subject_id) for actor, _, subject_id in rows] == [("kim.a", None)] * 4
     details = [json.loads(detail) for _, detail, _ in rows]
     assert [(d["weeks"], d["format"], d["tables"]) for d in details] == [
-        (4, "html", ["alerts_per_week", "enrolment", "outcomes", "timings"]),
-        (12, "html", ["alerts_per_week", "enrolment", "outcomes", "timings"]),
+        (4, "html", ALL_TABLES),
+        (12, "html", ALL_TABLES),
         (4, "csv", ["timings"]),
         (4, "xlsx", ["outcomes"]),
     ]

@@ -36,6 +36,7 @@ from anbu.bootstrap import (
 )
 from anbu.domain import tokens
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
+from anbu.domain.centre_names import NewCentres
 from anbu.domain.escalation import PolicyError
 from anbu.domain.kinds import (
     AlertState,
@@ -200,7 +201,23 @@ def db_upgrade() -> None:
 
 
 @subjects_app.command("import")
-def subjects_import(file: Path, now: NowOption = None) -> None:
+def subjects_import(
+    file: Path,
+    now: NowOption = None,
+    new_centre: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--new-centre",
+            help="Create this centre although its name is close to an existing one (repeatable).",
+        ),
+    ] = None,
+    new_centres: Annotated[
+        bool,
+        typer.Option(
+            "--new-centres", help="Create every centre named, however close to existing ones."
+        ),
+    ] = False,
+) -> None:
     """Enrol or update people from a CSV (UTF-8 or CP949) or an Excel workbook (.xlsx);
     prints created/updated/rejected.
 
@@ -213,13 +230,22 @@ def subjects_import(file: Path, now: NowOption = None) -> None:
     visit (optional): contact1_name/_relation/_phone 비상연락처1 이름/관계/전화 (to 3)
     · visit_notes 방문 메모; empty cells keep what is on file
 
+    A centre not on file whose name is close to one that is (왕십리 도선동 for
+    왕십리도선동) rejects the row, naming the close ones, unless --new-centre NAME or
+    --new-centres allows creating it; other new centres are created and listed.
+
     `anbu subjects template` writes a file to fill in; docs/formats.md has the rest.
     """
+    allowed = NewCentres(frozenset(new_centre or ()), every=new_centres)
     _import_list(
         file,
         now,
         lambda anbu, data, at: enrol(
-            anbu, read_subjects(data, now=at, periods=anbu.periods), now=at, actor=_actor()
+            anbu,
+            read_subjects(data, now=at, periods=anbu.periods),
+            now=at,
+            actor=_actor(),
+            new_centres=allowed,
         ),
     )
 
@@ -362,6 +388,12 @@ def _import_list(
             raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_rejections(report.rejected, len(report.rejected))
     out.print(report.summary(), highlight=False)
+    if report.new_centres:
+        out.print(
+            f"new centres {len(report.new_centres)}: {', '.join(report.new_centres)}",
+            markup=False,
+            highlight=False,
+        )
     if report.rejected:
         raise typer.Exit(EXIT_SOME_REJECTED)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from anbu.adapters.storage.centres import CentreDefaults
 from anbu.adapters.storage.unit_of_work import UnitOfWork
+from anbu.domain.centre_names import NONE_NEW, NewCentres, refusal, unknown_centre
 from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Detection, SubjectStatus
 from anbu.domain.rejections import Rejection
@@ -34,8 +36,13 @@ def enrol(
     *,
     now: datetime,
     actor: str,
+    new_centres: NewCentres = NONE_NEW,
 ) -> ImportReport:
     """Create or update each subject; a bad row is reported and the rest go on.
+
+    A row naming a centre that does not exist but is close to one that does is refused
+    (field `centre`, the close names suggested) unless `new_centres` allows creating it;
+    the centres created are listed in `report.new_centres`.
 
     Rows are committed in chunks, so an interrupted import keeps what it had done and a
     re-run finishes the rest (a re-import of an unchanged row changes nothing).
@@ -48,10 +55,10 @@ def enrol(
             continue
         batch.append(row)
         if len(batch) >= _CHUNK:
-            _enrol_chunk(app, batch, report, now=now, actor=actor)
+            _enrol_chunk(app, batch, report, new_centres, now=now, actor=actor)
             batch = []
     if batch:
-        _enrol_chunk(app, batch, report, now=now, actor=actor)
+        _enrol_chunk(app, batch, report, new_centres, now=now, actor=actor)
     report.rejected.sort(key=lambda r: r.line)
     return report
 
@@ -60,6 +67,7 @@ def _enrol_chunk(
     app: Context,
     batch: list[tuple[int, Enrolment]],
     report: ImportReport,
+    allowed: NewCentres,
     *,
     now: datetime,
     actor: str,
@@ -68,8 +76,9 @@ def _enrol_chunk(
         feeds = store.feeds.all(lock=True)
         touched_feeds: set[Carrier] = set()
         chunk = _Chunk(app, store, batch, now=now, actor=actor)
+        centres = _Centres(set(store.centres.names()), allowed, report.new_centres)
         for line, enrolment in batch:
-            outcome = _enrol_one(app, chunk, line, enrolment, now=now)
+            outcome = _enrol_one(app, chunk, line, enrolment, centres, now=now)
             if isinstance(outcome, Rejection):
                 report.rejected.append(outcome)
                 continue
@@ -179,6 +188,7 @@ def _enrol_one(
     chunk: _Chunk,
     line: int,
     enrolment: Enrolment,
+    centres: _Centres,
     *,
     now: datetime,
 ) -> Outcome | Rejection:
@@ -198,7 +208,11 @@ def _enrol_one(
             "consent_at",
             Message("reason.consent_withdrawn"),
         )
+    typo_of = centres.typo_of(enrolment.centre)
+    if typo_of:
+        return Rejection(line, "centre", refusal(enrolment.centre, typo_of))
     centre = chunk.centre(enrolment.centre)
+    centres.created(enrolment.centre)
     centre_id = centre.id
     detection = enrolment.detection or centre.detection
     # Periods not given for the person are their centre's for their group. The record key
@@ -253,6 +267,24 @@ def _enrol_one(
         values.update(status=SubjectStatus.ACTIVE.value, withdrawn_at=None)
     chunk.update(existing, values)
     return "updated"
+
+
+@dataclass(slots=True)
+class _Centres:
+    """The centres known while a chunk is enrolled, and those the list created (shared
+    with the report, so that a centre is listed once however many chunks name it)."""
+
+    known: set[str]
+    allowed: NewCentres
+    new: list[str]
+
+    def typo_of(self, name: str) -> list[str]:
+        return unknown_centre(name, self.known, self.allowed)
+
+    def created(self, name: str) -> None:
+        if name not in self.known:
+            self.known.add(name)
+            self.new.append(name)
 
 
 def _personal(enrolment: Enrolment) -> dict[str, Any]:

@@ -12,6 +12,7 @@ discards it; a confirmation enrols it and deletes it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from anbu.adapters.formats.subjects_csv import COLUMNS, OPTIONAL_COLUMNS, Parsed, read_subjects
 from anbu.adapters.held_uploads import HeldUploads
 from anbu.adapters.storage.enrolment_review import EnrolmentReview
+from anbu.domain.centre_names import UNDECIDED, CentreChoices, refusal, unknown_centre
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import Rejection
 from anbu.domain.wording import Message
@@ -47,10 +49,18 @@ class Review:
 
     report: ImportReport
     new_centres: list[str] = field(default_factory=list)
+    # Names close to an existing centre (refused until renamed or allowed), each with the
+    # existing names suggested, in the order the file gives them.
+    typos: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def saves_anything(self) -> bool:
         return bool(self.report.created or self.report.updated)
+
+    @property
+    def worth_holding(self) -> bool:
+        """Something to save, or a centre to decide on (which may make rows savable)."""
+        return self.saves_anything or bool(self.typos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +86,17 @@ def enrol_person(
     return enrol(app, _read(app, _one_row(fields), now), now=now, actor=user.login)
 
 
-def review(app: Context, data: bytes, *, now: datetime) -> Review:
+def review(
+    app: Context, data: bytes, *, now: datetime, choices: CentreChoices = UNDECIDED
+) -> Review:
     """What enrolling `data` now would do: the counts and each refused row (line, field,
-    reason), as `enrol` would decide them, and the centres it would create. Writes nothing.
+    reason), as `enrol` would decide them, and the centres it would create or refuses as
+    typos (`choices` renames them or allows them). Writes nothing.
     Raises UnreadableInputError for a file that cannot be read at all."""
-    rows = _read(app, data, now)
+    rows = _read(app, data, now, choices)
     found = Review(ImportReport())
     with app.transaction() as store:
-        centres = set(store.centres.names())
+        centres = _Known(set(store.centres.names()), choices)
         # Numbers as the file leaves them so far: a row may take a number an earlier row
         # gave up (None), or one an earlier row took.
         taken: dict[bytes, str | None] = {}
@@ -94,29 +107,49 @@ def review(app: Context, data: bytes, *, now: datetime) -> Review:
 
 
 def review_upload(app: Context, user: StaffUser, data: bytes, *, now: datetime) -> HeldReview:
-    """Review an uploaded list and hold it for confirmation, if it would save anything.
-    Raises UnreadableInputError (nothing is held then)."""
+    """Review an uploaded list and hold it for confirmation, if it would save anything or
+    names a centre to decide on. Raises UnreadableInputError (nothing is held then)."""
     _check(user)
     shelf = _shelf(app)
     shelf.purge(now)
     found = review(app, data, now=now)
-    if not found.saves_anything:
+    if not found.worth_holding:
         return HeldReview(found, None, None)
     return HeldReview(found, shelf.hold(data, user.login, now), now + shelf.keep_for)
 
 
+def review_again(
+    app: Context, user: StaffUser, upload_id: str, choices: CentreChoices, *, now: datetime
+) -> Review | None:
+    """The held list reviewed again with the administrator's centre choices; it stays
+    held. None when it is unknown, expired or another's."""
+    _check(user)
+    shelf = _shelf(app)
+    shelf.purge(now)
+    data = shelf.peek(upload_id, user.login, now)
+    return None if data is None else review(app, data, now=now, choices=choices)
+
+
 def confirm_upload(
-    app: Context, user: StaffUser, upload_id: str, *, now: datetime
+    app: Context,
+    user: StaffUser,
+    upload_id: str,
+    *,
+    now: datetime,
+    choices: CentreChoices = UNDECIDED,
 ) -> ImportReport | None:
     """Enrol a held list and delete it; None when it is unknown, expired or another's.
-    The rows are read again now: what is saved follows the rules as they stand."""
+    The rows are read again now: what is saved follows the rules as they stand, with the
+    centre `choices` made on the review."""
     _check(user)
     shelf = _shelf(app)
     shelf.purge(now)
     data = shelf.take(upload_id, user.login, now)
     if data is None:
         return None
-    report = enrol(app, _read(app, data, now), now=now, actor=user.login)
+    report = enrol(
+        app, _read(app, data, now, choices), now=now, actor=user.login, new_centres=choices.new
+    )
     with app.transaction() as store:
         store.audit.record(user.login, "subjects.imported", now, detail=report.summary())
     return report
@@ -140,7 +173,7 @@ def _review_chunk(
     on_file: EnrolmentReview,
     chunk: list[Parsed],
     taken: dict[bytes, str | None],
-    centres: set[str],
+    centres: _Known,
     found: Review,
 ) -> None:
     """Each row's fate, as `_enrol_one` in `anbu.services.enrolment` decides it and in the
@@ -176,12 +209,29 @@ def _review_chunk(
                 )
             )
             continue
+        typo_of = unknown_centre(enrolment.centre, centres.names, centres.choices.new)
+        if typo_of:
+            found.report.rejected.append(
+                Rejection(line, "centre", refusal(enrolment.centre, typo_of))
+            )
+            found.typos.setdefault(enrolment.centre, typo_of)
+            continue
         if existing is not None and existing.phone_key != phone_key:
             taken[existing.phone_key] = None
         taken[phone_key] = enrolment.external_id
         found.report.count("created" if existing is None else "updated")
-        if enrolment.centre not in centres and enrolment.centre not in found.new_centres:
+        if enrolment.centre not in centres.names:
+            # Created by this row: later rows compare with it, as `enrol` does.
+            centres.names.add(enrolment.centre)
             found.new_centres.append(enrolment.centre)
+
+
+@dataclass(slots=True)
+class _Known:
+    """The centres a review has seen so far (stored, then created by earlier rows)."""
+
+    names: set[str]
+    choices: CentreChoices
 
 
 def _chunks(rows: Iterable[Parsed]) -> Iterator[list[Parsed]]:
@@ -195,8 +245,15 @@ def _chunks(rows: Iterable[Parsed]) -> Iterator[list[Parsed]]:
         yield chunk
 
 
-def _read(app: Context, data: bytes, now: datetime) -> Iterable[Parsed]:
-    return read_subjects(data, now=now, periods=app.periods)
+def _read(
+    app: Context, data: bytes, now: datetime, choices: CentreChoices = UNDECIDED
+) -> Iterable[Parsed]:
+    for row in read_subjects(data, now=now, periods=app.periods):
+        if isinstance(row, Rejection) or not choices.renamed:
+            yield row
+            continue
+        line, enrolment = row
+        yield line, dataclasses.replace(enrolment, centre=choices.centre(enrolment.centre))
 
 
 def _one_row(fields: Mapping[str, str]) -> bytes:

@@ -53,6 +53,8 @@ class ReportTable(StrEnum):
     TIMINGS = "timings"
     OUTCOMES = "outcomes"
     ENROLMENT = "enrolment"
+    CENTRES = "centres"  # per centre, per 100 enrolled
+    TREND = "trend"  # the same figures week by week, the district's and each centre's
 
 
 class ReportRefusedError(PermissionError):
@@ -143,6 +145,27 @@ class EnrolmentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseFigures:
+    """What a district acts on, for a centre ("" for the whole scope) over the period or
+    one week: the alerts opened, and of them the false alarms, those still open and those
+    that came to need a visit; each also per 100 people enrolled now (None with nobody
+    enrolled). `to_contact` is the median time to the first call or visit (the period's
+    only: per week it is None)."""
+
+    centre: str
+    enrolled: int
+    alerts: int = 0
+    false_alarms: int = 0
+    open: int = 0
+    visit_needed: int = 0
+    to_contact: timedelta | None = None
+    week_start: date | None = None  # None: the whole period
+
+    def per_hundred(self, count: int) -> float | None:
+        return round(count * 100 / self.enrolled, 1) if self.enrolled else None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     period: Period
     centres: list[str]
@@ -154,6 +177,10 @@ class Report:
     timings: list[TimingRow] = field(default_factory=list)
     outcomes: list[OutcomeRow] = field(default_factory=list)
     enrolment: list[EnrolmentRow] = field(default_factory=list)
+    # Per centre over the period, then the whole scope last (centre "").
+    per_centre: list[CaseFigures] = field(default_factory=list)
+    # Per week, oldest first: the whole scope, then each centre.
+    trend: list[CaseFigures] = field(default_factory=list)
 
 
 _CacheKey = tuple[frozenset[int] | None, int, frozenset[ReportTable], datetime]
@@ -303,18 +330,95 @@ def _count(
     views.without_jit()
     names = views.centre_names(scope)
     result = Report(span, list(names.values()))
-    if ReportTable.ALERTS_PER_WEEK in tables or ReportTable.OUTCOMES in tables:
+    acts = {ReportTable.CENTRES, ReportTable.TREND} & set(tables)
+    counted: list[AlertCount] = []
+    if acts or {ReportTable.ALERTS_PER_WEEK, ReportTable.OUTCOMES} & set(tables):
         counted = views.alert_counts(scope, span.boundaries)
-        if ReportTable.ALERTS_PER_WEEK in tables:
-            _fill_weeks(result, counted, names)
-        if ReportTable.OUTCOMES in tables:
-            result.outcomes.extend(_outcomes(counted, names))
+    if ReportTable.ALERTS_PER_WEEK in tables:
+        _fill_weeks(result, counted, names)
+    if ReportTable.OUTCOMES in tables:
+        result.outcomes.extend(_outcomes(counted, names))
+    timings: list[TimingRow] = []
+    if ReportTable.TIMINGS in tables or ReportTable.CENTRES in tables:
+        timings = _timings(views.response_times(scope, span.since, span.until), names)
     if ReportTable.TIMINGS in tables:
-        times = views.response_times(scope, span.since, span.until)
-        result.timings.extend(_timings(times, names))
+        result.timings.extend(timings)
+    enrolment: list[EnrolmentRow] = []
+    if acts or ReportTable.ENROLMENT in tables:
+        enrolment = _enrolment(views.enrolment(scope), names)
     if ReportTable.ENROLMENT in tables:
-        result.enrolment.extend(_enrolment(views.enrolment(scope), names))
+        result.enrolment.extend(enrolment)
+    if acts:
+        enrolled = {row.centre: row.total for row in enrolment}
+        if ReportTable.CENTRES in tables:
+            contact = {row.centre: row.contact.median for row in timings}
+            result.per_centre.extend(_per_centre(counted, names, enrolled, contact))
+        if ReportTable.TREND in tables:
+            result.trend.extend(_trend(counted, names, enrolled, span.week_starts))
     return result
+
+
+def _figures(
+    counted: list[AlertCount],
+    centre: str,
+    enrolled: int,
+    *,
+    to_contact: timedelta | None = None,
+    week_start: date | None = None,
+) -> CaseFigures:
+    """The figures of the alert counts given (already those of one centre or the scope,
+    one week or the period)."""
+    mine = [row for row in counted if row.kind in SUBJECT_KINDS]
+    return CaseFigures(
+        centre,
+        enrolled,
+        alerts=sum(row.count for row in mine),
+        false_alarms=sum(row.count for row in mine if row.outcome is Outcome.FALSE_ALARM),
+        open=sum(row.count for row in mine if row.outcome is None),
+        visit_needed=sum(row.count for row in mine if row.visit_needed),
+        to_contact=to_contact,
+        week_start=week_start,
+    )
+
+
+def _per_centre(
+    counted: list[AlertCount],
+    names: dict[int, str],
+    enrolled: dict[str, int],
+    contact: dict[str, timedelta | None],
+) -> list[CaseFigures]:
+    rows = [
+        _figures(
+            [row for row in counted if row.centre_id == centre_id],
+            name,
+            enrolled.get(name, 0),
+            to_contact=contact.get(name),
+        )
+        for centre_id, name in names.items()
+    ]
+    inside = [row for row in counted if row.centre_id in names]
+    rows.append(_figures(inside, "", enrolled.get("", 0), to_contact=contact.get("")))
+    return rows
+
+
+def _trend(
+    counted: list[AlertCount],
+    names: dict[int, str],
+    enrolled: dict[str, int],
+    starts: list[date],
+) -> list[CaseFigures]:
+    cells: dict[tuple[int, int], list[AlertCount]] = {}
+    for row in counted:
+        if row.centre_id in names:
+            cells.setdefault((row.week, row.centre_id), []).append(row)
+    rows = []
+    for week, start in enumerate(starts):
+        this_week = [row for centre_id in names for row in cells.get((week, centre_id), [])]
+        rows.append(_figures(this_week, "", enrolled.get("", 0), week_start=start))
+        for centre_id, name in names.items():
+            theirs = cells.get((week, centre_id), [])
+            rows.append(_figures(theirs, name, enrolled.get(name, 0), week_start=start))
+    return rows
 
 
 def _fill_weeks(result: Report, counted: list[AlertCount], names: dict[int, str]) -> None:

@@ -52,6 +52,7 @@ class AlertCount:
     kind: AlertKind
     outcome: Outcome | None  # None: not resolved yet
     count: int
+    visit_needed: bool = False  # the case went as far as needing a visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,18 +124,26 @@ class ReportViews:
     def alert_counts(
         self, scope: Collection[int] | None, boundaries: Sequence[datetime]
     ) -> list[AlertCount]:
-        """Alerts about people opened in each week, by centre, kind and outcome: the weekly
-        counts and the outcomes from one pass over the period's alerts (`ix_alerts_opened`,
-        or `ix_alerts_centre_opened` for a few centres). The alert row carries its person's
+        """Alerts about people opened in each week, by centre, kind, outcome and whether
+        the case came to need a visit: the weekly counts and the outcomes from one pass
+        over the period's alerts (`ix_alerts_opened`, or `ix_alerts_centre_opened` for a
+        few centres). The alert row carries its person's
         centre, so no person is read."""
         week = self._week(boundaries).label("week")
+        visit = alerts.c.visit_needed_at.is_not(None).label("visit_needed")
         inner = _in_period(
-            select(week, alerts.c.centre_id, alerts.c.kind, alerts.c.outcome),
+            select(week, alerts.c.centre_id, alerts.c.kind, alerts.c.outcome, visit),
             boundaries[0],
             boundaries[-1],
             scope,
         ).subquery()
-        columns = (inner.c.week, inner.c.centre_id, inner.c.kind, inner.c.outcome)
+        columns = (
+            inner.c.week,
+            inner.c.centre_id,
+            inner.c.kind,
+            inner.c.outcome,
+            inner.c.visit_needed,
+        )
         query = select(*columns, func.count()).group_by(*columns)
         return [
             AlertCount(
@@ -143,8 +152,9 @@ class ReportViews:
                 AlertKind(kind),
                 Outcome(outcome) if outcome else None,
                 n,
+                bool(visit_needed),
             )
-            for week, centre_id, kind, outcome, n in self.connection.execute(query)
+            for week, centre_id, kind, outcome, visit_needed, n in self.connection.execute(query)
         ]
 
     def response_times(

@@ -324,6 +324,7 @@ alerts = Table(
             "outcome",
             "acknowledged_at",
             "first_contact_at",
+            "visit_needed_at",
         ],
     ),
     # A centre's reports.

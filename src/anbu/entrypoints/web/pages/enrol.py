@@ -22,6 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from anbu.adapters import catalogue
 from anbu.adapters.formats.subjects_csv import template_csv, template_xlsx
+from anbu.domain.centre_names import CentreChoices, NewCentres
 from anbu.domain.kinds import Carrier, Role
 from anbu.domain.rejections import UnreadableInputError
 from anbu.entrypoints.clock import wall_clock
@@ -115,24 +116,29 @@ def upload(request: Request, user: Admin, form: Form) -> Response:
             upload_detail=catalogue.say(exc.reason, user.language),
             status=400,
         )
-    return templates.TemplateResponse(
-        request,
-        "enrol_report.html",
-        {
-            "user": user,
-            "section": "enrol",
-            "report": held.review.report,
-            "new_centres": held.review.new_centres,
-            "upload_id": held.upload_id,
-            "expires_at": held.expires_at,
-            "confirmed": False,
-        },
+    return _review_page(
+        request, user, held.review, held.upload_id, CentreChoices(), expires_at=held.expires_at
     )
+
+
+@router.post("/enrol/upload/{upload_id}/centres", response_class=HTMLResponse)
+def decide_centres(request: Request, upload_id: str, user: Admin, form: Form) -> Response:
+    """The held list reviewed again with the centre names decided so far (a typo read as
+    the suggested centre, or a new centre allowed); nothing is saved yet."""
+    choices = _choices(form)
+    found = enrolment_review.review_again(
+        anbu_of(request), user, upload_id, choices, now=wall_clock()
+    )
+    if found is None:
+        return _form_page(request, user, upload_error="enrol.gone", status=404)
+    return _review_page(request, user, found, upload_id, choices)
 
 
 @router.post("/enrol/upload/{upload_id}/confirm", response_class=HTMLResponse)
 def confirm(request: Request, upload_id: str, user: Admin, form: Form) -> Response:
-    report = enrolment_review.confirm_upload(anbu_of(request), user, upload_id, now=wall_clock())
+    report = enrolment_review.confirm_upload(
+        anbu_of(request), user, upload_id, now=wall_clock(), choices=_choices(form)
+    )
     if report is None:
         return _form_page(request, user, upload_error="enrol.gone", status=404)
     return templates.TemplateResponse(
@@ -142,7 +148,9 @@ def confirm(request: Request, upload_id: str, user: Admin, form: Form) -> Respon
             "user": user,
             "section": "enrol",
             "report": report,
-            "new_centres": [],
+            "new_centres": report.new_centres,
+            "typos": {},
+            "choices": CentreChoices(),
             "confirmed": True,
         },
     )
@@ -153,6 +161,47 @@ def discard(request: Request, upload_id: str, user: Admin, form: Form) -> Respon
     if not enrolment_review.discard_upload(anbu_of(request), user, upload_id, now=wall_clock()):
         raise HTTPException(404, "not found")
     return RedirectResponse("/enrol?discarded=true", status_code=303)
+
+
+def _review_page(
+    request: Request,
+    user: StaffUser,
+    found: enrolment_review.Review,
+    upload_id: str | None,
+    choices: CentreChoices,
+    *,
+    expires_at: datetime | None = None,
+) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "enrol_report.html",
+        {
+            "user": user,
+            "section": "enrol",
+            "report": found.report,
+            "new_centres": found.new_centres,
+            "typos": found.typos,
+            "choices": choices,
+            "upload_id": upload_id,
+            "saves_anything": found.saves_anything,
+            "expires_at": expires_at,
+            "confirmed": False,
+        },
+    )
+
+
+def _choices(form: FormData) -> CentreChoices:
+    """The centre names decided on a review, carried by each of its forms: pairs of
+    `rename_from`/`rename_to`, and `allow` for each new centre allowed."""
+    renamed = zip(_texts(form, "rename_from"), _texts(form, "rename_to"), strict=False)
+    return CentreChoices(
+        tuple((typo, name) for typo, name in renamed if typo and name),
+        NewCentres(frozenset(name for name in _texts(form, "allow") if name)),
+    )
+
+
+def _texts(form: FormData, name: str) -> list[str]:
+    return [value for value in form.getlist(name) if isinstance(value, str)]
 
 
 def _form_page(

@@ -66,6 +66,8 @@ def reports_page(
             "last_day": found.period.now.astimezone(SEOUL).date(),
             "charts": _charts(found, word),
             "tables": [t.value for t in ReportTable],
+            "figures": FIGURES,
+            "figure_counts": figure_counts,
         },
     )
 
@@ -288,6 +290,21 @@ def _table_rows(found: Report, table: ReportTable, word: Words) -> list[list[Cel
                     _percent(ended.false_alarm_share),
                 ]
             )
+    elif table is ReportTable.CENTRES:
+        rows.append(_figures_head(word, first=[word("reports.centre")], contact=True))
+        for figures in found.per_centre:
+            rows.append(
+                [
+                    _centre(figures.centre, word),
+                    *_figures_cells(figures),
+                    _minutes(figures.to_contact),
+                ]
+            )
+    elif table is ReportTable.TREND:
+        rows.append(_figures_head(word, first=[word("reports.week"), word("reports.centre")]))
+        for figures in found.trend:
+            start = figures.week_start.isoformat() if figures.week_start else ""
+            rows.append([start, _centre(figures.centre, word), *_figures_cells(figures)])
     else:
         bands = [word(f"reports.group.{group.value}") for group in Group]
         rows.append([word("reports.centre"), *bands, word("reports.total")])
@@ -295,6 +312,32 @@ def _table_rows(found: Report, table: ReportTable, word: Words) -> list[list[Cel
             counts = [enrolled.counts[group] for group in Group]
             rows.append([_centre(enrolled.centre, word), *counts, enrolled.total])
     return rows
+
+
+FIGURES = ("alerts_count", "false_alarms", "open_cases", "visit_needed")
+
+
+def _figures_head(word: Words, *, first: list[Cell], contact: bool = False) -> list[Cell]:
+    """Each count then its rate per 100 enrolled (the sheet's own columns, so that Excel
+    can sort by either)."""
+    head = [*first, word("reports.enrolled")]
+    for key in FIGURES:
+        head += [word(f"reports.{key}"), f"{word(f'reports.{key}')} {word('reports.per_hundred')}"]
+    if contact:
+        head.append(f"{word('reports.to_contact')} {word('reports.minutes_suffix')}")
+    return head
+
+
+def _figures_cells(figures: reports.CaseFigures) -> list[Cell]:
+    cells: list[Cell] = [figures.enrolled]
+    for count in figure_counts(figures):
+        cells += [count, figures.per_hundred(count)]
+    return cells
+
+
+def figure_counts(figures: reports.CaseFigures) -> list[int]:
+    """The counts in `FIGURES` order."""
+    return [figures.alerts, figures.false_alarms, figures.open, figures.visit_needed]
 
 
 def _spread(spread: Spread) -> list[Cell]:
