@@ -54,7 +54,7 @@ def test_a_typo_is_refused_until_allowed(cli_env: dict[str, str], tmp_path: Path
     assert "created 1, updated 0, unchanged 0, rejected 1" in refused.stdout
     assert "new centres 1: 사근동" in refused.stdout
     assert (
-        "line 2, field 'centre': '왕십리 도선동' 센터가 없습니다. 비슷한 센터: 왕십리도선동"
+        "2행 거부: centre: '왕십리 도선동' 센터가 없습니다. 비슷한 센터: 왕십리도선동"
     ) in refused.stderr
     allowed = _import(cli_env, typo, "--new-centre", "왕십리 도선동")
     assert allowed.returncode == 0, allowed.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from anbu.adapters import catalogue
 from anbu.adapters.formats.subjects_csv import read_subjects
 from anbu.adapters.storage.tables import centres
 from anbu.bootstrap import Anbu
@@ -60,7 +61,9 @@ def test_a_typo_of_a_centre_is_refused_naming_the_close_one(anbu: Anbu) -> None:
     _import(anbu, subjects_csv(subject_row(external_id="K-1", phone="010-1000-0001")))
     report = _import(anbu, _second_list())
     assert report.created == 2
-    assert [(r.line, r.field, r.reason) for r in report.rejected] == [(2, "centre", TYPO)]
+    assert [(r.line, r.field, catalogue.say(r.reason)) for r in report.rejected] == [
+        (2, "centre", TYPO)
+    ]
     assert report.new_centres == ["사근동"]
     assert _centres(anbu) == ["사근동", "왕십리도선동"]
 
@@ -93,7 +96,9 @@ def test_the_review_foretells_the_typo_and_saves_it_once_renamed(anbu: Anbu) -> 
     found = enrolment_review.review(anbu, _second_list(), now=NOW)
     assert found.typos == {"왕십리 도선동": ["왕십리도선동"]}
     assert found.new_centres == ["사근동"]
-    assert [(r.line, r.field, r.reason) for r in found.report.rejected] == [(2, "centre", TYPO)]
+    assert [(r.line, r.field, catalogue.say(r.reason)) for r in found.report.rejected] == [
+        (2, "centre", TYPO)
+    ]
 
     renamed = CentreChoices((("왕십리 도선동", "왕십리도선동"),))
     held = enrolment_review.review_upload(anbu, ADMIN, _second_list(), now=NOW)

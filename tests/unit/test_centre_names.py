@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anbu.adapters import catalogue
 from anbu.domain.centre_names import (
     CentreChoices,
     NewCentres,
@@ -34,7 +35,7 @@ def test_a_centre_on_file_or_one_allowed_is_not_refused() -> None:
 
 def test_the_refusal_names_the_closest_centres() -> None:
     suggested = unknown_centre("왕십리 도선동", ON_FILE, NewCentres())
-    assert refusal("왕십리 도선동", suggested) == (
+    assert catalogue.say(refusal("왕십리 도선동", suggested)) == (
         "'왕십리 도선동' 센터가 없습니다. 비슷한 센터: 왕십리도선동"
     )
 

@@ -120,9 +120,9 @@ class _Chunk:
         self._creates: list[dict[str, Any]] = []
         self._updates: list[tuple[int, dict[str, Any]]] = []
         self._moves: list[tuple[int, int]] = []
-        # In row order: (action, subject id) or, for a person not yet inserted, their
-        # place among `_creates`.
-        self._audit: list[tuple[str, int | None, int | None]] = []
+        # In row order, what to audit: (subject id, None) for a person updated, or (None,
+        # their place among `_creates`) for one created.
+        self._audit: list[tuple[int | None, int | None]] = []
 
     def existing(self, external_id: str, phone_key: bytes) -> tuple[Any, str | None]:
         """The person of that reference, and the reference holding that number."""
@@ -157,14 +157,14 @@ class _Chunk:
 
     def create(self, values: dict[str, Any]) -> None:
         self._touched |= {values["external_id"], values["phone_key"]}
-        self._audit.append(("subject.created", None, len(self._creates)))
+        self._audit.append((None, len(self._creates)))
         self._creates.append(values)
 
     def update(self, existing: Any, values: dict[str, Any]) -> None:
         self._touched |= {existing.external_id, bytes(existing.phone_key), values["phone_key"]}
         self._updates.append((existing.id, values))
         self._moves.append((existing.id, values["centre_id"]))
-        self._audit.append(("subject.updated", existing.id, None))
+        self._audit.append((existing.id, None))
 
     def flush(self) -> None:
         if not self._audit:
@@ -177,9 +177,14 @@ class _Chunk:
         # Periods or consent may have changed: the indexed due instant must follow.
         updated = sorted(subject_id for subject_id, _ in self._updates)
         store.subjects.save_watches(store.subjects.watches(updated, lock=True), self._now)
-        for action, subject_id, place in self._audit:
-            who = created[place] if place is not None else subject_id
-            store.audit.record(self._actor, action, self._now, subject_id=who)
+        for subject_id, place in self._audit:
+            # A person not yet inserted when noted was created by this list; else updated.
+            store.audit.record(
+                self._actor,
+                "subject.created" if place is not None else "subject.updated",
+                self._now,
+                subject_id=created[place] if place is not None else subject_id,
+            )
         self._creates, self._updates, self._moves, self._audit = [], [], [], []
 
 

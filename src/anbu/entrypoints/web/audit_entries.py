@@ -141,7 +141,11 @@ def _label(key: str, language: str) -> str:
 
 def _plain(value: Any, language: str) -> str:
     if isinstance(value, bool):
-        return translate("audit.value.yes" if value else "audit.value.no", language)
+        return (
+            translate("audit.value.yes", language)
+            if value
+            else translate("audit.value.no", language)
+        )
     if isinstance(value, list):
         return ", ".join(_plain(v, language) for v in value)
     if isinstance(value, str):
