@@ -13,27 +13,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated, BinaryIO, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, BinaryIO, Literal, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from anbu.adapters import catalogue
-from anbu.adapters.formats.activity_feed import FeedLine, format_for, read_feed
-from anbu.adapters.formats.officers_csv import read_officers
-from anbu.adapters.formats.subjects_csv import read_subjects, template_csv, template_xlsx
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
-from anbu.adapters.sealing import KeyFileError, read_key_file, write_key_file
-from anbu.bootstrap import (
-    Anbu,
-    bootstrap,
-    configured_channels,
-    key_file_of,
-    master_key_of,
-    upgrade_schema,
-)
 from anbu.domain import tokens
 from anbu.domain.alerts import Alert, ContactKind, ContactResult
 from anbu.domain.centre_names import NewCentres
@@ -50,34 +37,22 @@ from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
 from anbu.domain.wording import MessageError
-from anbu.entrypoints import backtesting
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.entrypoints.durations import ago, duration
-from anbu.services import (
-    accounts,
-    audit_log,
-    backtest,
-    backups,
-    case_views,
-    centre_history,
-    centres,
-    messages,
-    notifications,
-    people,
-)
-from anbu.services import cases as case_handling
-from anbu.services import feeds as feed_status
-from anbu.services import subjects as subject_admin
-from anbu.services.case_views import AlertLine
-from anbu.services.dispatch import dispatch
-from anbu.services.enrolment import enrol
-from anbu.services.imports import ImportReport
-from anbu.services.ingest import IngestReport, ingest
-from anbu.services.notifications import Listed
-from anbu.services.officers import import_officers
-from anbu.services.officers import listing as staff_listing
-from anbu.services.sweep import sweep
-from anbu.settings import Settings
+
+# Each command imports the services, storage, formats and settings it uses inside its own
+# body: the module itself loads only Typer, Rich and the domain, so that `anbu --help` or a
+# typo costs a fraction of a second and no database layer (issue 15: start-up).
+if TYPE_CHECKING:
+    from anbu.adapters.formats.activity_feed import FeedLine
+    from anbu.bootstrap import Anbu
+    from anbu.entrypoints import backtesting
+    from anbu.services import backtest, backups, people
+    from anbu.services.case_views import AlertLine
+    from anbu.services.imports import ImportReport
+    from anbu.services.ingest import IngestReport
+    from anbu.services.notifications import Listed
+    from anbu.settings import Settings
 
 # Exit codes, documented in docs/cli.md.
 EXIT_OK = 0
@@ -130,6 +105,9 @@ def _now(text: str | None) -> datetime:
 
 @contextmanager
 def _anbu() -> Iterator[Anbu]:
+    from anbu.bootstrap import bootstrap
+    from anbu.settings import Settings
+
     anbu = bootstrap(Settings())
     try:
         yield anbu
@@ -159,12 +137,17 @@ def _options(
         ),
     ] = None,
 ) -> None:
+    from anbu.adapters import catalogue
+
     global _chosen_language
     _chosen_language = None if lang is None else catalogue.language_of(lang)
 
 
 def _language() -> str:
     """`--lang`, else ANBU_LANGUAGE, read once a run: a table asks for every cell's word."""
+    from anbu.adapters import catalogue
+    from anbu.settings import Settings
+
     global _chosen_language
     if _chosen_language is None:
         _chosen_language = catalogue.language_of(Settings().language)
@@ -174,6 +157,8 @@ def _language() -> str:
 def _said(error: Exception) -> str:
     """An error's words in the reader's language: a catalogue message rendered, a policy
     refusal with its field, anything else as it reads."""
+    from anbu.adapters import catalogue
+
     cause = error.__cause__
     if isinstance(error, MessageError):
         return catalogue.say(error.reason, _language())
@@ -185,6 +170,8 @@ def _said(error: Exception) -> str:
 def _print_rejections(rejections: list[Rejection], total: int) -> None:
     """Every refused line with all its problems: line, field and reason, in the reader's
     language."""
+    from anbu.adapters import catalogue
+
     language = _language()
     for rejection in rejections:
         err.print(catalogue.rejection(rejection, language), markup=False, highlight=False)
@@ -196,6 +183,9 @@ def _print_rejections(rejections: list[Rejection], total: int) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest revision."""
+    from anbu.bootstrap import upgrade_schema
+    from anbu.settings import Settings
+
     ran = upgrade_schema(Settings())
     out.print("schema upgraded" if ran else "schema already current")
 
@@ -236,6 +226,9 @@ def subjects_import(
 
     `anbu subjects template` writes a file to fill in; docs/formats.md has the rest.
     """
+    from anbu.adapters.formats.subjects_csv import read_subjects
+    from anbu.services.enrolment import enrol
+
     allowed = NewCentres(frozenset(new_centre or ()), every=new_centres)
     _import_list(
         file,
@@ -271,6 +264,8 @@ def subjects_list(
     무응답 기준, 꺼짐 기준, 상태, 마지막 생존 신호 (Seoul time, and how long ago). No phone
     number, address or birth date; every page listed is written to the audit log, as the
     people page's are. docs/cli.md."""
+    from anbu.services import people
+
     at = _now(now)
     rows: list[people.RosterLine] = []
     with _anbu() as anbu:
@@ -347,6 +342,8 @@ def subjects_template(
     """A subjects file to fill in: its header and one example row (CSV with a BOM, so that
     Excel shows the Hangul; or .xlsx). The columns are those of `anbu subjects import`
     (docs/formats.md, "Subjects file")."""
+    from anbu.adapters.formats.subjects_csv import template_csv, template_xlsx
+
     korean = not english
     data = template_xlsx(korean=korean) if xlsx else template_csv(korean=korean)
     if output is not None:
@@ -367,6 +364,9 @@ def officers_import(file: Path, now: NowOption = None) -> None:
     role (officer, lead, admin, operator, duty). docs/formats.md ("Staff list") has the
     rules; exit codes in docs/cli.md.
     """
+    from anbu.adapters.formats.officers_csv import read_officers
+    from anbu.services.officers import import_officers
+
     _import_list(
         file,
         now,
@@ -403,6 +403,8 @@ def officers_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
 ) -> None:
     """Staff logins, roles and centres (no names or contacts)."""
+    from anbu.services.officers import listing as staff_listing
+
     with _anbu() as anbu:
         rows = staff_listing(anbu)
     if as_json:
@@ -435,6 +437,8 @@ def centres_policy(
 ) -> None:
     """Show a centre's escalation policy as JSON, or replace it (alerts already open keep
     the policy they opened with). The document's fields are in docs/notifications.md."""
+    from anbu.services import centres
+
     with _anbu() as anbu:
         try:
             if set_from is not None or default:
@@ -472,6 +476,8 @@ def centres_detection(
 ) -> None:
     """Show or set how a centre's people are watched unless set for the person: the fixed
     period, or personal detection (the period then the hard maximum)."""
+    from anbu.services import centres
+
     at = _now(now)
     with _anbu() as anbu:
         try:
@@ -496,6 +502,8 @@ def subjects_pause(
     now: NowOption = None,
 ) -> None:
     """Suspend monitoring of one person over a period (a hospital stay, a trip)."""
+    from anbu.services import subjects as subject_admin
+
     at = _now(now)
     try:
         pause = Pause(parse_instant(starts), parse_instant(until) if until else None)
@@ -513,6 +521,8 @@ def subjects_pause(
 @subjects_app.command("withdraw")
 def subjects_withdraw(external_id: str, now: NowOption = None) -> None:
     """Consent withdrawn: stop monitoring and remove the person's data."""
+    from anbu.services import subjects as subject_admin
+
     at = _now(now)
     with _anbu() as anbu:
         if not subject_admin.withdraw(anbu, external_id, now=at, actor=_actor()):
@@ -524,6 +534,8 @@ def subjects_withdraw(external_id: str, now: NowOption = None) -> None:
 @events_app.command("purge")
 def events_purge(now: NowOption = None) -> None:
     """Delete raw events older than the retention period (ANBU_EVENT_RETENTION_DAYS)."""
+    from anbu.services import subjects as subject_admin
+
     at = _now(now)
     with _anbu() as anbu:
         removed = subject_admin.purge_events(anbu, now=at)
@@ -545,6 +557,9 @@ def ingest_command(
     Exit 0: every line accepted; 1: some lines rejected (the rest are stored);
     2: nothing could be read (docs/cli.md).
     """
+    from anbu.adapters.formats.activity_feed import format_for, read_feed
+    from anbu.services.ingest import ingest
+
     at = _now(now)
     try:
         stream, size = _open_input(file)
@@ -658,6 +673,9 @@ def backtest_command(
     ingest` plus an optional received_at (docs/formats.md). The table: 대상자, 종류, 단계,
     기한, 열림, 상태, 까닭; --json as `alerts list --json` plus levels (docs/cli.md).
     """
+    from anbu.entrypoints import backtesting
+    from anbu.settings import Settings
+
     started = perf_counter()
     if centre is not None:
         if subjects is not None or events is not None:
@@ -713,6 +731,9 @@ def _backtest_centre(
 ) -> None:
     """The centre's retained history, read from the database (an audit line is all it
     writes), replayed in a scratch one and scored against its officers' verdicts."""
+    from anbu.entrypoints import backtesting
+    from anbu.services import centre_history
+
     with _anbu() as anbu:
         try:
             history = centre_history.read(
@@ -788,6 +809,8 @@ def _optional_instant(option: str, text: str | None) -> datetime | None:
 def _replay_lines(file: Path, settings: Settings) -> list[FeedLine]:
     """Every line of the events file, each with its arrival (`received_at`) when it has one;
     a line may not claim to be later than its own arrival."""
+    from anbu.adapters.formats.activity_feed import format_for, read_feed
+
     try:
         with file.open("rb") as stream:
             first = stream.peek(64)[:64]
@@ -911,6 +934,7 @@ def evaluate_command(
     false alerts, self-check texts and alerts per officer."""
     from anbu.entrypoints.evaluation import run as evaluation
     from anbu.entrypoints.evaluation.scoring import delay_against_fixed
+    from anbu.settings import Settings
 
     settings = Settings()
     chosen = evaluation.policies(personal=evaluation.PERSONAL_AVAILABLE)
@@ -963,6 +987,8 @@ def sweep_command(now: NowOption = None) -> None:
     """Open the alerts that are due now (or at --now); re-running changes nothing. Prints,
     in Korean words, each alert opened (its kind and level, when it fell due), each feed
     recovered, each case the person closed by answering, and the counts (Asia/Seoul)."""
+    from anbu.services.sweep import sweep
+
     at = _now(now)
     with _anbu() as anbu:
         report = sweep(anbu, now=at)
@@ -991,6 +1017,10 @@ def dispatch_command(
     every: Annotated[float, typer.Option(help="Seconds between passes when looping.")] = 5.0,
 ) -> None:
     """Deliver queued notifications (SMS, e-mail) with retries; loops until stopped."""
+    from anbu.bootstrap import configured_channels
+    from anbu.services.dispatch import dispatch
+    from anbu.settings import Settings
+
     settings = Settings()
     try:
         channels = configured_channels(settings, sys.stdout)
@@ -1034,6 +1064,8 @@ def notifications_list(
     """Messages about alerts, in words: 번호, 알림, 받는 사람, 단계, 수단, 상태, 시도,
     보낸 시각, 수신 확인, 마지막 오류 (Asia/Seoul). No address is shown: staff by login, the
     person and their guardian by who they are. `--json` has the codes: docs/cli.md."""
+    from anbu.services import notifications
+
     with _anbu() as anbu:
         rows = notifications.listing(anbu, alert)
         logins = notifications.logins(anbu, rows) if not as_json else {}
@@ -1101,6 +1133,8 @@ def alerts_ack(
     now: NowOption = None,
 ) -> None:
     """Take charge of a case (stops its escalation)."""
+    from anbu.services import cases as case_handling
+
     at = _now(now)
     _case_command(lambda anbu: case_handling.acknowledge(anbu, alert_id, by=by, now=at))
     out.print(f"alert {alert_id} acknowledged by {by}", highlight=False)
@@ -1120,6 +1154,8 @@ def alerts_contact(
 ) -> None:
     """Record a call, a visit or a note on a case; prints what was recorded in words
     (`알림 3: 전화 (연락됨) 기록`)."""
+    from anbu.services import cases as case_handling
+
     at = _now(now)
     _case_command(
         lambda anbu: case_handling.record_contact(
@@ -1140,6 +1176,8 @@ def alerts_visit_needed(
     now: NowOption = None,
 ) -> None:
     """Nobody could reach the person: the case stays open and waits for a visit."""
+    from anbu.services import cases as case_handling
+
     at = _now(now)
     _case_command(lambda anbu: case_handling.need_visit(anbu, alert_id, by=by, note=note, now=at))
     out.print(f"알림 {alert_id}: {_word('state.visit_needed')}", highlight=False)
@@ -1162,6 +1200,8 @@ def alerts_resolve(
     now: NowOption = None,
 ) -> None:
     """Close a case with its outcome; prints it in words (`알림 3 종결: 오경보`)."""
+    from anbu.services import cases as case_handling
+
     at = _now(now)
     alert = _case_command(
         lambda anbu: case_handling.resolve(anbu, alert_id, outcome, by=by, note=note, now=at)
@@ -1175,6 +1215,8 @@ def alerts_resolve(
 def _case_command(act: Callable[[Anbu], Alert]) -> Alert:
     """Run a case command; a refusal (missing or out of reach, or not allowed as the case
     is) is printed and exits 1."""
+    from anbu.services import cases as case_handling
+
     with _anbu() as anbu:
         try:
             return act(anbu)
@@ -1196,6 +1238,8 @@ def alerts_list(
     """Alerts, in words: 번호, 대상자, 센터, 종류, 단계, 상태 (or how it ended), 기한, 열림,
     재개 (Asia/Seoul). `--json` has every field with codes (kind, state, outcome, level):
     docs/cli.md."""
+    from anbu.services import case_views
+
     states = [s for s in AlertState if s is not AlertState.RESOLVED] if open_only else None
     with _anbu() as anbu:
         lines = case_views.listing(anbu, states=states)
@@ -1238,6 +1282,8 @@ def _alert_state(alert: Alert) -> str:
 
 
 def _alert_document(line: AlertLine) -> dict[str, object]:
+    from anbu.services import messages
+
     alert = line.alert
     return {
         "id": alert.id,
@@ -1275,6 +1321,8 @@ def feeds_list(
     """Each carrier's watermark (the time up to which its events are complete), how far it
     lags behind now, the delay allowed and whether the feed is late: 통신사, 자료 기준 시각,
     지연, 허용 지연, 상태 (Asia/Seoul). docs/cli.md; the watermark in docs/formats.md."""
+    from anbu.services import feeds as feed_status
+
     at = _now(now)
     with _anbu() as anbu:
         statuses = feed_status.statuses(anbu, now=at)
@@ -1314,6 +1362,8 @@ def _lag(span: timedelta | None) -> str:
 def _word(key: str) -> str:
     """The word the pages use for `key` (the catalogue, src/anbu/locale), in the reader's
     language, so that a command and a page say the same."""
+    from anbu.adapters import catalogue
+
     return catalogue.text(key, _language())
 
 
@@ -1331,6 +1381,8 @@ def users_create(
     """Give a member of staff a web password (creating them if not imported yet). The
     password is read from stdin so that it never appears in the shell's history; the rule is
     the web's (10–128 characters, not common, not the login: docs/web.md)."""
+    from anbu.services import accounts
+
     if not password_stdin:
         err.print("the password is read from stdin: pass --password-stdin")
         raise typer.Exit(EXIT_UNREADABLE)
@@ -1367,6 +1419,8 @@ def tokens_create(
 ) -> None:
     """Print a new API bearer token for LOGIN (shown once; only a hash is kept). It stops
     working after --days; `tokens list` shows when."""
+    from anbu.services import accounts
+
     with _anbu() as anbu:
         try:
             token = accounts.create_token(
@@ -1390,6 +1444,8 @@ def tokens_list(
 ) -> None:
     """API tokens: their number, owner, label, when made, until when they work, last used
     and revoked."""
+    from anbu.services import accounts
+
     now = wall_clock()
     with _anbu() as anbu:
         rows = accounts.list_tokens(anbu, login.strip().lower() if login else None)
@@ -1429,6 +1485,8 @@ def tokens_revoke(
     token_id: Annotated[int, typer.Argument(help="The number `tokens list` shows.")],
 ) -> None:
     """Stop an API token working at once (the record of it is kept)."""
+    from anbu.services import accounts
+
     with _anbu() as anbu:
         try:
             row = accounts.revoke_token(anbu, token_id, now=wall_clock(), actor=_actor())
@@ -1459,6 +1517,8 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Walk the audit log's chain; report the first entry that does not follow (exit 1)."""
+    from anbu.services import audit_log
+
     noted = _link(anchor) if anchor else None
     with _anbu() as anbu:
         check = audit_log.verify(anbu, anchor=noted)
@@ -1529,6 +1589,11 @@ def backup_command(
     backup, or pg_dump's custom format on PostgreSQL. The key is never inside the backup;
     `--key KEYFILE` writes it to a file of its own, to keep somewhere else — without it
     nothing personal in the backup can be read, with it everything can. docs/operations.md."""
+    from anbu.adapters.sealing import KeyFileError, write_key_file
+    from anbu.bootstrap import master_key_of
+    from anbu.services import backups
+    from anbu.settings import Settings
+
     settings = Settings()
     with _anbu() as anbu:
         try:
@@ -1561,6 +1626,10 @@ def restore_command(
     first), then bring its schema up to date and check that the key opens what was restored.
     `--key KEYFILE` installs the backup's key as this machine's key file; without it the key
     in place (ANBU_SECRET_KEY or the key file) must be the backup's. docs/operations.md."""
+    from anbu.bootstrap import bootstrap, key_file_of
+    from anbu.services import backups
+    from anbu.settings import Settings
+
     settings = Settings()
     installed = _install_key(settings, key) if key is not None else False
     if not installed and settings.secret_key is None and not key_file_of(settings).exists():
@@ -1593,6 +1662,9 @@ def restore_command(
 
 def _install_key(settings: Settings, source: Path) -> bool:
     """Put the backup's key where this machine reads it; True when it was written now."""
+    from anbu.adapters.sealing import KeyFileError, read_key_file, write_key_file
+    from anbu.bootstrap import key_file_of, master_key_of
+
     if settings.secret_key is not None:
         err.print("--key: ANBU_SECRET_KEY is set and is the key in use; unset it to use a file")
         raise typer.Exit(EXIT_UNREADABLE)
@@ -1645,7 +1717,9 @@ def serve_command(
     carriers' streams."""
     import uvicorn
 
+    from anbu.bootstrap import upgrade_schema
     from anbu.entrypoints.web import BACKGROUND_VARIABLE, create_app
+    from anbu.settings import Settings
 
     try:
         if ingest is not None:
@@ -1705,6 +1779,7 @@ def demo_command(
     """
     from anbu.entrypoints.demo.database import own_folder
     from anbu.entrypoints.demo.run import run_demo
+    from anbu.settings import Settings
 
     settings = own_folder(Settings(), data_dir)
     code = run_demo(settings, people=subjects, days=days, seconds=seconds, seed=seed, console=out)
