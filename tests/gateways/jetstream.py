@@ -8,6 +8,7 @@ it fail, they are not skipped."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -116,7 +117,10 @@ def _with_client(url: str, work: Callable[[Client], Awaitable[T]]) -> T:
         finally:
             await client.close()
 
-    return asyncio.run(run())
+    # In a thread of its own: Playwright's sync API, used by the browser tests earlier in the
+    # same worker, keeps an event loop running in this thread, where asyncio.run refuses.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from anbu.adapters import catalogue
 from anbu.domain.text import storable, unstorable
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -59,6 +60,8 @@ def _refusals(where: str, items: Iterable[tuple[str, object]]) -> list[dict[str,
             if reason is not None:
                 # The parameter's name is shown only when it is itself printable.
                 shown = name if unstorable(name) is None else "?"
-                found.append({"loc": (where, shown), "msg": reason, "type": "unstorable_text"})
+                # Words, not a Message: FastAPI's answer encodes each error as JSON.
+                words = catalogue.say(reason)
+                found.append({"loc": (where, shown), "msg": words, "type": "unstorable_text"})
                 break
     return found
