@@ -10,6 +10,7 @@ from pathlib import Path
 from anbu.adapters.sealing import SealError
 from anbu.adapters.storage import backups as database_backups
 from anbu.adapters.storage.backups import BackupError, Contents
+from anbu.services import audit_log
 from anbu.services.context import Context
 
 __all__ = ["BackupError", "Contents", "KeyCheck", "back_up", "check_key", "contents", "restore"]
@@ -42,7 +43,7 @@ def check_key(app: Context) -> KeyCheck:
     addresses cannot be read and whose audit log reads as tampered: say so at once."""
     with app.transaction() as tx:
         sealed = tx.subjects.first_sealed()
-        chain = tx.audit.check_chain(anchor=None)
+    chain = audit_log.verify(app)
     tried = sealed is not None or chain.entries > 0
     if sealed is not None:
         external_id, personal = sealed
