@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -27,6 +28,9 @@ class Mailbox:
     hold_at: int | None = None
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    # Where the held message came from (host, port): which client process is stuck.
+    held_peer: tuple[str, int] | None = None
+    held_at: float = 0.0  # time.monotonic() when the hold began
     _seen: int = 0
 
     async def handle_RCPT(  # noqa: N802 — aiosmtpd's hook name
@@ -42,6 +46,8 @@ class Mailbox:
     ) -> str:
         self._seen += 1
         if self._seen == self.hold_at:
+            self.held_peer = session.peer  # type: ignore[assignment]
+            self.held_at = time.monotonic()
             self.holding.set()
             await asyncio.to_thread(self.release.wait, 60)
             return "451 4.3.0 held by the test, not accepted"

@@ -19,7 +19,8 @@ from anbu.domain.alerts import Alert
 from anbu.domain.escalation import EscalationPolicy
 from anbu.domain.kinds import AlertKind, AlertState, Outcome
 from anbu.services import ack_links, cases, centres, delivery_reports
-from anbu.services.dispatch import LEASE, dispatch
+from anbu.services.claims import LEASE
+from anbu.services.dispatch import dispatch
 from anbu.services.escalation import escalate
 from anbu.services.officers import import_officers
 from anbu.services.replies import record_reply

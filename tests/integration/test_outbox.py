@@ -5,13 +5,15 @@ SMS gateways have their own tests."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 from anbu.adapters.channels import DeliveryError, Medium
 from anbu.adapters.formats.officers_csv import read_officers
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertState
-from anbu.services.dispatch import LEASE, dispatch
+from anbu.services.claims import LEASE, HeldClaims
+from anbu.services.dispatch import dispatch
 from anbu.services.officers import import_officers
 
 from builders import at, event, officer_row, officers_csv, subject_row, watermark
@@ -127,6 +129,59 @@ def test_it_sends_again_with_the_same_key_when_a_worker_died_mid_send(anbu: Anbu
     assert dispatch(anbu, channels, now=DUE + LEASE - timedelta(seconds=1)).handled == 0
     assert len(dispatch(anbu, channels, now=DUE + LEASE).sent) == 1
     assert channels[Medium.SMS].sent[0].key == claimed.key
+
+
+def test_a_worker_that_stalled_past_its_lease_leaves_the_message_to_the_one_that_took_it(
+    anbu: Anbu,
+) -> None:
+    _district(anbu, officer_row(email=""))
+    _silence_sd_0001(anbu)
+    with anbu.transaction() as store:  # a worker claims, then stalls past its lease
+        (claimed,) = store.outbox.claim(DUE, DUE + LEASE, 10, "stalled")
+    stalled = HeldClaims(anbu, "stalled", [claimed.id], DUE)
+    channels = _channels()
+    assert len(dispatch(anbu, channels, now=DUE + LEASE).sent) == 1
+    assert not stalled.still_held(claimed.id)  # it wakes up, and does not send it again
+    assert len(channels[Medium.SMS].sent) == 1
+
+
+def _lease(anbu: Anbu) -> datetime:
+    with anbu.transaction() as store:
+        (row,) = store.outbox.listing()
+    return row.next_attempt_at
+
+
+def test_a_claim_is_renewed_by_its_holder_alone_and_ends_with_its_record(anbu: Anbu) -> None:
+    _district(anbu, officer_row(email=""))
+    _silence_sd_0001(anbu)
+    with anbu.transaction() as store:
+        (claimed,) = store.outbox.claim(DUE, DUE + LEASE, 10, "first")
+        assert store.outbox.renew("second", [claimed.id], DUE + timedelta(hours=1)) == 0
+        assert store.outbox.renew("first", [claimed.id], DUE + timedelta(hours=1)) == 1
+    channels = _channels()
+    assert dispatch(anbu, channels, now=DUE + timedelta(minutes=30)).handled == 0
+    assert len(dispatch(anbu, channels, now=DUE + timedelta(hours=1)).sent) == 1
+    with anbu.transaction() as store:  # recorded: the old holder's renewal changes nothing
+        assert store.outbox.renew("first", [claimed.id], DUE + timedelta(hours=2)) == 0
+
+
+def test_a_working_dispatcher_keeps_renewing_its_claims_until_it_lets_them_go(
+    anbu: Anbu,
+) -> None:
+    _district(anbu, officer_row(email=""))
+    _silence_sd_0001(anbu)
+    with anbu.transaction() as store:
+        (claimed,) = store.outbox.claim(DUE, DUE + LEASE, 10, "busy")
+    with HeldClaims(anbu, "busy", [claimed.id], DUE, renew_every=0.05) as held:
+        deadline = time.monotonic() + 10
+        while _lease(anbu) == DUE + LEASE and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _lease(anbu) > DUE + LEASE  # renewed in the background, from `now` onwards
+        held.let_go(claimed.id)
+        time.sleep(0.2)  # any renewal already under way lands
+        let_go = _lease(anbu)
+        time.sleep(0.3)
+        assert _lease(anbu) == let_go
 
 
 def test_it_tells_operators_of_a_stalled_feed(anbu: Anbu) -> None:

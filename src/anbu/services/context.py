@@ -21,7 +21,8 @@ from anbu.domain.subjects import GroupPeriods
 
 T = TypeVar("T")
 # How long a step that must not be lost waits for the database to come back (a restart
-# takes seconds); well within the dispatcher's two-minute lease.
+# takes seconds). A claim whose lease ran out meanwhile is checked again before it is
+# sent (services/claims.py), so waiting this long doubles nothing.
 DATABASE_PATIENCE_SECONDS = 60.0
 
 

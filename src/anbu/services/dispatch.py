@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from anbu.adapters.channels import Channel, DeliveryError, Message
 from anbu.adapters.storage.outbox import Pending
@@ -13,11 +13,8 @@ from anbu.domain.delivery import RetryPolicy
 from anbu.domain.kinds import AttemptOutcome
 from anbu.domain.notifications import Medium, Recipient
 from anbu.services import escalation, gateways, messages
+from anbu.services.claims import HeldClaims, new_holder
 from anbu.services.context import Context
-
-# Longer than any one send may take (channel timeouts are ~10 s): a crashed worker's
-# claim runs out after this and another worker sends again.
-LEASE = timedelta(minutes=2)
 
 
 @dataclass
@@ -25,6 +22,8 @@ class DispatchReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    # Claimed, then found taken over by another instance before sending: left to it.
+    taken_over: list[int] = field(default_factory=list)
     # Media that worked / failed in this pass: a channel that only fails is watched.
     working: set[Medium] = field(default_factory=set)
     failing: set[Medium] = field(default_factory=set)
@@ -46,17 +45,26 @@ def dispatch(
 
     The claim is committed before anything is sent and the outcome after, so a crash
     in between leaves the notification to be sent again once its lease runs out (at
-    least once); the channels pass the notification's key on so that a repeat can be
-    recognised (never lost, and not doubled where the gateway can tell). A database that
-    is away for a moment (a restart) is waited for, at each step after the claim: the
-    pass carries on with what it claimed, and a message out is recorded, not sent again.
+    least once; seconds, see `claims`); the channels pass the notification's key on so that
+    a repeat can be recognised (never lost, and not doubled where the gateway can tell). A
+    database that is away for a moment (a restart) is waited for, at each step after the
+    claim: the pass carries on with what it claimed, and a message out is recorded, not
+    sent again.
     """
     policy = policy or RetryPolicy()
     report = DispatchReport()
+    holder = new_holder()
     with app.transaction() as store:
-        claimed = store.outbox.claim(now, now + LEASE, limit)
-    for pending in claimed:
-        _deliver(app, channels, pending, policy, now, report)
+        claimed = store.outbox.claim(now, HeldClaims.first_lease(now), limit, holder)
+    if claimed:
+        with HeldClaims(app, holder, [pending.id for pending in claimed], now) as held:
+            for pending in claimed:
+                if not held.still_held(pending.id):
+                    report.taken_over.append(pending.id)
+                    continue
+                # Renewed in the background while it is sent; its record ends the claim.
+                _deliver(app, channels, pending, policy, now, report)
+                held.let_go(pending.id)
     gateways.watch(app, report.working, report.failing, now)
     return report
 

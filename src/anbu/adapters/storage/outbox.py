@@ -87,8 +87,10 @@ class Outbox:
         )
         return len(list(self.connection.scalars(statement, rows)))
 
-    def claim(self, now: datetime, lease_until: datetime, limit: int) -> list[Pending]:
-        """Take up to `limit` due notifications for this worker: their next attempt moves to
+    def claim(
+        self, now: datetime, lease_until: datetime, limit: int, holder: str = ""
+    ) -> list[Pending]:
+        """Take up to `limit` due notifications for `holder`: their next attempt moves to
         `lease_until`, so another worker (or this one after a crash) picks them up again
         only once the lease has run out — at least once, never lost."""
         query = (
@@ -107,7 +109,7 @@ class Outbox:
             self.connection.execute(
                 update(notifications)
                 .where(notifications.c.id.in_([row.id for row in rows]))
-                .values(next_attempt_at=lease_until)
+                .values(next_attempt_at=lease_until, claimed_by=holder or None)
             )
         return [
             Pending(
@@ -123,6 +125,23 @@ class Outbox:
             )
             for row in rows
         ]
+
+    def renew(self, holder: str, ids: Sequence[int], lease_until: datetime) -> int:
+        """Move the lease of the notifications `holder` still holds to `lease_until`; how
+        many it still held. One recorded since, or taken over by another worker after its
+        lease ran out, is left alone."""
+        if not ids:
+            return 0
+        result = self.connection.execute(
+            update(notifications)
+            .where(
+                notifications.c.id.in_(ids),
+                notifications.c.claimed_by == holder,
+                notifications.c.state == NotificationState.QUEUED.value,
+            )
+            .values(next_attempt_at=lease_until)
+        )
+        return result.rowcount
 
     def record(
         self,
@@ -145,7 +164,8 @@ class Outbox:
                 provider_ref=provider_ref,
             )
         )
-        values: dict[str, Any] = {"attempts": pending.attempts + 1}
+        # The claim ends with the attempt: the holder's renewals no longer touch the row.
+        values: dict[str, Any] = {"attempts": pending.attempts + 1, "claimed_by": None}
         if outcome is AttemptOutcome.SENT:
             values.update(
                 state=NotificationState.SENT.value, sent_at=now, provider_ref=provider_ref

@@ -381,6 +381,9 @@ notifications = Table(
     Column("state", String(16), nullable=False),
     Column("attempts", Integer(), nullable=False, server_default=text("0")),
     Column("next_attempt_at", Instant(), nullable=False),
+    # Which dispatcher pass holds the claim while `next_attempt_at` is its lease: it renews
+    # only what it still holds, and checks before each send that nobody took it over.
+    Column("claimed_by", String(32)),
     Column("last_error", Text()),
     Column("provider_ref", String(200)),
     Column("created_at", Instant(), nullable=False),
