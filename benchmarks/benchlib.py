@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -16,7 +19,9 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import psycopg
 from psycopg import sql
 
@@ -232,3 +237,44 @@ class CpuWatch:
         if top and self.seconds["other processes"] / max(self.wall, 1e-9) > 0.05:
             text += "; busiest others: " + "; ".join(f"{n} ({s:.0f} s)" for n, s in top)
         return text
+
+
+@contextmanager
+def serving(url: str, tmp: Path, *options: str) -> Iterator[str]:
+    """`anbu serve --no-background [options]` as its own process on the database `url`;
+    yields its base URL once /health answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "ANBU_DATABASE_URL": url,
+        "ANBU_SECRET_KEY": BENCH_SECRET,
+        "ANBU_DATA_DIR": str(tmp / "server"),
+    }
+    anbu = str(Path(sys.executable).parent / "anbu")
+    command = [anbu, "serve", "--no-background", "--port", str(port), *options]
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        say(f"server pid {process.pid} at {base}")
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -39,19 +39,14 @@ district-wide report is read as the administrator.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,6 +75,7 @@ from benchlib import (
     drop_database,
     machine,
     say,
+    serving,
     table,
 )
 from sweep_due import FILL_SQL
@@ -442,7 +438,7 @@ def main() -> int:
                     pages = [p for p in pages if any(text in p.name for text in args.only)]
             finally:
                 app.close()
-            with _server(url, Path(tmp)) as base:
+            with serving(url, Path(tmp)) as base:
                 _measure(base, pages, name, args)
                 if args.hold:
                     say(f"server at {base}; press Enter to stop")
@@ -754,51 +750,6 @@ def _pages(app: Anbu, args: argparse.Namespace) -> list[Page]:
 
 
 # -- the server ---------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _server(url: str, tmp: Path) -> Iterator[str]:
-    """`anbu serve --no-background` as its own process; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "ANBU_DATABASE_URL": url,
-        "ANBU_SECRET_KEY": BENCH_SECRET,
-        "ANBU_DATA_DIR": str(tmp / "server"),
-    }
-    command = [
-        str(Path(sys.executable).parent / "anbu"),
-        "serve",
-        "--no-background",
-        "--port",
-        str(port),
-    ]
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        say(f"server pid {process.pid} at {base}")
-        yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _logged_in(base: str, login: str) -> httpx.Client:

@@ -73,7 +73,8 @@ def _enrol_chunk(
     actor: str,
 ) -> None:
     with app.transaction() as store:
-        feeds = store.feeds.all(lock=True)
+        # Read, not locked: written last, moving only earlier (as ingest does, see there).
+        feeds = store.feeds.all()
         touched_feeds: set[Carrier] = set()
         chunk = _Chunk(app, store, batch, now=now, actor=actor)
         centres = _Centres(set(store.centres.names()), allowed, report.new_centres)
@@ -88,8 +89,8 @@ def _enrol_chunk(
                 feeds[enrolment.carrier] = feed.expect_from(enrolment.consent_at)
                 touched_feeds.add(enrolment.carrier)
         chunk.flush()
-        for carrier in touched_feeds:
-            store.feeds.save(feeds[carrier], now)
+        for carrier in sorted(touched_feeds):
+            store.feeds.advance(feeds[carrier], now)
 
 
 class _Chunk:

@@ -99,9 +99,12 @@ def _batch(
         if seen is None or event.occurred_at > seen:
             latest[event.carrier] = event.occurred_at
     with app.transaction() as store:
-        # Feeds first, then subjects, then their alerts: every writer takes locks in this
-        # order.
-        feeds = store.feeds.all(lock=True)
+        # The feeds are read, not locked, and what this batch taught of them is written
+        # last (`advance`: watermarks only move forward), as is the hour's count: the rows
+        # every batch of a carrier shares are held from there to the commit only, so
+        # concurrent pushes do not queue behind each other's whole transaction. Subjects,
+        # then their alerts, then those shared rows: every writer locks in this order.
+        feeds = store.feeds.all()
         before = dict(feeds)
         for carrier, occurred_at in latest.items():
             feeds[carrier] = feeds.get(carrier, Feed(carrier)).see(occurred_at)
@@ -111,9 +114,9 @@ def _batch(
             )
             report.watermarks += 1
         _store_events(app, store, unique, report, now)
-        for carrier, feed in feeds.items():
+        for carrier, feed in sorted(feeds.items()):
             if before.get(carrier) != feed:
-                store.feeds.save(feed, now)
+                store.feeds.advance(feed, now)
 
 
 def _store_events(
@@ -150,9 +153,8 @@ def _store_events(
                 "received_at": now,
             }
         )
+    store.subjects.lock(sorted({subject_id for _, subject_id, _ in owned}))
     added = store.events.add_all(rows)
-    # Every event of a batch is received at `now`: one hour's count per carrier.
-    store.events.count_received(_hour_of(now), Counter(carrier for carrier, _ in added))
     report.stored += len(added)
     report.duplicates += len(rows) - len(added)
     by_subject: dict[int, list[ActivityEvent]] = {}
@@ -160,6 +162,9 @@ def _store_events(
         if key in added:
             by_subject.setdefault(subject_id, []).append(event)
     _advance(app.rules, store, by_subject, now)
+    # Every event of a batch is received at `now`: one hour's count per carrier, a row
+    # every batch shares, so counted after the people's rows (see `_batch`).
+    store.events.count_received(_hour_of(now), Counter(carrier for carrier, _ in added))
 
 
 def _hour_of(instant: datetime) -> datetime:

@@ -346,6 +346,21 @@ class SubjectRepository:
         ).first()
         return None if row is None else (row.external_id, bytes(row.personal))
 
+    def lock(self, subject_ids: Sequence[int]) -> None:
+        """Take these people's rows for this transaction, in id order, before anything that
+        refers to them is written: an event's insert takes a weaker lock on its person (its
+        foreign key), and two writers each holding that and both asking for the row would
+        deadlock."""
+        if self._dialect != "postgresql":
+            return  # SQLite has one writer at a time
+        for chunk in self._batches.per_statement(sorted(subject_ids)):
+            self.connection.execute(
+                select(subjects.c.id)
+                .where(self._batches.among(subjects.c.id, chunk))
+                .order_by(subjects.c.id)
+                .with_for_update()
+            ).all()
+
     def watches(
         self, subject_ids: Sequence[int], *, lock: bool, learning: Collection[int] | None = None
     ) -> dict[int, Watch]:
