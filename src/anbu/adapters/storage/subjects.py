@@ -346,6 +346,16 @@ class SubjectRepository:
         ).first()
         return None if row is None else (row.external_id, bytes(row.personal))
 
+    def refresh_statistics(self) -> None:
+        """Tell the planner what the people table now holds, after a bulk load: until the
+        database's own daemon gets to it (PostgreSQL's autovacuum, within minutes; SQLite
+        never), it plans the next ingest's lookups for the table as it was — measured at
+        7,224 events/s after `ANALYZE` against 4,986 before (issue 15). PostgreSQL samples a
+        fixed number of rows whatever the size; SQLite is bounded the same way."""
+        if self._dialect == "sqlite":
+            self.connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        self.connection.exec_driver_sql("ANALYZE subjects")
+
     def lock(self, subject_ids: Sequence[int]) -> None:
         """Take these people's rows for this transaction, in id order, before anything that
         refers to them is written: an event's insert takes a weaker lock on its person (its
