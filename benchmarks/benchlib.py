@@ -240,9 +240,15 @@ class CpuWatch:
 
 
 @contextmanager
-def serving(url: str, tmp: Path, *options: str) -> Iterator[str]:
-    """`anbu serve --no-background [options]` as its own process on the database `url`;
-    yields its base URL once /health answers."""
+def serving(
+    url: str,
+    tmp: Path,
+    *options: str,
+    background: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """`anbu serve [options]` as its own process on the database `url` (without its sweep
+    and dispatch loops unless `background`); yields its base URL once /health answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -251,9 +257,11 @@ def serving(url: str, tmp: Path, *options: str) -> Iterator[str]:
         "ANBU_DATABASE_URL": url,
         "ANBU_SECRET_KEY": BENCH_SECRET,
         "ANBU_DATA_DIR": str(tmp / "server"),
+        **(env or {}),
     }
     anbu = str(Path(sys.executable).parent / "anbu")
-    command = [anbu, "serve", "--no-background", "--port", str(port), *options]
+    loops = [] if background else ["--no-background"]
+    command = [anbu, "serve", *loops, "--port", str(port), *options]
     log = tmp / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

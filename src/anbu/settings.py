@@ -72,8 +72,10 @@ class Settings(BaseSettings):
     # A channel failing this long (every attempt, nothing getting through) raises an
     # operator alert by the other channels.
     gateway_alarm_minutes: int = Field(default=10, ge=1)
-    # `anbu serve`'s background loops.
-    sweep_every_seconds: float = Field(default=60.0, gt=0)
+    # `anbu serve`'s background loops. The sweep's interval is most of the delay from a
+    # person falling due to the officer's text (issue 15 asks p99 under a minute:
+    # benchmarks/overdue_to_sms.py); a sweep with nothing due costs milliseconds.
+    sweep_every_seconds: float = Field(default=20.0, gt=0)
     dispatch_every_seconds: float = Field(default=5.0, gt=0)
     # Raw events are kept only this long: detection needs just each person's latest times.
     event_retention_days: int = Field(default=90, ge=1)

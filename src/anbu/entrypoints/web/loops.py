@@ -1,4 +1,4 @@
-"""The background work of `anbu serve`: sweep (and escalate) every minute, dispatch every
+"""The background work of `anbu serve`: sweep (and escalate) every 20 s, dispatch every
 few seconds, and recount the reports people are reading before their figures expire. Each
 pass runs in a worker thread so that callbacks are answered meanwhile; a pass that fails is
 logged and counted, and the loop goes on."""
