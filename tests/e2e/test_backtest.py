@@ -210,7 +210,7 @@ def test_a_centre_replays_its_own_history_scored_by_its_officers(
 @pytest.mark.parametrize(
     ("args", "code", "said"),
     [
-        (("--centre", "없는동"), 1, "no centre named"),
+        (("--centre", "없는동"), 1, "'없는동' 센터가 없습니다."),
         (("--centre", centre_life.CENTRE, "--subjects", "x.csv"), 2, "leave out --subjects"),
         ((), 2, "give --subjects FILE and --events FILE, or --centre"),
         (("--subjects", "x.csv"), 2, "or --centre"),

@@ -495,6 +495,23 @@ def test_a_pause_that_makes_no_sense_is_refused_with_a_reason(
     assert pauses_of(anbu, "SD-0001") == []
 
 
+def test_a_refused_pause_says_why_in_the_viewers_language(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    client.post("/language", data={"csrf_token": token, "language": "en"})
+
+    answer = client.post(
+        "/people/SD-0001/pauses",
+        data={"csrf_token": token, "starts": "2030-01-01T00:00", "reason": "other"},
+    )
+
+    assert answer.status_code == 422
+    assert "A pause can only be set within a year before or after today." in answer.text
+    assert "1년" not in answer.text
+    assert pauses_of(anbu, "SD-0001") == []
+
+
 def pause_ids(page: str) -> list[int]:
     """The pauses the page offers to end, in the order shown."""
     return [int(found) for found in re.findall(r'action="/people/[^"]+/pauses/(\d+)/end"', page)]

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.domain import tokens
-from anbu.domain.alerts import Alert, ContactKind, ContactResult
+from anbu.domain.alerts import Alert, ContactKind, ContactResult, Refusal
 from anbu.domain.centre_names import NewCentres
 from anbu.domain.escalation import PolicyError
 from anbu.domain.kinds import (
@@ -36,7 +36,7 @@ from anbu.domain.kinds import (
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
-from anbu.domain.wording import MessageError
+from anbu.domain.wording import Message
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.entrypoints.durations import ago, duration
 
@@ -155,13 +155,17 @@ def _language() -> str:
 
 
 def _said(error: Exception) -> str:
-    """An error's words in the reader's language: a catalogue message rendered, a policy
-    refusal with its field, anything else as it reads."""
+    """An error's words in the reader's language: a catalogue message rendered (a case not
+    found carries one too), a case's refusal by its code, a policy refusal with its field,
+    anything else as it reads."""
     from anbu.adapters import catalogue
 
     cause = error.__cause__
-    if isinstance(error, MessageError):
-        return catalogue.say(error.reason, _language())
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, Message):  # a MessageError's, or a case not found's
+        return catalogue.say(reason, _language())
+    if isinstance(reason, Refusal):
+        return catalogue.text(f"refusal.{reason.value}", _language())
     if isinstance(cause, PolicyError):
         return catalogue.problem(cause.field, cause.reason, _language())
     return str(error)
@@ -278,7 +282,7 @@ def subjects_list(
                 for row in page:
                     sys.stdout.write(json.dumps(_roster_document(row), ensure_ascii=False) + "\n")
         except people.UnknownCentreError as exc:
-            err.print(f"no centre named {centre!r}", markup=False)
+            err.print(_word("centre.unknown", name=centre), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
     if as_json:
         return
@@ -512,7 +516,7 @@ def subjects_pause(
         raise typer.Exit(EXIT_UNREADABLE) from exc
     with _anbu() as anbu:
         if not subject_admin.pause(anbu, external_id, pause, reason, now=at, actor=_actor()):
-            err.print(f"no subject {external_id}", markup=False)
+            err.print(_word("cli.no_subject", ref=external_id), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
     until_text = seoul(pause.ends_at) or "resumed"
     out.print(f"paused {external_id} from {seoul(pause.starts_at)} until {until_text}")
@@ -526,7 +530,7 @@ def subjects_withdraw(external_id: str, now: NowOption = None) -> None:
     at = _now(now)
     with _anbu() as anbu:
         if not subject_admin.withdraw(anbu, external_id, now=at, actor=_actor()):
-            err.print(f"no subject {external_id}", markup=False)
+            err.print(_word("cli.no_subject", ref=external_id), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
     out.print(f"withdrawn {external_id}: personal data and events removed", highlight=False)
 
@@ -740,7 +744,7 @@ def _backtest_centre(
                 anbu, centre, days=days, now=at, detection=detection, actor=_actor()
             )
         except centre_history.UnknownCentreError as exc:
-            err.print(f"no centre named {centre!r}", markup=False)
+            err.print(_word("centre.unknown", name=centre), markup=False)
             raise typer.Exit(1) from exc
         settings = anbu.settings
     try:
@@ -1221,7 +1225,7 @@ def _case_command(act: Callable[[Anbu], Alert]) -> Alert:
         try:
             return act(anbu)
         except (case_handling.CaseNotFound, case_handling.CaseRefused) as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
 
 
@@ -1359,12 +1363,12 @@ def _lag(span: timedelta | None) -> str:
     return ago(span) if span < timedelta(minutes=1) else duration(span)
 
 
-def _word(key: str) -> str:
+def _word(key: str, /, **params: object) -> str:
     """The word the pages use for `key` (the catalogue, src/anbu/locale), in the reader's
-    language, so that a command and a page say the same."""
+    language, so that a command and a page say the same; `params` fill its `{name}`s."""
     from anbu.adapters import catalogue
 
-    return catalogue.text(key, _language())
+    return catalogue.text(key, _language(), **params)
 
 
 @users_app.command("create")
@@ -1384,7 +1388,7 @@ def users_create(
     from anbu.services import accounts
 
     if not password_stdin:
-        err.print("the password is read from stdin: pass --password-stdin")
+        err.print(_word("cli.password_stdin"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     password = sys.stdin.readline().rstrip("\r\n")
     with _anbu() as anbu:
@@ -1400,7 +1404,7 @@ def users_create(
             )
         except (accounts.AccountError, PasswordRefusedError) as exc:
             # A refused password's words are fixed by its reason: the password is not in them.
-            err.print(f"{login}: {exc}", markup=False)
+            err.print(f"{login}: {_said(exc)}", markup=False)
             raise typer.Exit(1) from exc
     out.print(f"{outcome} {login.strip().lower()} ({role.value})", highlight=False)
 
@@ -1432,7 +1436,7 @@ def tokens_create(
                 days=days,
             )
         except accounts.AccountError as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(1) from exc
     sys.stdout.write(token + "\n")
 
@@ -1491,7 +1495,7 @@ def tokens_revoke(
         try:
             row = accounts.revoke_token(anbu, token_id, now=wall_clock(), actor=_actor())
         except accounts.AccountError as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(1) from exc
     out.print(f"revoked token {row.id} of {row.login}", highlight=False)
 

@@ -45,6 +45,7 @@ from anbu.domain.subjects import (
     visit_of,
     without_visit,
 )
+from anbu.domain.wording import Message, MessageError
 from anbu.services import subjects
 from anbu.services.accounts import StaffUser
 from anbu.services.context import Context
@@ -82,8 +83,8 @@ class PersonNotFoundError(LookupError):
     """No such person within the viewer's reach (unknown, or another centre's)."""
 
 
-class PauseError(ValueError):
-    """The pause cannot be added; the message says why, in words for the officer."""
+class PauseError(MessageError):
+    """The pause cannot be added; `reason` says why, for the edges to word."""
 
 
 class PauseNotFoundError(PersonNotFoundError):
@@ -430,19 +431,19 @@ def add_pause(
     makes no sense."""
     note = " ".join(note.split())
     if len(note) > MAX_PAUSE_NOTE:
-        raise PauseError(f"사유는 {MAX_PAUSE_NOTE}자까지 쓸 수 있습니다.")
+        raise PauseError(Message("pause.note_too_long", longest=MAX_PAUSE_NOTE))
     if ends_at is not None and ends_at <= starts_at:
-        raise PauseError("끝나는 때는 시작보다 뒤여야 합니다.")
+        raise PauseError(Message("pause.ends_before_start"))
     if abs(starts_at - now) > PAUSE_HORIZON or (
         ends_at is not None and ends_at - now > PAUSE_HORIZON
     ):
-        raise PauseError("일시 중지는 앞뒤 1년 안에서만 정할 수 있습니다.")
+        raise PauseError(Message("pause.outside_year"))
     with app.transaction() as tx:
         row = tx.people.person(external_id)
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         if row.status is not SubjectStatus.ACTIVE:
-            raise PauseError("동의를 철회한 분은 일시 중지할 수 없습니다.")
+            raise PauseError(Message("pause.withdrawn"))
     words = pause_reason_words(reason)
     written = f"{words} · {note}" if note else words
     pause_id = subjects.pause(

@@ -231,7 +231,8 @@ def add_pause(
     except people.PersonNotFoundError as exc:
         raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except people.PauseError as exc:
-        rejected = [Rejected(line=None, field=None, reason=str(exc))]
+        reason = catalogue.say(exc.reason, user.language)
+        rejected = [Rejected(line=None, field=None, reason=reason)]
         return refused(request, rejected, ErrorCode.PAUSE_REFUSED)
     words = people.pause_reason_words(pause.reason)
     note = " ".join(pause.note.split())

@@ -137,7 +137,7 @@ def add_pause(request: Request, external_id: str, user: PageUser, form: Form) ->
         except people.PersonNotFoundError as exc:
             raise HTTPException(404, "not found") from exc
         except people.PauseError as exc:
-            error = str(exc)
+            error = catalogue.say(exc.reason, user.language)
     if error:
         return _person_page(request, external_id, user, pause_error=error, entered=values)
     return RedirectResponse(f"/people/{quote(external_id, safe='')}#pauses", status_code=303)
