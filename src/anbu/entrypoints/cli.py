@@ -1642,6 +1642,9 @@ def restore_command(
     target = bootstrap(settings, migrate=False)
     try:
         backups.restore(target, file)
+        # The key is tried before the schema is brought up to date: an upgrade from an old
+        # schema may need it to open the records, and must not be the one to find it wrong.
+        opens = backups.opens_a_record(target)
     except backups.BackupError as exc:
         err.print(str(exc), markup=False)
         if installed:
@@ -1649,19 +1652,28 @@ def restore_command(
         raise typer.Exit(EXIT_SOME_REJECTED) from exc
     finally:
         target.close()
+    if opens is False:
+        _wrong_key(settings, installed)
     with _anbu() as anbu:
         check = backups.check_key(anbu)
         found = backups.contents(anbu)
     if not check.opens:
-        err.print(
-            "the key does not open the restored data: the database holds the backup now, "
-            "but put the backup's key in place (ANBU_SECRET_KEY or the key file) before "
-            "serving it"
-        )
-        if installed:
-            key_file_of(settings).unlink()
-        raise typer.Exit(EXIT_SOME_REJECTED)
+        _wrong_key(settings, installed)
     out.print(f"restored {file}: {_counted_contents(found)}", highlight=False)
+
+
+def _wrong_key(settings: Settings, installed: bool) -> NoReturn:
+    """The key does not open the restored data: say so, take back the key just installed."""
+    from anbu.bootstrap import key_file_of
+
+    err.print(
+        "the key does not open the restored data: the database holds the backup now, "
+        "but put the backup's key in place (ANBU_SECRET_KEY or the key file) before "
+        "serving it"
+    )
+    if installed:
+        key_file_of(settings).unlink()
+    raise typer.Exit(EXIT_SOME_REJECTED)
 
 
 def _install_key(settings: Settings, source: Path) -> bool:
