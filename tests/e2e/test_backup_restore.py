@@ -113,7 +113,7 @@ def test_the_wrong_key_is_refused_and_not_left_in_place(
     wrong.write_text("ab" * 32)
     done = program(elsewhere, "restore", str(backup), "--key", str(wrong))
     assert done.returncode == 1
-    assert "the key does not open the restored data" in done.stderr
+    assert "이 키로는 복원한 자료를 열 수 없습니다" in done.stderr
     assert not (Path(elsewhere["ANBU_DATA_DIR"]) / "secret.key").exists()
 
 
@@ -132,7 +132,7 @@ def test_a_wrong_key_is_named_before_an_old_backups_schema_is_brought_up_to_date
     done = program(elsewhere, "restore", str(backup), "--key", str(wrong))
 
     assert done.returncode == 1, done.stderr
-    assert "the key does not open the restored data" in done.stderr
+    assert "이 키로는 복원한 자료를 열 수 없습니다" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (Path(elsewhere["ANBU_DATA_DIR"]) / "secret.key").exists()
 
@@ -145,7 +145,7 @@ def test_a_restore_without_any_key_is_refused_before_it_starts(
     assert program(cli_env, "backup", str(backup)).returncode == 0
     done = program(elsewhere, "restore", str(backup))
     assert done.returncode == 2
-    assert "give --key" in done.stderr
+    assert "키가 없습니다" in done.stderr
 
 
 def test_a_database_in_use_is_never_restored_over(cli_env: dict[str, str], tmp_path: Path) -> None:

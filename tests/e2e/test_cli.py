@@ -295,7 +295,7 @@ def test_it_acknowledges_and_resolves_a_case_from_the_command_line(
     assert (alert["state"], alert["outcome"]) == ("resolved", "safe")
     again = _anbu(cli_env, "alerts", "ack", "1", "--by", "kim.officer")
     assert again.returncode == 1
-    assert "already" in again.stderr
+    assert again.stderr.strip() == "이미 종결된 건입니다."
 
 
 def test_it_lists_who_acknowledged_and_resolved_a_case_and_when_in_seoul_time(

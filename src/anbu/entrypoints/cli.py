@@ -353,7 +353,7 @@ def subjects_template(
     if output is not None:
         output.write_bytes(data)
     elif xlsx and sys.stdout.isatty():
-        err.print("a workbook is not for a terminal: give --output FILE.xlsx")
+        err.print(_word("cli.workbook_not_for_terminal"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     else:
         sys.stdout.buffer.write(data)
@@ -683,13 +683,13 @@ def backtest_command(
     started = perf_counter()
     if centre is not None:
         if subjects is not None or events is not None:
-            _usage("--centre replays the database's own history: leave out --subjects, --events")
+            _usage(_word("cli.backtest_centre_alone"))
         _backtest_centre(centre, days, detection, sweep_every, as_json, _now(now), started)
         return
     if subjects is None or events is None:
-        _usage("give --subjects FILE and --events FILE, or --centre CENTRE")
+        _usage(_word("cli.backtest_files_needed"))
     if detection is not None:
-        _usage("--detection goes with --centre; a subjects file says it per person")
+        _usage(_word("cli.backtest_detection_with_centre"))
     people = _read(subjects)
     start = _optional_instant("--from", from_)
     end = _optional_instant("--until", until)
@@ -713,11 +713,11 @@ def backtest_command(
     except backtesting.SubjectsRefusedError as exc:
         # As `subjects import` would report them.
         _print_rejections(exc.rows, len(exc.rows))
-        err.print(f"{subjects}: fix these rows first; nothing was replayed")
+        err.print(_word("cli.backtest_fix_rows", file=subjects), markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     except backtesting.NothingToReplayError as exc:
         _print_rejections([r for r in lines if isinstance(r, Rejection)], len(lines))
-        err.print(f"{events}: nothing to replay (no event or watermark was accepted)")
+        err.print(_word("cli.backtest_nothing_accepted", file=events), markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_replay(result, as_json, started)
     if result.report.rejected:
@@ -759,7 +759,7 @@ def _backtest_centre(
             on_span=None if as_json else _progress_of,
         )
     except backtesting.NothingToReplayError as exc:
-        err.print(f"{centre}: no events retained in the last {days} days; nothing to replay")
+        err.print(_word("cli.backtest_no_events", centre=centre, days=days), markup=False)
         raise typer.Exit(1) from exc
     scored = centre_history.score(result.findings.alerts, history.cases)
     _print_replay(result, as_json, started, scored={"centre": centre, **scored.as_json()})
@@ -1572,7 +1572,7 @@ def _link(text: str) -> bytes:
     except ValueError:
         link = b""
     if len(link) != 32:
-        err.print("--anchor: 64 hexadecimal digits, as `audit verify` prints a link")
+        err.print(_word("cli.anchor_format"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     return link
 
@@ -1607,7 +1607,7 @@ def backup_command(
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
     if key is not None:
         if key.resolve().parent == file.resolve().parent:
-            err.print(f"{key}: the key sits beside its backup; move one of them elsewhere")
+            err.print(_word("cli.key_beside_backup", key=key), markup=False)
         try:
             write_key_file(master_key_of(settings), key)
         except KeyFileError as exc:
@@ -1637,7 +1637,7 @@ def restore_command(
     settings = Settings()
     installed = _install_key(settings, key) if key is not None else False
     if not installed and settings.secret_key is None and not key_file_of(settings).exists():
-        err.print("no key here: give --key KEYFILE, the key `anbu backup --key` wrote")
+        err.print(_word("cli.no_key_here"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     target = bootstrap(settings, migrate=False)
     try:
@@ -1666,11 +1666,7 @@ def _wrong_key(settings: Settings, installed: bool) -> NoReturn:
     """The key does not open the restored data: say so, take back the key just installed."""
     from anbu.bootstrap import key_file_of
 
-    err.print(
-        "the key does not open the restored data: the database holds the backup now, "
-        "but put the backup's key in place (ANBU_SECRET_KEY or the key file) before "
-        "serving it"
-    )
+    err.print(_word("cli.wrong_key"), markup=False)
     if installed:
         key_file_of(settings).unlink()
     raise typer.Exit(EXIT_SOME_REJECTED)
@@ -1682,7 +1678,7 @@ def _install_key(settings: Settings, source: Path) -> bool:
     from anbu.bootstrap import key_file_of, master_key_of
 
     if settings.secret_key is not None:
-        err.print("--key: ANBU_SECRET_KEY is set and is the key in use; unset it to use a file")
+        err.print(_word("cli.key_env_in_use"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     try:
         wanted = read_key_file(source)
@@ -1692,7 +1688,7 @@ def _install_key(settings: Settings, source: Path) -> bool:
     here = key_file_of(settings)
     if here.exists():
         if master_key_of(settings) != wanted:
-            err.print(f"--key: a different key is already at {here}; move it away first")
+            err.print(_word("cli.key_different_there", path=here), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
         return False
     here.parent.mkdir(parents=True, exist_ok=True)
