@@ -576,6 +576,9 @@ def test_ending_a_pause_already_over_is_refused_with_a_reason(
     assert "이미 끝난 일시 중지입니다." in answer.text
     assert pauses_of(anbu, "SD-0001") == [(at("2026-11-25 09:00"), NOW, "병원 입원")]
     assert len(audited(anbu, "subject.pause_ended")) == 1
+    client.post("/language", data={"csrf_token": token, "language": "en"})
+    english = client.post(f"/people/SD-0001/pauses/{ends}/end", data={"csrf_token": token})
+    assert "This pause is already over." in english.text
 
 
 def test_ending_a_pause_without_the_csrf_token_is_refused(

@@ -91,7 +91,7 @@ class PauseNotFoundError(PersonNotFoundError):
     """The person has no such pause, or is out of reach: answered as an unknown person."""
 
 
-class PauseOverError(ValueError):
+class PauseOverError(MessageError):
     """The pause is over already: there is nothing left to end."""
 
 
@@ -190,8 +190,8 @@ class PersonDetail:
     detection_own: str | None = None  # their own `detection` (None: the centre's default)
 
 
-class VisitChangeError(ValueError):
-    """The visit information cannot be changed (consent withdrawn); in the officer's words."""
+class VisitChangeError(MessageError):
+    """The visit information cannot be changed (consent withdrawn); `reason` says so."""
 
 
 def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
@@ -397,7 +397,7 @@ def change_visit(
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         if row.status is not SubjectStatus.ACTIVE:
-            raise VisitChangeError("동의를 철회한 분의 정보는 바꿀 수 없습니다.")
+            raise VisitChangeError(Message("visit.withdrawn_unchangeable"))
         personal = app.vault.open(tx.subjects.sealed_for_change(row.id), bound_to=external_id)
         visit = visit_info(contacts, notes, str(personal.get("phone", "")))
         before = visit_of(personal)
@@ -475,7 +475,7 @@ def end_pause(
             raise PauseNotFoundError(external_id)
         planned = Pause(found.starts_at, found.ends_at)
         if planned.ends_at is not None and planned.ends_at <= now:
-            raise PauseOverError("이미 끝난 일시 중지입니다.")
+            raise PauseOverError(Message("pause.over"))
         removed = planned.starts_at >= now
         if removed:
             tx.subjects.remove_pause(pause_id)

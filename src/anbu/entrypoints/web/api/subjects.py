@@ -265,7 +265,8 @@ def end_pause(request: Request, reference: str, pause_id: RecordId, user: ApiUse
     except people.PersonNotFoundError as exc:
         raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except people.PauseOverError as exc:
-        raise ApiError(409, ErrorCode.PAUSE_OVER, str(exc)) from exc
+        # `detail` as it always read (Korean); `message` follows the caller's language.
+        raise ApiError(409, ErrorCode.PAUSE_OVER, catalogue.say(exc.reason)) from exc
     p = ended.pause
     return PauseEnded(
         id=p.pause_id,
