@@ -131,7 +131,7 @@ _WORDS: dict[PasswordReason, Message] = {
 
 
 class PasswordRefusedError(MessageError):
-    """A password the rule refuses; `reason` says which part as a code, `words` as a
+    """A password the rule refuses: `code` says which part of the rule, `reason` the
     catalogue message for the edges to render in the reader's language."""
 
     def __init__(self, reason: PasswordReason) -> None:
