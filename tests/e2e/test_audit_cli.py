@@ -96,4 +96,4 @@ def test_an_anchor_no_longer_in_the_chain_breaks_it_and_a_bad_one_is_refused(
     assert "missing: the newest entries were deleted (or the anchor was never" in done.stdout
     refused = program(cli_env, "audit", "verify", "--anchor", "not-a-link")
     assert refused.returncode == 2
-    assert "64 hexadecimal digits" in refused.stderr
+    assert "16진수 64자리" in refused.stderr

@@ -210,10 +210,10 @@ def test_a_centre_replays_its_own_history_scored_by_its_officers(
 @pytest.mark.parametrize(
     ("args", "code", "said"),
     [
-        (("--centre", "없는동"), 1, "no centre named"),
-        (("--centre", centre_life.CENTRE, "--subjects", "x.csv"), 2, "leave out --subjects"),
-        ((), 2, "give --subjects FILE and --events FILE, or --centre"),
-        (("--subjects", "x.csv"), 2, "or --centre"),
+        (("--centre", "없는동"), 1, "'없는동' 센터가 없습니다."),
+        (("--centre", centre_life.CENTRE, "--subjects", "x.csv"), 2, "--events는 빼 주세요"),
+        ((), 2, "--subjects FILE과 --events FILE, 또는 --centre CENTRE를 주세요."),
+        (("--subjects", "x.csv"), 2, "또는 --centre"),
     ],
 )
 def test_a_backtest_asked_wrongly_says_how_to_ask(

@@ -13,7 +13,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic import command as migrations
 from psycopg import sql
+
+from anbu.adapters.storage import backups as database_backups
+from anbu.adapters.storage import engine as storage
+from anbu.bootstrap import Anbu
 
 from builders import at, jsonl, subject_row, subjects_csv, watermark
 from processes import program
@@ -108,7 +113,27 @@ def test_the_wrong_key_is_refused_and_not_left_in_place(
     wrong.write_text("ab" * 32)
     done = program(elsewhere, "restore", str(backup), "--key", str(wrong))
     assert done.returncode == 1
-    assert "the key does not open the restored data" in done.stderr
+    assert "이 키로는 복원한 자료를 열 수 없습니다" in done.stderr
+    assert not (Path(elsewhere["ANBU_DATA_DIR"]) / "secret.key").exists()
+
+
+def test_a_wrong_key_is_named_before_an_old_backups_schema_is_brought_up_to_date(
+    cli_env: dict[str, str], anbu: Anbu, elsewhere: dict[str, str], tmp_path: Path
+) -> None:
+    """A backup from before schema 0006: the upgrade after its restore opens every record to
+    give it its name key, which a wrong key cannot — the key is tried first, and refused."""
+    _district(cli_env, tmp_path)
+    migrations.downgrade(storage.alembic_config(anbu.engine), "0005")
+    backup = tmp_path / "old.backup"
+    database_backups.back_up(anbu.engine, backup)
+    wrong = tmp_path / "wrong.key"
+    wrong.write_text("ab" * 32)
+
+    done = program(elsewhere, "restore", str(backup), "--key", str(wrong))
+
+    assert done.returncode == 1, done.stderr
+    assert "이 키로는 복원한 자료를 열 수 없습니다" in done.stderr
+    assert "Traceback" not in done.stderr
     assert not (Path(elsewhere["ANBU_DATA_DIR"]) / "secret.key").exists()
 
 
@@ -120,7 +145,7 @@ def test_a_restore_without_any_key_is_refused_before_it_starts(
     assert program(cli_env, "backup", str(backup)).returncode == 0
     done = program(elsewhere, "restore", str(backup))
     assert done.returncode == 2
-    assert "give --key" in done.stderr
+    assert "키가 없습니다" in done.stderr
 
 
 def test_a_database_in_use_is_never_restored_over(cli_env: dict[str, str], tmp_path: Path) -> None:

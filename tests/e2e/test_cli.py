@@ -295,7 +295,7 @@ def test_it_acknowledges_and_resolves_a_case_from_the_command_line(
     assert (alert["state"], alert["outcome"]) == ("resolved", "safe")
     again = _anbu(cli_env, "alerts", "ack", "1", "--by", "kim.officer")
     assert again.returncode == 1
-    assert "already" in again.stderr
+    assert again.stderr.strip() == "이미 종결된 건입니다."
 
 
 def test_it_lists_who_acknowledged_and_resolved_a_case_and_when_in_seoul_time(
@@ -356,7 +356,7 @@ def test_a_revoked_api_token_stops_working_and_stays_on_record(
     assert token_user(anbu, token, at("2026-11-20 09:05")) is None
     again = _anbu(cli_env, "tokens", "revoke", str(listed["id"]))
     assert again.returncode == 1
-    assert f"no token {listed['id']} in use" in again.stderr
+    assert f"사용 중인 토큰 {listed['id']}번이 없습니다." in again.stderr
     (kept,) = [
         json.loads(line) for line in _anbu(cli_env, "tokens", "list", "--json").stdout.splitlines()
     ]
@@ -402,7 +402,7 @@ def test_a_token_is_made_for_so_many_days_and_the_list_says_until_when(
     for days in ("0", "366"):
         refused = _anbu(cli_env, "tokens", "create", "ops.lee", "--days", days)
         assert refused.returncode == 1, days
-        assert "a token lasts 1 to 365 days" in refused.stderr
+        assert f"1일에서 365일까지 쓸 수 있습니다 ({days}일은 안 됩니다)" in refused.stderr
     assert _tokens(cli_env) == []
 
     weekly = _anbu(cli_env, "tokens", "create", "ops.lee", "--label", "주간", "--days", "7")

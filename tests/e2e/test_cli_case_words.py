@@ -63,3 +63,61 @@ def test_a_false_alarm_is_named_as_one(cli_env: dict[str, str], tmp_path: Path) 
 
     assert done.stdout.strip() == "알림 1 종결: 오경보"
     assert not any(code in done.stdout for code in CODES)
+
+
+def test_a_refused_case_command_says_why_in_korean_or_in_english(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _alert_opened(cli_env, tmp_path)
+    closed = ("alerts", "resolve", "1", "--outcome", "safe", "--by", "kim.officer")
+    assert _anbu(cli_env, *closed, "--now", NOW).returncode == 0
+
+    again = _anbu(cli_env, *closed, "--now", NOW)
+    missing = _anbu(cli_env, "alerts", "ack", "99", "--by", "kim.officer", "--now", NOW)
+    english = _anbu(cli_env, "--lang", "en", "alerts", "ack", "99", "--by", "kim.officer")
+
+    assert (again.returncode, again.stderr.strip()) == (1, "이미 종결된 건입니다.")
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1,
+        "알림 99번이 없습니다 (kim.officer의 담당 범위).",
+    )
+    assert english.stderr.strip() == "no alert 99 for kim.officer"
+
+
+def test_refusals_of_people_staff_and_tokens_are_korean_first(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    asked = {
+        ("subjects", "pause", "SD-404", "--from", NOW): (
+            "대상자 SD-404이(가) 없습니다.",
+            "no subject SD-404",
+        ),
+        ("subjects", "list", "--centre", "없는동"): (
+            "'없는동' 센터가 없습니다.",
+            "no centre named '없는동'",
+        ),
+        ("users", "create", "ops.lee", "--role", "operator"): (
+            "비밀번호는 표준 입력으로 받습니다: --password-stdin을 붙여 주세요.",
+            "the password is read from stdin: pass --password-stdin",
+        ),
+        ("tokens", "revoke", "7"): ("사용 중인 토큰 7번이 없습니다.", "no token 7 in use"),
+        ("tokens", "create", "nobody"): (
+            "'nobody'은(는) 활동 중인 직원이 아닙니다.",
+            "no active staff member 'nobody'",
+        ),
+    }
+    for command, (korean, english) in asked.items():
+        assert _anbu(cli_env, *command).stderr.strip() == korean, command
+        assert _anbu(cli_env, "--lang", "en", *command).stderr.strip() == english, command
+
+
+def test_a_refused_password_is_explained_in_the_readers_language(
+    cli_env: dict[str, str],
+) -> None:
+    create = ("users", "create", "ops.lee", "--role", "operator", "--password-stdin")
+
+    korean = _anbu(cli_env, *create, stdin=b"short\n")
+    english = _anbu(cli_env, "--lang", "en", *create, stdin=b"short\n")
+
+    assert korean.stderr.strip() == "ops.lee: 비밀번호는 10자 이상이어야 합니다."
+    assert english.stderr.strip() == "ops.lee: A password needs at least 10 characters."

@@ -9,6 +9,7 @@ from anbu.adapters.formats.officers_csv import read_officers
 from anbu.adapters.storage.tables import alerts, audit_log
 from anbu.bootstrap import Anbu
 from anbu.domain.kinds import AlertState, Outcome
+from anbu.domain.wording import Message
 from anbu.services import cases
 from anbu.services.officers import import_officers
 
@@ -56,10 +57,13 @@ def test_it_lets_an_officer_take_charge_of_their_centres_case_once(anbu: Anbu) -
 
 def test_it_answers_not_found_to_an_officer_of_another_centre(anbu: Anbu) -> None:
     alert_id = _case(anbu)
-    with pytest.raises(cases.CaseNotFound, match=f"no alert {alert_id}"):
+    with pytest.raises(cases.CaseNotFound) as other_centre:
         cases.acknowledge(anbu, alert_id, by="park.other", now=NOW)
-    with pytest.raises(cases.CaseNotFound, match=f"no alert {alert_id}"):
+    missing = Message("case.not_found", alert=alert_id, login="park.other")
+    assert other_centre.value.reason == missing
+    with pytest.raises(cases.CaseNotFound) as operator:
         cases.resolve(anbu, alert_id, Outcome.SAFE, by="ops", note="", now=NOW)
+    assert operator.value.reason == Message("case.not_found", alert=alert_id, login="ops")
     assert _row(anbu, alert_id)[0] == AlertState.OPEN.value
 
 
@@ -93,5 +97,6 @@ def test_it_keeps_the_systems_outcomes_to_the_system(anbu: Anbu) -> None:
 
 def test_it_refuses_someone_who_is_not_staff(anbu: Anbu) -> None:
     alert_id = _case(anbu)
-    with pytest.raises(cases.CaseNotFound, match="no active staff member"):
+    with pytest.raises(cases.CaseNotFound) as refused:
         cases.acknowledge(anbu, alert_id, by="stranger", now=NOW)
+    assert refused.value.reason == Message("staff.not_active", login="stranger")

@@ -119,6 +119,20 @@ def test_the_trend_by_week_for_the_district_and_each_centre(anbu: Anbu, district
     assert found.per_centre == []  # only the table asked for is counted
 
 
+def test_the_trend_has_each_weeks_median_time_to_first_contact(anbu: Anbu, district: None) -> None:
+    found = reports.report(anbu, ADMIN, weeks=4, now=NOW, tables=(ReportTable.TREND,))
+    contact = {(row.week_start, row.centre): row.to_contact for row in found.trend}
+    # X, opened Sunday night, was called after 20 minutes; Y, opened on Monday, after 40:
+    # each week has its own median, not the period's 30 minutes.
+    assert contact[(date(2026, 11, 2), "")] == timedelta(minutes=20)
+    assert contact[(date(2026, 11, 2), A)] == timedelta(minutes=20)
+    assert contact[(date(2026, 11, 9), "")] == timedelta(minutes=40)
+    assert contact[(date(2026, 11, 9), A)] == timedelta(minutes=40)
+    # Nobody called Z (centre B), and no alert opened in the other weeks.
+    assert contact[(date(2026, 11, 2), B)] is None
+    assert contact[(date(2026, 10, 26), "")] is None
+
+
 def test_an_officer_sees_only_their_centre_and_none_enrolled_has_no_rate(
     anbu: Anbu, district: None
 ) -> None:

@@ -4,12 +4,14 @@ nothing more — length, and not one an attacker tries first."""
 from __future__ import annotations
 
 import random
+import re
 import string
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anbu.adapters import catalogue
 from anbu.domain.passwords import (
     KOREAN_COMMON,
     KOREAN_WORDS,
@@ -82,7 +84,8 @@ def test_random_passwords_of_twelve_letters_and_digits_are_accepted() -> None:
 def test_it_names_why_a_password_is_refused(password: str, reason: PasswordReason) -> None:
     with pytest.raises(PasswordRefusedError) as refused:
         check_password(password, login=LOGIN)
-    assert refused.value.reason is reason
+    assert refused.value.code is reason
+    assert refused.value.reason == explain(reason)
     assert password not in str(refused.value)
 
 
@@ -109,7 +112,20 @@ def test_the_words_of_a_refusal_depend_on_its_reason_alone(password: str, login:
     """So no refusal can carry the password, or any part of it."""
     reason = refusal(password, login=login)
     if reason is not None:
-        assert str(PasswordRefusedError(reason)) == explain(reason)
+        assert PasswordRefusedError(reason).reason == explain(reason)
+        assert str(PasswordRefusedError(reason)) == str(explain(reason))
+
+
+@pytest.mark.parametrize("reason", list(PasswordReason))
+def test_each_refusal_has_words_in_korean_and_english(reason: PasswordReason) -> None:
+    korean = catalogue.say(explain(reason), "ko")
+    english = catalogue.say(explain(reason), "en")
+    assert re.search("[가-힣]", korean), korean
+    assert english.isascii(), english
+    assert english != korean
+    assert catalogue.say(explain(PasswordReason.TOO_SHORT), "ko") == (
+        f"비밀번호는 {SHORTEST}자 이상이어야 합니다."
+    )
 
 
 @unhurried

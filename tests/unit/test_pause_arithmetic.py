@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from anbu.domain.pauses import Pause, limit_instant
+from anbu.domain.wording import Message, MessageError
 
 KST = timezone(timedelta(hours=9))
 DAY = timedelta(days=1)
@@ -108,8 +109,11 @@ def test_it_compares_pauses_written_in_another_offset_by_instant() -> None:
 
 @pytest.mark.parametrize("ends", ["2026-11-20 09:00", "2026-11-20 08:00"])
 def test_a_pause_must_end_after_it_starts(ends: str) -> None:
-    with pytest.raises(ValueError, match="end after it starts"):
+    # A ValueError still, as callers catch it, with its words for the reader.
+    with pytest.raises(MessageError) as refused:
         pause("2026-11-20 09:00", ends)
+    assert isinstance(refused.value, ValueError)
+    assert refused.value.reason == Message("pause.ends_before_start")
 
 
 def test_a_pause_covers_its_start_but_not_its_end() -> None:

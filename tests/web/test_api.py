@@ -405,6 +405,32 @@ def test_a_bad_phone_is_refused_naming_the_field(as_user: Any, district: Distric
     assert admin.get("/subjects/SD-0100").status_code == 404
 
 
+def test_a_centre_close_to_one_is_created_only_when_the_request_says_so(
+    as_user: Any, anbu: Anbu, district: District
+) -> None:
+    admin = as_user("admin")
+    typo = {**NEW_PERSON, "centre": "왕십리 도선동"}
+
+    refused = admin.post("/subjects", typo)
+    allowed = admin.post("/subjects", {**typo, "new_centre": True})
+
+    assert refused.status_code == 422
+    (reason,) = refused.json()["detail"]
+    assert reason["field"] == "centre"
+    assert "왕십리도선동" in reason["reason"]  # the close one, suggested
+    assert ok(allowed, 201) == {"reference": "SD-0100", "outcome": "created"}
+    assert ok(admin.get("/subjects/SD-0100"))["centre"] == "왕십리 도선동"
+    with anbu.transaction() as store:
+        assert {"왕십리 도선동", "왕십리도선동"} <= set(store.centres.names())
+    # A change of centre asks the same: refused as a typo, unless allowed.
+    moved = {"centre": "마 장동"}
+    assert admin.patch("/subjects/SD-0001", moved).status_code == 422
+    assert ok(admin.patch("/subjects/SD-0001", {**moved, "new_centre": True}))["outcome"] == (
+        "updated"
+    )
+    assert ok(admin.get("/subjects/SD-0001"))["centre"] == "마 장동"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

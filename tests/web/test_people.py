@@ -495,6 +495,23 @@ def test_a_pause_that_makes_no_sense_is_refused_with_a_reason(
     assert pauses_of(anbu, "SD-0001") == []
 
 
+def test_a_refused_pause_says_why_in_the_viewers_language(
+    client: TestClient, anbu: Anbu, district: District
+) -> None:
+    token = log_in(client, "kim.a")
+    client.post("/language", data={"csrf_token": token, "language": "en"})
+
+    answer = client.post(
+        "/people/SD-0001/pauses",
+        data={"csrf_token": token, "starts": "2030-01-01T00:00", "reason": "other"},
+    )
+
+    assert answer.status_code == 422
+    assert "A pause can only be set within a year before or after today." in answer.text
+    assert "1년" not in answer.text
+    assert pauses_of(anbu, "SD-0001") == []
+
+
 def pause_ids(page: str) -> list[int]:
     """The pauses the page offers to end, in the order shown."""
     return [int(found) for found in re.findall(r'action="/people/[^"]+/pauses/(\d+)/end"', page)]
@@ -559,6 +576,9 @@ def test_ending_a_pause_already_over_is_refused_with_a_reason(
     assert "이미 끝난 일시 중지입니다." in answer.text
     assert pauses_of(anbu, "SD-0001") == [(at("2026-11-25 09:00"), NOW, "병원 입원")]
     assert len(audited(anbu, "subject.pause_ended")) == 1
+    client.post("/language", data={"csrf_token": token, "language": "en"})
+    english = client.post(f"/people/SD-0001/pauses/{ends}/end", data={"csrf_token": token})
+    assert "This pause is already over." in english.text
 
 
 def test_ending_a_pause_without_the_csrf_token_is_refused(

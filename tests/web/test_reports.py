@@ -264,12 +264,14 @@ def test_the_per_centre_and_trend_exports(client: TestClient, answered: Answered
     assert centres[1][-1] == ""  # nobody called in centre B
     trend = _csv(client.get("/reports.csv?table=trend&weeks=4").content)
     assert trend[0][:3] == ["주 (월요일부터)", "센터", "등록 인원"]
+    assert trend[0][-1] == "첫 연락까지 (중앙값) (분)"
     assert len(trend) == 1 + 4 * 3  # the district then each centre, each week
-    assert ["2026-11-02", "전체", "4", "4", "100.0", "1", "25.0", "2", "50.0", "0", "0.0"] in trend
-    assert ["2026-11-02", CENTRE_B, "1", "1", "100.0", "0", "0.0", "1", "100.0", "0", "0.0"] in (
-        trend
-    )
-    assert ["2026-11-16", CENTRE_A, "3", "0", "0.0", "0", "0.0", "0", "0.0", "0", "0.0"] in trend
+    counts = ["4", "100.0", "1", "25.0", "2", "50.0", "0", "0.0"]
+    assert ["2026-11-02", "전체", "4", *counts, "60.0"] in trend
+    counts = ["1", "100.0", "0", "0.0", "1", "100.0", "0", "0.0"]
+    assert ["2026-11-02", CENTRE_B, "1", *counts, ""] in trend  # nobody called
+    counts = ["0", "0.0", "0", "0.0", "0", "0.0", "0", "0.0"]
+    assert ["2026-11-16", CENTRE_A, "3", *counts, ""] in trend
 
 
 def test_the_trend_folds_each_centre_under_the_district(
@@ -279,6 +281,22 @@ def test_the_trend_folds_each_centre_under_the_district(
     page = client.get("/reports?weeks=4").text
     assert page.count('class="trend-centre"') == 2
     assert f"{CENTRE_A} 주별 추이" in page
+
+
+def test_the_trend_on_the_page_has_each_weeks_median_time_to_first_contact(
+    client: TestClient, answered: Answered
+) -> None:
+    log_in(client, "admin")
+    page = client.get("/reports?weeks=4").text
+    district = page.split('data-trend=""')[1].split("</table>")[0]
+    centre_b = page.split(f'data-trend="{CENTRE_B}"')[1].split("</table>")[0]
+
+    assert '<th class="num">첫 연락까지 (중앙값)</th>' in district
+    medians = re.findall(r'data-label="첫 연락까지 \(중앙값\)">([^<]*)</td>', district)
+    # Newest week first: the alerts of the week of 2026-11-02 were first called after an
+    # hour; no other week had a call.
+    assert medians == ["—", "—", "1시간", "—"]
+    assert re.findall(r'data-label="첫 연락까지 \(중앙값\)">([^<]*)</td>', centre_b) == ["—"] * 4
 
 
 @pytest.mark.parametrize(

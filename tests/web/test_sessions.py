@@ -103,6 +103,36 @@ def test_guessing_is_throttled_even_with_the_right_password(
 def test_a_login_without_its_form_token_is_refused(client: TestClient, district: District) -> None:
     answer = client.post("/login", data={"login": "kim.a", "password": PASSWORD})
     assert answer.status_code == 403
+    assert "anbu_session" not in answer.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("ko", "로그인 화면이 오래되었습니다. 다시 입력해 주세요."),
+        ("en", "The login page had expired. Please sign in again."),
+    ],
+)
+def test_a_stale_login_form_is_shown_again_saying_so_in_words(
+    client: TestClient, district: District, language: str, says: str
+) -> None:
+    client.cookies.set("anbu_language", language)
+    client.get("/login")  # the form's cookie, which the stale page's token no longer matches
+
+    answer = client.post(
+        "/login", data={"login": "kim.a", "password": PASSWORD, "csrf_token": "stale"}
+    )
+
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")
+    assert says in answer.text
+    assert 'value="kim.a"' in answer.text  # only the password is typed again
+    assert "CSRF" not in answer.text
+    fresh = answer.text.split('name="csrf_token" value="')[1].split('"')[0]
+    again = client.post(
+        "/login", data={"login": "kim.a", "password": PASSWORD, "csrf_token": fresh}
+    )
+    assert again.status_code == 303
 
 
 def test_an_action_without_or_with_a_wrong_csrf_token_is_refused(

@@ -13,6 +13,8 @@ import unicodedata
 from enum import StrEnum
 from functools import cache
 
+from anbu.domain.wording import Message, MessageError
+
 SHORTEST = 10
 # Longer ones are refused before they are hashed: a megabyte "password" must not cost the
 # server a megabyte of argon2.
@@ -118,27 +120,26 @@ class PasswordReason(StrEnum):
 
 
 # Words for each reason, fixed: a refusal never carries the password or any part of it.
-_WORDS: dict[PasswordReason, str] = {
-    PasswordReason.TOO_SHORT: f"비밀번호는 {SHORTEST}자 이상이어야 합니다.",
-    PasswordReason.TOO_LONG: f"비밀번호는 {LONGEST}자를 넘을 수 없습니다.",
-    PasswordReason.REPEATED: "같은 글자나 짧은 묶음을 되풀이한 비밀번호는 쓸 수 없습니다.",
-    PasswordReason.SEQUENCE: "키보드, 숫자, 자모 순서를 따라 이어 친 비밀번호는 쓸 수 없습니다.",
-    PasswordReason.CONTAINS_LOGIN: "아이디가 들어간 비밀번호는 쓸 수 없습니다.",
-    PasswordReason.COMMON: (
-        "흔히 쓰이거나 유출된 목록에 있는 비밀번호입니다. 다른 비밀번호를 정해 주세요."
-    ),
+_WORDS: dict[PasswordReason, Message] = {
+    PasswordReason.TOO_SHORT: Message("password.too_short", shortest=SHORTEST),
+    PasswordReason.TOO_LONG: Message("password.too_long", longest=LONGEST),
+    PasswordReason.REPEATED: Message("password.repeated"),
+    PasswordReason.SEQUENCE: Message("password.sequence"),
+    PasswordReason.CONTAINS_LOGIN: Message("password.contains_login"),
+    PasswordReason.COMMON: Message("password.common"),
 }
 
 
-class PasswordRefusedError(ValueError):
-    """A password the rule refuses; `reason` says which part, `str()` says it in Korean."""
+class PasswordRefusedError(MessageError):
+    """A password the rule refuses: `code` says which part of the rule, `reason` the
+    catalogue message for the edges to render in the reader's language."""
 
     def __init__(self, reason: PasswordReason) -> None:
         super().__init__(explain(reason))
-        self.reason = reason
+        self.code = reason
 
 
-def explain(reason: PasswordReason) -> str:
+def explain(reason: PasswordReason) -> Message:
     return _WORDS[reason]
 
 

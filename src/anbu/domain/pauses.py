@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from anbu.domain.wording import Message, MessageError
+
 
 @dataclass(frozen=True, slots=True)
 class Pause:
@@ -16,7 +18,7 @@ class Pause:
 
     def __post_init__(self) -> None:
         if self.ends_at is not None and self.ends_at <= self.starts_at:
-            raise ValueError("a pause must end after it starts")
+            raise MessageError(Message("pause.ends_before_start"))
 
     def covers(self, instant: datetime) -> bool:
         return self.starts_at <= instant and (self.ends_at is None or instant < self.ends_at)

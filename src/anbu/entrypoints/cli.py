@@ -22,7 +22,7 @@ from rich.table import Table
 
 from anbu.adapters.formats.timestamps import TimestampError, parse_instant
 from anbu.domain import tokens
-from anbu.domain.alerts import Alert, ContactKind, ContactResult
+from anbu.domain.alerts import Alert, ContactKind, ContactResult, Refusal
 from anbu.domain.centre_names import NewCentres
 from anbu.domain.escalation import PolicyError
 from anbu.domain.kinds import (
@@ -36,7 +36,7 @@ from anbu.domain.kinds import (
 from anbu.domain.passwords import PasswordRefusedError
 from anbu.domain.pauses import Pause
 from anbu.domain.rejections import Rejection, UnreadableInputError
-from anbu.domain.wording import MessageError
+from anbu.domain.wording import Message
 from anbu.entrypoints.clock import seoul, seoul_minute, wall_clock
 from anbu.entrypoints.durations import ago, duration
 
@@ -155,13 +155,17 @@ def _language() -> str:
 
 
 def _said(error: Exception) -> str:
-    """An error's words in the reader's language: a catalogue message rendered, a policy
-    refusal with its field, anything else as it reads."""
+    """An error's words in the reader's language: a catalogue message rendered (a case not
+    found carries one too), a case's refusal by its code, a policy refusal with its field,
+    anything else as it reads."""
     from anbu.adapters import catalogue
 
     cause = error.__cause__
-    if isinstance(error, MessageError):
-        return catalogue.say(error.reason, _language())
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, Message):  # a MessageError's, or a case not found's
+        return catalogue.say(reason, _language())
+    if isinstance(reason, Refusal):
+        return catalogue.text(f"refusal.{reason.value}", _language())
     if isinstance(cause, PolicyError):
         return catalogue.problem(cause.field, cause.reason, _language())
     return str(error)
@@ -278,7 +282,7 @@ def subjects_list(
                 for row in page:
                     sys.stdout.write(json.dumps(_roster_document(row), ensure_ascii=False) + "\n")
         except people.UnknownCentreError as exc:
-            err.print(f"no centre named {centre!r}", markup=False)
+            err.print(_word("centre.unknown", name=centre), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
     if as_json:
         return
@@ -349,7 +353,7 @@ def subjects_template(
     if output is not None:
         output.write_bytes(data)
     elif xlsx and sys.stdout.isatty():
-        err.print("a workbook is not for a terminal: give --output FILE.xlsx")
+        err.print(_word("cli.workbook_not_for_terminal"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     else:
         sys.stdout.buffer.write(data)
@@ -512,7 +516,7 @@ def subjects_pause(
         raise typer.Exit(EXIT_UNREADABLE) from exc
     with _anbu() as anbu:
         if not subject_admin.pause(anbu, external_id, pause, reason, now=at, actor=_actor()):
-            err.print(f"no subject {external_id}", markup=False)
+            err.print(_word("cli.no_subject", ref=external_id), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
     until_text = seoul(pause.ends_at) or "resumed"
     out.print(f"paused {external_id} from {seoul(pause.starts_at)} until {until_text}")
@@ -526,7 +530,7 @@ def subjects_withdraw(external_id: str, now: NowOption = None) -> None:
     at = _now(now)
     with _anbu() as anbu:
         if not subject_admin.withdraw(anbu, external_id, now=at, actor=_actor()):
-            err.print(f"no subject {external_id}", markup=False)
+            err.print(_word("cli.no_subject", ref=external_id), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
     out.print(f"withdrawn {external_id}: personal data and events removed", highlight=False)
 
@@ -679,13 +683,13 @@ def backtest_command(
     started = perf_counter()
     if centre is not None:
         if subjects is not None or events is not None:
-            _usage("--centre replays the database's own history: leave out --subjects, --events")
+            _usage(_word("cli.backtest_centre_alone"))
         _backtest_centre(centre, days, detection, sweep_every, as_json, _now(now), started)
         return
     if subjects is None or events is None:
-        _usage("give --subjects FILE and --events FILE, or --centre CENTRE")
+        _usage(_word("cli.backtest_files_needed"))
     if detection is not None:
-        _usage("--detection goes with --centre; a subjects file says it per person")
+        _usage(_word("cli.backtest_detection_with_centre"))
     people = _read(subjects)
     start = _optional_instant("--from", from_)
     end = _optional_instant("--until", until)
@@ -709,11 +713,11 @@ def backtest_command(
     except backtesting.SubjectsRefusedError as exc:
         # As `subjects import` would report them.
         _print_rejections(exc.rows, len(exc.rows))
-        err.print(f"{subjects}: fix these rows first; nothing was replayed")
+        err.print(_word("cli.backtest_fix_rows", file=subjects), markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     except backtesting.NothingToReplayError as exc:
         _print_rejections([r for r in lines if isinstance(r, Rejection)], len(lines))
-        err.print(f"{events}: nothing to replay (no event or watermark was accepted)")
+        err.print(_word("cli.backtest_nothing_accepted", file=events), markup=False)
         raise typer.Exit(EXIT_UNREADABLE) from exc
     _print_replay(result, as_json, started)
     if result.report.rejected:
@@ -740,7 +744,7 @@ def _backtest_centre(
                 anbu, centre, days=days, now=at, detection=detection, actor=_actor()
             )
         except centre_history.UnknownCentreError as exc:
-            err.print(f"no centre named {centre!r}", markup=False)
+            err.print(_word("centre.unknown", name=centre), markup=False)
             raise typer.Exit(1) from exc
         settings = anbu.settings
     try:
@@ -755,7 +759,7 @@ def _backtest_centre(
             on_span=None if as_json else _progress_of,
         )
     except backtesting.NothingToReplayError as exc:
-        err.print(f"{centre}: no events retained in the last {days} days; nothing to replay")
+        err.print(_word("cli.backtest_no_events", centre=centre, days=days), markup=False)
         raise typer.Exit(1) from exc
     scored = centre_history.score(result.findings.alerts, history.cases)
     _print_replay(result, as_json, started, scored={"centre": centre, **scored.as_json()})
@@ -1221,7 +1225,7 @@ def _case_command(act: Callable[[Anbu], Alert]) -> Alert:
         try:
             return act(anbu)
         except (case_handling.CaseNotFound, case_handling.CaseRefused) as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
 
 
@@ -1359,12 +1363,12 @@ def _lag(span: timedelta | None) -> str:
     return ago(span) if span < timedelta(minutes=1) else duration(span)
 
 
-def _word(key: str) -> str:
+def _word(key: str, /, **params: object) -> str:
     """The word the pages use for `key` (the catalogue, src/anbu/locale), in the reader's
-    language, so that a command and a page say the same."""
+    language, so that a command and a page say the same; `params` fill its `{name}`s."""
     from anbu.adapters import catalogue
 
-    return catalogue.text(key, _language())
+    return catalogue.text(key, _language(), **params)
 
 
 @users_app.command("create")
@@ -1384,7 +1388,7 @@ def users_create(
     from anbu.services import accounts
 
     if not password_stdin:
-        err.print("the password is read from stdin: pass --password-stdin")
+        err.print(_word("cli.password_stdin"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     password = sys.stdin.readline().rstrip("\r\n")
     with _anbu() as anbu:
@@ -1400,7 +1404,7 @@ def users_create(
             )
         except (accounts.AccountError, PasswordRefusedError) as exc:
             # A refused password's words are fixed by its reason: the password is not in them.
-            err.print(f"{login}: {exc}", markup=False)
+            err.print(f"{login}: {_said(exc)}", markup=False)
             raise typer.Exit(1) from exc
     out.print(f"{outcome} {login.strip().lower()} ({role.value})", highlight=False)
 
@@ -1432,7 +1436,7 @@ def tokens_create(
                 days=days,
             )
         except accounts.AccountError as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(1) from exc
     sys.stdout.write(token + "\n")
 
@@ -1491,7 +1495,7 @@ def tokens_revoke(
         try:
             row = accounts.revoke_token(anbu, token_id, now=wall_clock(), actor=_actor())
         except accounts.AccountError as exc:
-            err.print(str(exc), markup=False)
+            err.print(_said(exc), markup=False)
             raise typer.Exit(1) from exc
     out.print(f"revoked token {row.id} of {row.login}", highlight=False)
 
@@ -1568,7 +1572,7 @@ def _link(text: str) -> bytes:
     except ValueError:
         link = b""
     if len(link) != 32:
-        err.print("--anchor: 64 hexadecimal digits, as `audit verify` prints a link")
+        err.print(_word("cli.anchor_format"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     return link
 
@@ -1603,7 +1607,7 @@ def backup_command(
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
     if key is not None:
         if key.resolve().parent == file.resolve().parent:
-            err.print(f"{key}: the key sits beside its backup; move one of them elsewhere")
+            err.print(_word("cli.key_beside_backup", key=key), markup=False)
         try:
             write_key_file(master_key_of(settings), key)
         except KeyFileError as exc:
@@ -1633,11 +1637,14 @@ def restore_command(
     settings = Settings()
     installed = _install_key(settings, key) if key is not None else False
     if not installed and settings.secret_key is None and not key_file_of(settings).exists():
-        err.print("no key here: give --key KEYFILE, the key `anbu backup --key` wrote")
+        err.print(_word("cli.no_key_here"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     target = bootstrap(settings, migrate=False)
     try:
         backups.restore(target, file)
+        # The key is tried before the schema is brought up to date: an upgrade from an old
+        # schema may need it to open the records, and must not be the one to find it wrong.
+        opens = backups.opens_a_record(target)
     except backups.BackupError as exc:
         err.print(str(exc), markup=False)
         if installed:
@@ -1645,19 +1652,24 @@ def restore_command(
         raise typer.Exit(EXIT_SOME_REJECTED) from exc
     finally:
         target.close()
+    if opens is False:
+        _wrong_key(settings, installed)
     with _anbu() as anbu:
         check = backups.check_key(anbu)
         found = backups.contents(anbu)
     if not check.opens:
-        err.print(
-            "the key does not open the restored data: the database holds the backup now, "
-            "but put the backup's key in place (ANBU_SECRET_KEY or the key file) before "
-            "serving it"
-        )
-        if installed:
-            key_file_of(settings).unlink()
-        raise typer.Exit(EXIT_SOME_REJECTED)
+        _wrong_key(settings, installed)
     out.print(f"restored {file}: {_counted_contents(found)}", highlight=False)
+
+
+def _wrong_key(settings: Settings, installed: bool) -> NoReturn:
+    """The key does not open the restored data: say so, take back the key just installed."""
+    from anbu.bootstrap import key_file_of
+
+    err.print(_word("cli.wrong_key"), markup=False)
+    if installed:
+        key_file_of(settings).unlink()
+    raise typer.Exit(EXIT_SOME_REJECTED)
 
 
 def _install_key(settings: Settings, source: Path) -> bool:
@@ -1666,7 +1678,7 @@ def _install_key(settings: Settings, source: Path) -> bool:
     from anbu.bootstrap import key_file_of, master_key_of
 
     if settings.secret_key is not None:
-        err.print("--key: ANBU_SECRET_KEY is set and is the key in use; unset it to use a file")
+        err.print(_word("cli.key_env_in_use"), markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
     try:
         wanted = read_key_file(source)
@@ -1676,7 +1688,7 @@ def _install_key(settings: Settings, source: Path) -> bool:
     here = key_file_of(settings)
     if here.exists():
         if master_key_of(settings) != wanted:
-            err.print(f"--key: a different key is already at {here}; move it away first")
+            err.print(_word("cli.key_different_there", path=here), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
         return False
     here.parent.mkdir(parents=True, exist_ok=True)

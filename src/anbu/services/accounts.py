@@ -25,6 +25,7 @@ from anbu.domain.passwords import check_password, too_long
 from anbu.domain.reach import Reach
 from anbu.domain.tokens import LONGEST_TOKEN_DAYS as LONGEST_TOKEN_DAYS
 from anbu.domain.tokens import TOKEN_DAYS as TOKEN_DAYS
+from anbu.domain.wording import Message, MessageError
 from anbu.services.context import Context
 from anbu.services.officers import name_on_record
 
@@ -48,8 +49,8 @@ def _dummy() -> str:
     return _hasher.hash("not a password anybody has")
 
 
-class AccountError(ValueError):
-    """The account cannot be created or changed; the message says why."""
+class AccountError(MessageError):
+    """The account cannot be created or changed; `reason` says why."""
 
 
 class LoginRefusal(StrEnum):
@@ -123,11 +124,11 @@ def create_user(
         known = staff.centre_ids()
         unknown = [name for name in wanted if name not in known]
         if unknown:
-            raise AccountError(f"no centre named {', '.join(unknown)}")
+            raise AccountError(Message("account.unknown_centres", names=", ".join(unknown)))
         if role in (Role.OFFICER, Role.LEAD) and not wanted:
             existing = tx.accounts.account(login)
             if existing is None:
-                raise AccountError(f"an {role.value} needs at least one --centre")
+                raise AccountError(Message("account.centre_needed", role=role.value))
         existing = tx.accounts.account(login)
         if existing is None:
             officer_id = staff.insert(
@@ -267,11 +268,11 @@ def create_token(
     as a hash. Raises AccountError for an inactive or unknown login, or `days` outside
     1..LONGEST_TOKEN_DAYS."""
     if not 1 <= days <= LONGEST_TOKEN_DAYS:
-        raise AccountError(f"a token lasts 1 to {LONGEST_TOKEN_DAYS} days, not {days}")
+        raise AccountError(Message("account.token_days", longest=LONGEST_TOKEN_DAYS, days=days))
     with app.transaction() as tx:
         found = tx.accounts.account(login)
         if found is None or not found.active:
-            raise AccountError(f"no active staff member {login!r}")
+            raise AccountError(Message("staff.not_active", login=login))
         token = "anbu_" + secrets.token_urlsafe(32)
         expires = now + timedelta(days=days)
         tx.accounts.add_token(
@@ -298,7 +299,7 @@ def revoke_token(app: Context, token_id: int, *, now: datetime, actor: str) -> T
     kept for the record. Raises AccountError for an unknown or already revoked token."""
     with app.transaction() as tx:
         if not tx.accounts.revoke_token(token_id, now):
-            raise AccountError(f"no token {token_id} in use")
+            raise AccountError(Message("account.no_token", token=token_id))
         (revoked,) = [row for row in tx.accounts.tokens(None) if row.id == token_id]
         detail = {"token": token_id, "login": revoked.login, "label": revoked.label}
         tx.audit.record(actor, "token.revoked", now, detail=json.dumps(detail))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from anbu.adapters.sealing import Vault
+from anbu.domain.wording import Message, MessageError
 
 PURPOSE = "ack"
 # Long enough to cover a night and the morning after; short enough that an old message
@@ -18,8 +19,8 @@ PURPOSE = "ack"
 LIFETIME = timedelta(hours=24)
 
 
-class LinkError(ValueError):
-    """The link is malformed, forged or expired; the message says which, for the officer."""
+class LinkError(MessageError):
+    """The link is malformed, forged or expired; `reason` says which, for the page to word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +43,11 @@ def url_for(base: str, token: str) -> str:
 def read(vault: Vault, token: str, now: datetime) -> AckGrant:
     parts = token.split(".")
     if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
-        raise LinkError("이 확인 링크는 올바르지 않습니다.")
+        raise LinkError(Message("link.invalid"))
     payload = ".".join(parts[:3])
     if not vault.verify(PURPOSE, payload, parts[3]):
-        raise LinkError("이 확인 링크는 올바르지 않습니다.")
+        raise LinkError(Message("link.invalid"))
     expires_at = datetime.fromtimestamp(int(parts[2]), UTC)
     if now >= expires_at:
-        raise LinkError("이 확인 링크는 만료되었습니다. 안부 화면에서 확인해 주세요.")
+        raise LinkError(Message("link.expired"))
     return AckGrant(int(parts[0]), int(parts[1]), expires_at)

@@ -13,7 +13,16 @@ from anbu.adapters.storage.backups import BackupError, Contents
 from anbu.services import audit_log
 from anbu.services.context import Context
 
-__all__ = ["BackupError", "Contents", "KeyCheck", "back_up", "check_key", "contents", "restore"]
+__all__ = [
+    "BackupError",
+    "Contents",
+    "KeyCheck",
+    "back_up",
+    "check_key",
+    "contents",
+    "opens_a_record",
+    "restore",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,24 @@ def restore(app: Context, source: Path) -> None:
 
 def contents(app: Context) -> Contents:
     return database_backups.contents(app.database.engine)
+
+
+def opens_a_record(app: Context) -> bool | None:
+    """Whether the key opens the first person's sealed record (None: nobody to try it on).
+    Asked of a restored database before its schema is brought up to date: the upgrade from
+    before schema 0006 opens every record to give it its name key, and with a wrong key it
+    would fail there rather than say that the key is wrong. Reads only what every schema
+    has (a reference and its sealed record)."""
+    with app.transaction() as tx:
+        sealed = tx.subjects.first_sealed()
+    if sealed is None:
+        return None
+    external_id, personal = sealed
+    try:
+        app.vault.open(personal, bound_to=external_id)
+    except SealError:
+        return False
+    return True
 
 
 def check_key(app: Context) -> KeyCheck:

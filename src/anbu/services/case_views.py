@@ -42,6 +42,7 @@ from anbu.domain.kinds import (
 from anbu.domain.notifications import Phase, Recipient, StepRef, StepRefError
 from anbu.domain.rhythm import Level
 from anbu.domain.subjects import VisitInfo, age_on, mask_name, visit_of
+from anbu.domain.wording import Message
 from anbu.services import messages, officers
 from anbu.services.accounts import StaffUser
 from anbu.services.cases import CaseNotFound, reachable
@@ -299,7 +300,7 @@ def detail(app: Context, alert_id: int, user: StaffUser, now: datetime) -> CaseD
         reachable(tx, alert_id, user.login)
         found = tx.cases.detail(alert_id)
         if found is None:
-            raise CaseNotFound(alert_id)
+            raise CaseNotFound(Message("case.not_found", alert=alert_id, login=user.login))
         alert, subject = found
         end = alert.resolved_at or now
         since = alert.base_at - ACTIVITY_BEFORE

@@ -28,6 +28,7 @@ from anbu.domain.alerts import (
     Refusal,
 )
 from anbu.domain.kinds import Outcome
+from anbu.domain.wording import Message
 from anbu.services import ack_links
 from anbu.services.context import Context
 
@@ -41,7 +42,12 @@ _LARGEST_ID = 2**63 - 1
 
 
 class CaseNotFound(LookupError):  # noqa: N818 — 404 Not Found
-    """No such case within the actor's reach (or none at all: the two read the same)."""
+    """No such case within the actor's reach (or none at all: the two read the same);
+    `reason` says so for a person (the pages answer a plain 404)."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class CaseRefused(Exception):  # noqa: N818
@@ -173,7 +179,7 @@ def acknowledge_by_link(app: Context, token: str, now: datetime) -> int:
     with app.transaction() as uow:
         login = uow.staff.login_of(grant.officer_id)
     if login is None:
-        raise CaseNotFound("이 링크의 담당자는 더 이상 등록되어 있지 않습니다.")
+        raise CaseNotFound(Message("link.officer_gone"))
     acknowledge(app, grant.alert_id, by=login, now=now)
     return grant.alert_id
 
@@ -181,14 +187,15 @@ def acknowledge_by_link(app: Context, token: str, now: datetime) -> int:
 def reachable(uow: UnitOfWork, alert_id: int, login: str, *, lock: bool = False) -> Alert:
     """The alert, if `login` is active staff who may reach it. Raises CaseNotFound for a
     case missing or out of reach alike."""
+    missing = CaseNotFound(Message("case.not_found", alert=alert_id, login=login))
     if not 0 < alert_id <= _LARGEST_ID:
-        raise CaseNotFound(f"no alert {alert_id} for {login}")
+        raise missing
     reach = uow.staff.reach_of(login)
     if reach is None:
-        raise CaseNotFound(f"no active staff member {login!r}")
+        raise CaseNotFound(Message("staff.not_active", login=login))
     alert = uow.alerts.get(alert_id, lock=lock)
     if alert is None or not reach.covers(alert.centre_id if alert.about_person else None):
-        raise CaseNotFound(f"no alert {alert_id} for {login}")
+        raise missing
     return alert
 
 

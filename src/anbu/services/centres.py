@@ -7,22 +7,22 @@ import json
 from datetime import datetime
 from typing import Any
 
-from anbu.adapters import catalogue
 from anbu.domain.escalation import EscalationPolicy, PolicyError
 from anbu.domain.kinds import Detection
+from anbu.domain.wording import Message, MessageError
 from anbu.services.context import Context
 from anbu.services.escalation import policy_for
 
 
-class CentreError(ValueError):
-    """No such centre, or a policy document that cannot be read."""
+class CentreError(MessageError):
+    """No such centre, or a policy document that cannot be read; `reason` says which."""
 
 
 def policy(app: Context, centre: str) -> EscalationPolicy:
     with app.transaction() as tx:
         found = tx.centres.policy_named(centre)
     if found is None:
-        raise CentreError(f"no centre named {centre!r}")
+        raise CentreError(Message("centre.unknown", name=centre))
     return policy_for(found[1])
 
 
@@ -34,7 +34,7 @@ def set_policy(
     with app.transaction() as tx:
         found = tx.centres.policy_named(centre)
         if found is None:
-            raise CentreError(f"no centre named {centre!r}")
+            raise CentreError(Message("centre.unknown", name=centre))
         stored = None if document is None else json.dumps(new.to_json(), ensure_ascii=False)
         tx.centres.set_policy(found[0], stored)
         tx.audit.record(by, "centre.policy_changed", now, detail=centre)
@@ -45,15 +45,19 @@ def _read(document: str) -> EscalationPolicy:
     try:
         data: Any = json.loads(document)
     except json.JSONDecodeError as exc:
-        raise CentreError(f"line {exc.lineno}: not JSON ({exc.msg})") from exc
+        unread = Message("centre.policy_not_json", line=exc.lineno, problem=exc.msg)
+        raise CentreError(unread) from exc
     if not isinstance(data, dict):
-        raise CentreError("the policy must be a JSON object")
+        raise CentreError(Message("centre.policy_not_object"))
     try:
         return EscalationPolicy.from_json(data)
     except PolicyError as exc:
-        # In words for the log and any reader without a language; the CLI renders the
-        # cause (`exc.__cause__`) in its reader's language.
-        raise CentreError(catalogue.problem(exc.field, exc.reason)) from exc
+        raise CentreError(_field_problem(exc)) from exc
+
+
+def _field_problem(refused: PolicyError) -> Message:
+    """`field: reason`, as a refused line's problem reads (`rejection.field`)."""
+    return Message("rejection.field", field=refused.field, reason=refused.reason)
 
 
 def detection(app: Context, centre: str) -> Detection:
@@ -61,7 +65,7 @@ def detection(app: Context, centre: str) -> Detection:
     with app.transaction() as tx:
         found = tx.centres.detection_named(centre)
     if found is None:
-        raise CentreError(f"no centre named {centre!r}")
+        raise CentreError(Message("centre.unknown", name=centre))
     return found[1]
 
 
@@ -71,7 +75,7 @@ def set_detection(app: Context, centre: str, chosen: Detection, *, by: str, now:
     with app.transaction() as tx:
         found = tx.centres.detection_named(centre)
         if found is None:
-            raise CentreError(f"no centre named {centre!r}")
+            raise CentreError(Message("centre.unknown", name=centre))
         moved = tx.centres.set_detection(found[0], chosen)
         for start in range(0, len(moved), 500):
             chunk = moved[start : start + 500]

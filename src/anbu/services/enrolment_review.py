@@ -21,7 +21,14 @@ from datetime import datetime, timedelta
 from anbu.adapters.formats.subjects_csv import COLUMNS, OPTIONAL_COLUMNS, Parsed, read_subjects
 from anbu.adapters.held_uploads import HeldUploads
 from anbu.adapters.storage.enrolment_review import EnrolmentReview
-from anbu.domain.centre_names import UNDECIDED, CentreChoices, refusal, unknown_centre
+from anbu.domain.centre_names import (
+    NONE_NEW,
+    UNDECIDED,
+    CentreChoices,
+    NewCentres,
+    refusal,
+    unknown_centre,
+)
 from anbu.domain.kinds import Role
 from anbu.domain.rejections import Rejection
 from anbu.domain.wording import Message
@@ -77,13 +84,21 @@ def centre_names(app: Context) -> list[str]:
 
 
 def enrol_person(
-    app: Context, user: StaffUser, fields: Mapping[str, str], *, now: datetime
+    app: Context,
+    user: StaffUser,
+    fields: Mapping[str, str],
+    *,
+    now: datetime,
+    new_centre: bool = False,
 ) -> ImportReport:
     """Enrol or update one person from a form whose fields are the subjects CSV's columns
     (the consent instant with its offset). A refusal comes back in `report.rejected`,
-    naming the column."""
+    naming the column. `new_centre` allows the row's centre to be created although its
+    name is close to an existing one's (refused as a typo otherwise)."""
     _check(user)
-    return enrol(app, _read(app, _one_row(fields), now), now=now, actor=user.login)
+    rows = _read(app, _one_row(fields), now)
+    allowed = NewCentres(every=True) if new_centre else NONE_NEW
+    return enrol(app, rows, now=now, actor=user.login, new_centres=allowed)
 
 
 def review(

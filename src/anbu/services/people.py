@@ -45,6 +45,7 @@ from anbu.domain.subjects import (
     visit_of,
     without_visit,
 )
+from anbu.domain.wording import Message, MessageError
 from anbu.services import subjects
 from anbu.services.accounts import StaffUser
 from anbu.services.context import Context
@@ -82,15 +83,15 @@ class PersonNotFoundError(LookupError):
     """No such person within the viewer's reach (unknown, or another centre's)."""
 
 
-class PauseError(ValueError):
-    """The pause cannot be added; the message says why, in words for the officer."""
+class PauseError(MessageError):
+    """The pause cannot be added; `reason` says why, for the edges to word."""
 
 
 class PauseNotFoundError(PersonNotFoundError):
     """The person has no such pause, or is out of reach: answered as an unknown person."""
 
 
-class PauseOverError(ValueError):
+class PauseOverError(MessageError):
     """The pause is over already: there is nothing left to end."""
 
 
@@ -189,8 +190,8 @@ class PersonDetail:
     detection_own: str | None = None  # their own `detection` (None: the centre's default)
 
 
-class VisitChangeError(ValueError):
-    """The visit information cannot be changed (consent withdrawn); in the officer's words."""
+class VisitChangeError(MessageError):
+    """The visit information cannot be changed (consent withdrawn); `reason` says so."""
 
 
 def search(app: Context, user: StaffUser, query: PeopleQuery, now: datetime) -> PeoplePage:
@@ -396,7 +397,7 @@ def change_visit(
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         if row.status is not SubjectStatus.ACTIVE:
-            raise VisitChangeError("동의를 철회한 분의 정보는 바꿀 수 없습니다.")
+            raise VisitChangeError(Message("visit.withdrawn_unchangeable"))
         personal = app.vault.open(tx.subjects.sealed_for_change(row.id), bound_to=external_id)
         visit = visit_info(contacts, notes, str(personal.get("phone", "")))
         before = visit_of(personal)
@@ -430,19 +431,19 @@ def add_pause(
     makes no sense."""
     note = " ".join(note.split())
     if len(note) > MAX_PAUSE_NOTE:
-        raise PauseError(f"사유는 {MAX_PAUSE_NOTE}자까지 쓸 수 있습니다.")
+        raise PauseError(Message("pause.note_too_long", longest=MAX_PAUSE_NOTE))
     if ends_at is not None and ends_at <= starts_at:
-        raise PauseError("끝나는 때는 시작보다 뒤여야 합니다.")
+        raise PauseError(Message("pause.ends_before_start"))
     if abs(starts_at - now) > PAUSE_HORIZON or (
         ends_at is not None and ends_at - now > PAUSE_HORIZON
     ):
-        raise PauseError("일시 중지는 앞뒤 1년 안에서만 정할 수 있습니다.")
+        raise PauseError(Message("pause.outside_year"))
     with app.transaction() as tx:
         row = tx.people.person(external_id)
         if row is None or not _reaches(user, row.centre_id):
             raise PersonNotFoundError(external_id)
         if row.status is not SubjectStatus.ACTIVE:
-            raise PauseError("동의를 철회한 분은 일시 중지할 수 없습니다.")
+            raise PauseError(Message("pause.withdrawn"))
     words = pause_reason_words(reason)
     written = f"{words} · {note}" if note else words
     pause_id = subjects.pause(
@@ -474,7 +475,7 @@ def end_pause(
             raise PauseNotFoundError(external_id)
         planned = Pause(found.starts_at, found.ends_at)
         if planned.ends_at is not None and planned.ends_at <= now:
-            raise PauseOverError("이미 끝난 일시 중지입니다.")
+            raise PauseOverError(Message("pause.over"))
         removed = planned.starts_at >= now
         if removed:
             tx.subjects.remove_pause(pause_id)

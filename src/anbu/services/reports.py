@@ -23,6 +23,7 @@ from anbu.adapters.storage.reports import (
     ReportViews,
     ResponseSpreads,
     SystemAlert,
+    WeekContact,
 )
 from anbu.domain.alerts import OFFICER_OUTCOMES
 from anbu.domain.kinds import AlertKind, Carrier, Group, NotificationState, Outcome, Role
@@ -354,7 +355,8 @@ def _count(
             contact = {row.centre: row.contact.median for row in timings}
             result.per_centre.extend(_per_centre(counted, names, enrolled, contact))
         if ReportTable.TREND in tables:
-            result.trend.extend(_trend(counted, names, enrolled, span.week_starts))
+            weekly = views.weekly_contact(scope, span.boundaries)
+            result.trend.extend(_trend(counted, names, enrolled, span.week_starts, weekly))
     return result
 
 
@@ -406,18 +408,31 @@ def _trend(
     names: dict[int, str],
     enrolled: dict[str, int],
     starts: list[date],
+    weekly: list[WeekContact],
 ) -> list[CaseFigures]:
     cells: dict[tuple[int, int], list[AlertCount]] = {}
     for row in counted:
         if row.centre_id in names:
             cells.setdefault((row.week, row.centre_id), []).append(row)
+    contact = {(row.week, row.centre_id): row.contact.median for row in weekly}
     rows = []
     for week, start in enumerate(starts):
         this_week = [row for centre_id in names for row in cells.get((week, centre_id), [])]
-        rows.append(_figures(this_week, "", enrolled.get("", 0), week_start=start))
+        rows.append(
+            _figures(
+                this_week,
+                "",
+                enrolled.get("", 0),
+                to_contact=contact.get((week, None)),
+                week_start=start,
+            )
+        )
         for centre_id, name in names.items():
             theirs = cells.get((week, centre_id), [])
-            rows.append(_figures(theirs, name, enrolled.get(name, 0), week_start=start))
+            median = contact.get((week, centre_id))
+            rows.append(
+                _figures(theirs, name, enrolled.get(name, 0), to_contact=median, week_start=start)
+            )
     return rows
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from anbu.adapters import catalogue
 from anbu.bootstrap import Anbu
 from anbu.entrypoints.clock import wall_clock
 from anbu.services import ack_links, cases
@@ -30,7 +31,7 @@ def confirm(request: Request, token: str) -> HTMLResponse:
     try:
         grant = ack_links.read(anbu.vault, token, wall_clock())
     except ack_links.LinkError as exc:
-        return _page(request, error=str(exc), status=404)
+        return _page(request, error=catalogue.say(exc.reason), status=404)
     return _page(request, alert_id=grant.alert_id, token=token)
 
 
@@ -46,9 +47,9 @@ def acknowledge(request: Request, token: str) -> HTMLResponse:
     try:
         alert_id = cases.acknowledge_by_link(anbu, token, wall_clock())
     except ack_links.LinkError as exc:
-        return _page(request, error=str(exc), status=404)
+        return _page(request, error=catalogue.say(exc.reason), status=404)
     except (cases.CaseNotFound, cases.CaseRefused):
-        return _page(request, error="이미 다른 담당자가 접수했거나 종결된 건입니다.", status=409)
+        return _page(request, error=catalogue.text("link.taken"), status=409)
     return _page(request, alert_id=alert_id, done=True)
 
 
@@ -61,6 +62,7 @@ def _page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
+    # In Korean, as the page itself and the messages that carry the link are.
     return templates.TemplateResponse(
         request,
         "acknowledge.html",

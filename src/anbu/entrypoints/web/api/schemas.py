@@ -502,6 +502,15 @@ _VISIT_NOTES = Field(
 )
 
 
+# The API's `subjects import --new-centre NAME`: the administrator says so explicitly.
+_NEW_CENTRE = Field(
+    default=False,
+    description="Create `centre` although its name is close to an existing centre's. "
+    "Without it such a name is taken for a typo and refused (422 on `centre`, the close "
+    "names suggested); a name close to none is simply a new centre.",
+)
+
+
 class SubjectIn(Incoming):
     """One person, as a row of the subjects CSV (SPEC §4): the same columns and the same
     rules. An existing reference is updated, as by an import."""
@@ -526,6 +535,7 @@ class SubjectIn(Incoming):
     guardian_phone: str | None = Field(default=None, max_length=40)
     emergency_contacts: list[EmergencyContactIn] | None = _CONTACTS
     visit_notes: str | None = _VISIT_NOTES
+    new_centre: bool = _NEW_CENTRE
 
 
 class SubjectChanges(Incoming):
@@ -544,6 +554,7 @@ class SubjectChanges(Incoming):
     guardian_phone: str | None = Field(default=None, max_length=40)
     emergency_contacts: list[EmergencyContactIn] | None = _CONTACTS
     visit_notes: str | None = _VISIT_NOTES
+    new_centre: bool = _NEW_CENTRE
 
 
 class EnrolmentResult(Answer):

@@ -150,12 +150,15 @@ def create_subject(
     request: Request, subject: SubjectIn, user: Administrator, response: Response
 ) -> EnrolmentResult | JSONResponse:
     fields = {
-        name: _cell(getattr(subject, name)) for name in SubjectIn.model_fields if name not in _VISIT
+        name: _cell(getattr(subject, name))
+        for name in SubjectIn.model_fields
+        if name not in _NOT_CELLS
     }
     visit = _visit_cells(subject.emergency_contacts, subject.visit_notes)
     given = subject.emergency_contacts is not None or subject.visit_notes is not None
     # An existing person's visit information given away entirely ([] and ""): removed.
-    result = _enrol(request, user, fields | visit, emptied=given and not any(visit.values()))
+    emptied = given and not any(visit.values())
+    result = _enrol(request, user, fields | visit, emptied=emptied, new_centre=subject.new_centre)
     if isinstance(result, JSONResponse):
         return result
     if result.outcome != "created":
@@ -185,7 +188,7 @@ def update_subject(
             "consent was withdrawn: enrol again with a new consent",
         )
     fields = _fields_of(current)
-    for name in changes.model_fields_set - _VISIT:
+    for name in changes.model_fields_set - _NOT_CELLS:
         fields[name] = _cell(getattr(changes, name))
     stored = _visit_cells_of(current.visit)
     given = changes.model_fields_set
@@ -199,7 +202,8 @@ def update_subject(
         if (name == "visit_notes" and notes is not None)
         or (name != "visit_notes" and contacts is not None)
     }
-    return _enrol(request, user, fields, emptied=_emptied(fields, current.visit))
+    emptied = _emptied(fields, current.visit)
+    return _enrol(request, user, fields, emptied=emptied, new_centre=changes.new_centre)
 
 
 @router.post(
@@ -231,7 +235,8 @@ def add_pause(
     except people.PersonNotFoundError as exc:
         raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except people.PauseError as exc:
-        rejected = [Rejected(line=None, field=None, reason=str(exc))]
+        reason = catalogue.say(exc.reason, user.language)
+        rejected = [Rejected(line=None, field=None, reason=reason)]
         return refused(request, rejected, ErrorCode.PAUSE_REFUSED)
     words = people.pause_reason_words(pause.reason)
     note = " ".join(pause.note.split())
@@ -260,7 +265,8 @@ def end_pause(request: Request, reference: str, pause_id: RecordId, user: ApiUse
     except people.PersonNotFoundError as exc:
         raise ApiError(404, ErrorCode.NOT_FOUND, "not found") from exc
     except people.PauseOverError as exc:
-        raise ApiError(409, ErrorCode.PAUSE_OVER, str(exc)) from exc
+        # `detail` as it always read (Korean); `message` follows the caller's language.
+        raise ApiError(409, ErrorCode.PAUSE_OVER, catalogue.say(exc.reason)) from exc
     p = ended.pause
     return PauseEnded(
         id=p.pause_id,
@@ -292,13 +298,20 @@ def _person(request: Request, reference: str, user: StaffUser) -> people.PersonD
 
 
 def _enrol(
-    request: Request, user: StaffUser, fields: dict[str, str], *, emptied: bool = False
+    request: Request,
+    user: StaffUser,
+    fields: dict[str, str],
+    *,
+    emptied: bool = False,
+    new_centre: bool = False,
 ) -> EnrolmentResult | JSONResponse:
     """Enrol the row; `emptied`: the request took all visit information away, which a row
     cannot say (empty visit cells leave what is stored, as in an import), so it is removed
-    once the row is saved."""
+    once the row is saved. `new_centre`: its centre may be created though close to one."""
     now = wall_clock()
-    report = enrolment_review.enrol_person(anbu_of(request), user, fields, now=now)
+    report = enrolment_review.enrol_person(
+        anbu_of(request), user, fields, now=now, new_centre=new_centre
+    )
     if report.rejected:
         # Read as a row of the subjects CSV, but sent as a document: its fields, no line.
         rejected = [
@@ -317,6 +330,8 @@ def _enrol(
 
 
 _VISIT = frozenset({"emergency_contacts", "visit_notes"})
+# What the request says that is not a column of the row.
+_NOT_CELLS = _VISIT | {"new_centre"}
 
 
 def _visit_cells(contacts: list[EmergencyContactIn] | None, notes: str | None) -> dict[str, str]:

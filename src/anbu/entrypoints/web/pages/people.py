@@ -137,7 +137,7 @@ def add_pause(request: Request, external_id: str, user: PageUser, form: Form) ->
         except people.PersonNotFoundError as exc:
             raise HTTPException(404, "not found") from exc
         except people.PauseError as exc:
-            error = str(exc)
+            error = catalogue.say(exc.reason, user.language)
     if error:
         return _person_page(request, external_id, user, pause_error=error, entered=values)
     return RedirectResponse(f"/people/{quote(external_id, safe='')}#pauses", status_code=303)
@@ -154,7 +154,8 @@ def end_pause(
     except people.PersonNotFoundError as exc:
         raise HTTPException(404, "not found") from exc
     except people.PauseOverError as exc:
-        return _person_page(request, external_id, user, end_error=str(exc))
+        ended_already = catalogue.say(exc.reason, user.language)
+        return _person_page(request, external_id, user, end_error=ended_already)
     done = "removed" if ended.removed else "ended"
     return RedirectResponse(
         f"/people/{quote(external_id, safe='')}?pause={done}#pauses", status_code=303
@@ -190,7 +191,8 @@ def change_visit(request: Request, external_id: str, user: PageUser, form: Form)
             visit_entered=entered,
         )
     except people.VisitChangeError as exc:
-        return _person_page(request, external_id, user, visit_error=str(exc))
+        refused = catalogue.say(exc.reason, user.language)
+        return _person_page(request, external_id, user, visit_error=refused)
     return RedirectResponse(f"/people/{quote(external_id, safe='')}?visit=saved#visit", 303)
 
 

@@ -301,10 +301,18 @@ def _table_rows(found: Report, table: ReportTable, word: Words) -> list[list[Cel
                 ]
             )
     elif table is ReportTable.TREND:
-        rows.append(_figures_head(word, first=[word("reports.week"), word("reports.centre")]))
+        first: list[Cell] = [word("reports.week"), word("reports.centre")]
+        rows.append(_figures_head(word, first=first, contact=True))
         for figures in found.trend:
             start = figures.week_start.isoformat() if figures.week_start else ""
-            rows.append([start, _centre(figures.centre, word), *_figures_cells(figures)])
+            rows.append(
+                [
+                    start,
+                    _centre(figures.centre, word),
+                    *_figures_cells(figures),
+                    _minutes(figures.to_contact),
+                ]
+            )
     else:
         bands = [word(f"reports.group.{group.value}") for group in Group]
         rows.append([word("reports.centre"), *bands, word("reports.total")])

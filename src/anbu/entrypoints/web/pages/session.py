@@ -19,7 +19,6 @@ from anbu.entrypoints.web.auth import (
     page_user,
     secure_cookies,
 )
-from anbu.entrypoints.web.errors import ApiError, ErrorCode
 from anbu.entrypoints.web.templating import templates
 from anbu.services import accounts
 
@@ -57,11 +56,13 @@ def log_in(
     # with a raw 422 that repeats what was sent, the password included. Lengths are judged
     # here and in the service, and answered on the form.
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
-        raise ApiError(
-            403, ErrorCode.CSRF_REFUSED, "the login form's CSRF token is missing or wrong"
-        )
     back = _safe_next(next if len(next) <= LONGEST_NEXT else "/")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        # An old tab or an expired cookie: the form again, with a fresh token and the login
+        # as typed, saying so in the reader's words — not a bare JSON 403.
+        typed = login if len(login) <= LONGEST_LOGIN else ""
+        token = secrets.token_urlsafe(24)
+        return _login_page(request, token, back, "login.csrf_refused", 403, typed)
     if len(login) > LONGEST_LOGIN:
         return _login_page(request, secrets.token_urlsafe(24), back, "login.invalid", 401)
     address = request.client.host if request.client else "unknown"
