@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import RESUMED_UNFOLLOWED, alerts
@@ -273,12 +273,12 @@ class AlertRepository:
         whose recipients have not yet been told so."""
         stepping = self.connection.scalars(
             select(alerts.c.id)
-            .where(alerts.c.step_due_at <= now, _unresolved())
+            .where(step_due_condition(now))
             .order_by(alerts.c.step_due_at)
             .limit(limit)
         )
         resumed = self.connection.scalars(
-            select(alerts.c.id).where(text(RESUMED_UNFOLLOWED)).limit(limit)
+            select(alerts.c.id).where(resumed_condition()).limit(limit)
         )
         return sorted(set(stepping) | set(resumed))
 
@@ -332,6 +332,26 @@ class AlertRepository:
                 select(alerts.c.id).where(self._batches.among(alerts.c.subject_id, chunk))
             )
         return found
+
+
+def step_due_condition(now: datetime) -> ColumnElement[bool]:
+    """An open case whose next step is due by `now`."""
+    return and_(alerts.c.step_due_at <= now, _unresolved())
+
+
+def resumed_condition() -> TextClause:
+    """An open case whose person showed life again, its recipients not yet told so."""
+    return text(RESUMED_UNFOLLOWED)
+
+
+def open_feed_condition(carrier: Carrier) -> ColumnElement[bool]:
+    """The carrier's open stale-feed case."""
+    return and_(
+        alerts.c.subject_id.is_(None),
+        alerts.c.kind == AlertKind.FEED_STALE.value,
+        alerts.c.carrier == carrier.value,
+        _unresolved(),
+    )
 
 
 def _unresolved() -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Row,
+    and_,
     bindparam,
     case,
     column,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import Instant, activity_events, alerts, centres, pauses, subjects
@@ -572,11 +574,7 @@ class SubjectRepository:
         in (next_due_at, id) order after `after`. Answered from `ix_subjects_due`."""
         query = (
             select(subjects.c.next_due_at, subjects.c.id)
-            .where(
-                subjects.c.carrier == carrier.value,
-                subjects.c.next_due_at <= until,
-                subjects.c.status == SubjectStatus.ACTIVE.value,
-            )
+            .where(due_condition(carrier, until))
             .order_by(subjects.c.next_due_at, subjects.c.id)
             .limit(limit)
         )
@@ -624,6 +622,15 @@ class SubjectRepository:
             .where(alerts.c.id == alert_id)
         ).first()
         return None if row is None else (row.external_id, bytes(row.personal))
+
+
+def due_condition(carrier: Carrier, until: datetime) -> ColumnElement[bool]:
+    """Who is due: an active subject of `carrier` whose next due instant is by `until`."""
+    return and_(
+        subjects.c.carrier == carrier.value,
+        subjects.c.next_due_at <= until,
+        subjects.c.status == SubjectStatus.ACTIVE.value,
+    )
 
 
 def _bind(name: str) -> Any:
