@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlalchemy.sql.elements import BindParameter, ColumnElement, TextClause
 
 from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import RESUMED_UNFOLLOWED, alerts
@@ -334,7 +334,7 @@ class AlertRepository:
         return found
 
 
-def step_due_condition(now: datetime) -> ColumnElement[bool]:
+def step_due_condition(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """An open case whose next step is due by `now`."""
     return and_(alerts.c.step_due_at <= now, _unresolved())
 

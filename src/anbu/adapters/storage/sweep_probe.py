@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, Select, bindparam, exists, select
 
 from anbu.adapters.storage.alerts import (
     open_feed_condition,
@@ -23,7 +25,7 @@ from anbu.adapters.storage.alerts import (
     step_due_condition,
 )
 from anbu.adapters.storage.subjects import due_condition
-from anbu.adapters.storage.tables import alerts
+from anbu.adapters.storage.tables import Instant, alerts
 from anbu.domain.kinds import Carrier
 
 
@@ -45,18 +47,29 @@ class SweepProbe:
     ) -> SweepWork:
         """`until`: each carrier's instant to judge its people by; `feeds`: the carriers
         whose feed cases matter."""
-        due = list(until.items())
-        fed = list(feeds)
-        answers = [
-            *(exists().where(due_condition(carrier, by)) for carrier, by in due),
-            *(exists().where(open_feed_condition(carrier)) for carrier in fed),
-            exists().where(step_due_condition(now)),
-            exists(select(alerts.c.id).where(resumed_condition())),
-        ]
-        row = self.connection.execute(select(*(a.label(f"a{n}") for n, a in enumerate(answers))))
-        found = list(row.one())
+        due = tuple(until)
+        fed = tuple(feeds)
+        values: dict[str, Any] = {f"until_{n}": until[c] for n, c in enumerate(due)}
+        found = list(self.connection.execute(_probe(due, fed), values | {"now": now}).one())
         return SweepWork(
-            carriers=frozenset(c for (c, _), yes in zip(due, found, strict=False) if yes),
+            carriers=frozenset(c for c, yes in zip(due, found, strict=False) if yes),
             feed_cases=frozenset(c for c, yes in zip(fed, found[len(due) :], strict=False) if yes),
             escalation=bool(found[-2] or found[-1]),
         )
+
+
+@lru_cache(maxsize=16)
+def _probe(due: tuple[Carrier, ...], fed: tuple[Carrier, ...]) -> Select[Any]:
+    """Built once per set of carriers (a district has a handful): building the statement
+    anew at every sweep cost as much as running it."""
+    now = bindparam("now", type_=Instant())
+    answers = [
+        *(
+            exists().where(due_condition(c, bindparam(f"until_{n}", type_=Instant())))
+            for n, c in enumerate(due)
+        ),
+        *(exists().where(open_feed_condition(c)) for c in fed),
+        exists().where(step_due_condition(now)),
+        exists(select(alerts.c.id).where(resumed_condition())),
+    ]
+    return select(*(a.label(f"a{n}") for n, a in enumerate(answers)))

@@ -74,7 +74,7 @@ class Instant(TypeDecorator[datetime]):
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        return _sqlite_text
+        return sqlite_text
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
@@ -82,7 +82,7 @@ class Instant(TypeDecorator[datetime]):
         return _sqlite_instant
 
 
-def _sqlite_text(value: datetime | None) -> str | None:
+def sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
