@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -82,6 +83,14 @@ class Instant(TypeDecorator[datetime]):
         return _sqlite_instant
 
 
+# A replay binds and reads the same few instants again and again (the delivery's `now`, a
+# person's last signs, read at ingest and again at the sweep): each is worked out once. Equal
+# aware instants have one UTC text, so a cached answer is the one it would compute; a naive
+# one raises, and an exception is never cached.
+_SEEN = 1 << 15
+
+
+@lru_cache(maxsize=_SEEN)
 def sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -90,6 +99,7 @@ def sqlite_text(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+@lru_cache(maxsize=_SEEN)
 def _sqlite_instant(value: str | None) -> datetime | None:
     if value is None:
         return None
