@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from sqlalchemy import event as engine_events
 from sqlalchemy import text
 
 from anbu.bootstrap import Anbu, bootstrap
@@ -127,6 +128,31 @@ def test_it_raises_one_feed_alert_for_a_stalled_carrier_and_closes_it_on_recover
     with anbu.transaction() as store:
         (alert,) = [line.alert for line in store.cases.listing()]
     assert (alert.state, alert.outcome) == (AlertState.RESOLVED, Outcome.FEED_RECOVERED)
+
+
+def test_a_sweep_with_nothing_due_asks_once_and_one_with_something_acts(anbu: Anbu) -> None:
+    enrol_rows(anbu, subject_row(), now=ENROLLED)
+    feed(anbu, watermark("SKT", at("2026-11-02 00:00")), now=at("2026-11-02 00:00"))
+    with anbu.transaction() as store:
+        engine = store.connection.engine
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    engine_events.listen(engine, "before_cursor_execute", count)
+    try:
+        quiet = sweep_at(anbu, at("2026-11-02 00:00"))
+        asked = len(sent)
+        feed(anbu, watermark("SKT", at("2026-11-05 00:00")), now=at("2026-11-05 00:00"))
+        sent.clear()
+        busy = sweep_at(anbu, at("2026-11-05 00:00"))
+    finally:
+        engine_events.remove(engine, "before_cursor_execute", count)
+    # The feeds, then one probe: no per-carrier, feed-case or escalation query.
+    assert (quiet.opened, asked) == ([], 2)
+    assert [o.kind for o in busy.opened] == [AlertKind.NO_ACTIVITY]
+    assert len(sent) > 2
 
 
 def test_it_finds_the_due_from_the_index_not_by_scanning_everyone(anbu: Anbu) -> None:

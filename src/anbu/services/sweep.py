@@ -55,15 +55,30 @@ def sweep(app: Context, *, now: datetime) -> SweepReport:
     report = SweepReport()
     with app.transaction() as store:
         feeds = store.feeds.all()
-    for carrier, feed in feeds.items():
-        if feed.watermark is not None:
-            _sweep_carrier(app, carrier, min(feed.watermark, now), now, report)
-    _watch_feeds(app, now, report)
-    # Then every open case whose next step is due moves on (next tier, reminder, the
-    # self-check's end, a follow-up when the person showed life again).
-    report.escalation = escalation.escalate(app, now=now)
-    report.unrouted += report.escalation.unrouted
+        until = {c: min(f.watermark, now) for c, f in feeds.items() if f.watermark is not None}
+        # One statement says what there is to do; most sweeps of a replay find nothing.
+        work = store.sweep_probe.ask(until, feeds, now)
+    for carrier in until:
+        if carrier in work.carriers:
+            _sweep_carrier(app, carrier, until[carrier], now, report)
+    judged = any(
+        _feed_moves(app, feed, feed.carrier in work.feed_cases, now) for feed in feeds.values()
+    )
+    if judged:
+        _watch_feeds(app, now, report)
+    if work.escalation or work.carriers or judged:
+        # Then every open case whose next step is due moves on (next tier, reminder, the
+        # self-check's end, a follow-up when the person showed life again). Asked again
+        # after people were swept or feeds judged: a case opened now may be due now.
+        report.escalation = escalation.escalate(app, now=now)
+        report.unrouted += report.escalation.unrouted
     return report
+
+
+def _feed_moves(app: Context, feed: Feed, has_case: bool, now: datetime) -> bool:
+    """Whether `_judge_feed` would open or close this feed's case: it is stale and has none,
+    or it has one and is no longer stale."""
+    return feed.is_stale(now, app.options.max_feed_delay(feed.carrier)) != has_case
 
 
 def _sweep_carrier(

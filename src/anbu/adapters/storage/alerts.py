@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Row,
+    Update,
     and_,
     bindparam,
     column,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement, TextClause
 
 from anbu.adapters.storage.batches import Batches, array_of, unnested
 from anbu.adapters.storage.tables import RESUMED_UNFOLLOWED, alerts
@@ -206,16 +207,18 @@ class AlertRepository:
             return True
         if expected.id is None:
             raise ValueError("an alert is added before it is saved")
-        condition = [
-            alerts.c[column].is_(None) if value is None else alerts.c[column] == value
-            for name, field_value in guard(expected, changed).items()
-            for column, value in _columns(name, field_value).items()
-        ]
+        held: dict[str, Any] = {}
+        for name, field_value in guard(expected, changed).items():
+            held.update(_columns(name, field_value))
         values: dict[str, Any] = {}
         for name, value in changed.items():
             values.update(_columns(name, value))
-        statement = update(alerts).where(and_(*condition)).values(**values)
-        return bool(self.connection.execute(statement).rowcount)
+        statement = _conditional_update(
+            tuple((column, value is None) for column, value in held.items()), tuple(values)
+        )
+        bound = {f"held_{c}": v for c, v in held.items() if v is not None}
+        bound |= {f"new_{c}": v for c, v in values.items()}
+        return bool(self.connection.execute(statement, bound).rowcount)
 
     def open_of_subjects(
         self,
@@ -273,12 +276,12 @@ class AlertRepository:
         whose recipients have not yet been told so."""
         stepping = self.connection.scalars(
             select(alerts.c.id)
-            .where(alerts.c.step_due_at <= now, _unresolved())
+            .where(step_due_condition(now))
             .order_by(alerts.c.step_due_at)
             .limit(limit)
         )
         resumed = self.connection.scalars(
-            select(alerts.c.id).where(text(RESUMED_UNFOLLOWED)).limit(limit)
+            select(alerts.c.id).where(resumed_condition()).limit(limit)
         )
         return sorted(set(stepping) | set(resumed))
 
@@ -332,6 +335,39 @@ class AlertRepository:
                 select(alerts.c.id).where(self._batches.among(alerts.c.subject_id, chunk))
             )
         return found
+
+
+@lru_cache(maxsize=256)
+def _conditional_update(held: tuple[tuple[str, bool], ...], changed: tuple[str, ...]) -> Update:
+    """`save`'s statement for one shape of change (the columns it holds, which of them NULL,
+    and the columns it sets), built once: an escalation pass saves thousands of alerts in a
+    few shapes, and building each statement anew cost more than running it."""
+    condition = [
+        alerts.c[column].is_(None) if null else alerts.c[column] == bindparam(f"held_{column}")
+        for column, null in held
+    ]
+    values: dict[str, BindParameter[Any]] = {c: bindparam(f"new_{c}") for c in changed}
+    return update(alerts).where(and_(*condition)).values(values)
+
+
+def step_due_condition(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """An open case whose next step is due by `now`."""
+    return and_(alerts.c.step_due_at <= now, _unresolved())
+
+
+def resumed_condition() -> TextClause:
+    """An open case whose person showed life again, its recipients not yet told so."""
+    return text(RESUMED_UNFOLLOWED)
+
+
+def open_feed_condition(carrier: Carrier) -> ColumnElement[bool]:
+    """The carrier's open stale-feed case."""
+    return and_(
+        alerts.c.subject_id.is_(None),
+        alerts.c.kind == AlertKind.FEED_STALE.value,
+        alerts.c.carrier == carrier.value,
+        _unresolved(),
+    )
 
 
 def _unresolved() -> ColumnElement[bool]:

@@ -3,6 +3,7 @@ way on both databases. Never commits."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
+
+from anbu.adapters.storage.tables import sqlite_text
 
 # SQLite's limit of bound parameters leaves room for this many values at a time.
 SQLITE_CHUNK = 500
@@ -50,6 +53,19 @@ class Batches:
         if self._postgresql:
             return col.in_(select(func.unnest(array_of(values, col.type))))
         return col.in_(values)
+
+
+def sqlite_cursor(connection: Connection) -> sqlite3.Cursor:
+    """The SQLite driver's own cursor, in this unit of work's transaction: for the few
+    statements a backtest sends tens of thousands of times, whose text is made once and sent
+    as it is (SQLAlchemy built, cached and processed each anew, ~a fifth of their cost)."""
+    driver = connection.connection.dbapi_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver.cursor()
+
+
+# An instant as the `Instant` column type binds it on SQLite (the same text stored).
+sqlite_instant = sqlite_text
 
 
 def array_of(values: Sequence[Any], item: TypeEngine[Any]) -> BindParameter[Any]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
+from anbu.adapters.storage.batches import sqlite_cursor, sqlite_instant
 from anbu.adapters.storage.tables import activity_events, event_hours
 
 _COLUMNS = "carrier, event_id, subject_id, kind, occurred_at, duration_s, received_at"
@@ -24,6 +26,20 @@ _STAGING = (
 )
 
 
+# Rows per statement on SQLite: 7 values each, well under its 32,766 bound values.
+_SQLITE_PAGE = 500
+
+
+@lru_cache(maxsize=8)
+def _sqlite_insert(rows: int) -> str:
+    """The insert of `rows` events, skipping those stored already; made once per size."""
+    one = "(" + ", ".join("?" * 7) + ")"
+    return (
+        f"INSERT INTO activity_events ({_COLUMNS}) VALUES {', '.join([one] * rows)}"
+        " ON CONFLICT (carrier, event_id) DO NOTHING RETURNING carrier, event_id"
+    )
+
+
 class ActivityRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -35,13 +51,32 @@ class ActivityRepository:
             return set()
         if self._dialect == "postgresql":
             return self._add_all_postgresql(rows)
-        statement = (
-            sqlite.insert(activity_events)
-            .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
-            .returning(activity_events.c.carrier, activity_events.c.event_id)
-        )
-        result = self.connection.execute(statement, rows)
-        return {(row.carrier, row.event_id) for row in result}
+        return self._add_all_sqlite(rows)
+
+    def _add_all_sqlite(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        # Sent to the driver as it is, a page of rows per statement whose text is made once:
+        # SQLAlchemy's insertmanyvalues built and processed every batch anew.
+        cursor = sqlite_cursor(self.connection)
+        added: set[tuple[str, str]] = set()
+        try:
+            for start in range(0, len(rows), _SQLITE_PAGE):
+                page = rows[start : start + _SQLITE_PAGE]
+                values: list[Any] = []
+                for row in page:
+                    values += (
+                        row["carrier"],
+                        row["event_id"],
+                        row["subject_id"],
+                        row["kind"],
+                        sqlite_instant(row["occurred_at"]),
+                        row["duration_s"],
+                        sqlite_instant(row["received_at"]),
+                    )
+                cursor.execute(_sqlite_insert(len(page)), values)
+                added.update((carrier, event_id) for carrier, event_id in cursor.fetchall())
+        finally:
+            cursor.close()
+        return added
 
     def _add_all_postgresql(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
         # COPY the batch into a staging table and merge it in one statement. psycopg writes

@@ -7,6 +7,7 @@ from array import array
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Row,
+    and_,
     bindparam,
     case,
     column,
@@ -26,8 +28,15 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from anbu.adapters.storage.batches import Batches, array_of, unnested
+from anbu.adapters.storage.batches import (
+    Batches,
+    array_of,
+    sqlite_cursor,
+    sqlite_instant,
+    unnested,
+)
 from anbu.adapters.storage.tables import Instant, activity_events, alerts, centres, pauses, subjects
 from anbu.domain.detection import Personal, Watch
 from anbu.domain.kinds import Carrier, Detection, Group, SubjectStatus
@@ -456,50 +465,48 @@ class SubjectRepository:
             # One statement for all of it: one new version of each row, not two.
             self._save_watches_postgresql(watches, due, personal, now)
             return
-        for names, which in (
-            (_LEARNED, [i for i in personal if i not in self._rhythm_unread]),
-            (_LEARNED[2:], [i for i in personal if i in self._rhythm_unread]),
-        ):
-            if which:
-                self.connection.execute(
-                    update(subjects)
-                    .where(subjects.c.id == _bind("sid"))
-                    .values({name: _bind(name) for name in names}),
-                    # Only the columns named: a key named like a column would be set too.
-                    [
-                        {"sid": i}
-                        | {n: v for n, v in _personal_columns(personal[i]).items() if n in names}
-                        for i in which
-                    ],
-                )
-        statement = (
-            update(subjects)
-            .where(subjects.c.id == _bind("sid"))
-            .values(
-                last_life_at=_bind("last_life_at"),
-                last_on_at=_bind("last_on_at"),
-                last_off_at=_bind("last_off_at"),
-                silence_alerted_base=_bind("silence_alerted_base"),
-                off_alerted_base=_bind("off_alerted_base"),
-                next_due_at=_bind("next_due_at"),
-                updated_at=now,
+        self._save_watches_sqlite(watches, due, personal, now)
+
+    def _save_watches_sqlite(
+        self,
+        watches: dict[int, Watch],
+        due: dict[int, datetime | None],
+        personal: dict[int, Personal],
+        now: datetime,
+    ) -> None:
+        # The driver's `executemany` of a text made once: a backtest saves watches after
+        # every delivery and every sweep that found someone due.
+        cursor = sqlite_cursor(self.connection)
+        try:
+            for names, which in (
+                (_LEARNED, [i for i in personal if i not in self._rhythm_unread]),
+                (_LEARNED[2:], [i for i in personal if i in self._rhythm_unread]),
+            ):
+                if which:
+                    cursor.executemany(
+                        _sqlite_update(names),
+                        [_sqlite_learned(_personal_columns(personal[i]), names, i) for i in which],
+                    )
+            instant = sqlite_instant
+            updated_at = instant(now)
+            cursor.executemany(
+                _SQLITE_SAVE_WATCH,
+                [
+                    (
+                        instant(w.last_life_at),
+                        instant(w.last_on_at),
+                        instant(w.last_off_at),
+                        instant(w.silence_alerted_base),
+                        instant(w.off_alerted_base),
+                        instant(due[subject_id]),
+                        updated_at,
+                        subject_id,
+                    )
+                    for subject_id, w in watches.items()
+                ],
             )
-        )
-        self.connection.execute(
-            statement,
-            [
-                {
-                    "sid": subject_id,
-                    "last_life_at": w.last_life_at,
-                    "last_on_at": w.last_on_at,
-                    "last_off_at": w.last_off_at,
-                    "silence_alerted_base": w.silence_alerted_base,
-                    "off_alerted_base": w.off_alerted_base,
-                    "next_due_at": due[subject_id],
-                }
-                for subject_id, w in watches.items()
-            ],
-        )
+        finally:
+            cursor.close()
 
     def _save_watches_postgresql(
         self,
@@ -597,11 +604,7 @@ class SubjectRepository:
         in (next_due_at, id) order after `after`. Answered from `ix_subjects_due`."""
         query = (
             select(subjects.c.next_due_at, subjects.c.id)
-            .where(
-                subjects.c.carrier == carrier.value,
-                subjects.c.next_due_at <= until,
-                subjects.c.status == SubjectStatus.ACTIVE.value,
-            )
+            .where(due_condition(carrier, until))
             .order_by(subjects.c.next_due_at, subjects.c.id)
             .limit(limit)
         )
@@ -649,6 +652,39 @@ class SubjectRepository:
             .where(alerts.c.id == alert_id)
         ).first()
         return None if row is None else (row.external_id, bytes(row.personal))
+
+
+def due_condition(
+    carrier: Carrier, until: datetime | BindParameter[datetime]
+) -> ColumnElement[bool]:
+    """Who is due: an active subject of `carrier` whose next due instant is by `until`."""
+    return and_(
+        subjects.c.carrier == carrier.value,
+        subjects.c.next_due_at <= until,
+        subjects.c.status == SubjectStatus.ACTIVE.value,
+    )
+
+
+_SQLITE_SAVE_WATCH = (
+    "UPDATE subjects SET last_life_at = ?, last_on_at = ?, last_off_at = ?,"
+    " silence_alerted_base = ?, off_alerted_base = ?, next_due_at = ?, updated_at = ?"
+    " WHERE id = ?"
+)
+
+
+@lru_cache(maxsize=4)
+def _sqlite_update(names: tuple[str, ...]) -> str:
+    """The update of these learned columns of one person (names from `_LEARNED` only)."""
+    return f"UPDATE subjects SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
+
+
+def _sqlite_learned(
+    columns: dict[str, Any], names: tuple[str, ...], subject_id: int
+) -> tuple[Any, ...]:
+    return (
+        *(sqlite_instant(columns[n]) if n == "rhythm_at" else columns[n] for n in names),
+        subject_id,
+    )
 
 
 def _bind(name: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -74,7 +75,7 @@ class Instant(TypeDecorator[datetime]):
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        return _sqlite_text
+        return sqlite_text
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
@@ -82,7 +83,15 @@ class Instant(TypeDecorator[datetime]):
         return _sqlite_instant
 
 
-def _sqlite_text(value: datetime | None) -> str | None:
+# A replay binds and reads the same few instants again and again (the delivery's `now`, a
+# person's last signs, read at ingest and again at the sweep): each is worked out once. Equal
+# aware instants have one UTC text, so a cached answer is the one it would compute; a naive
+# one raises, and an exception is never cached.
+_SEEN = 1 << 15
+
+
+@lru_cache(maxsize=_SEEN)
+def sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
@@ -90,6 +99,7 @@ def _sqlite_text(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+@lru_cache(maxsize=_SEEN)
 def _sqlite_instant(value: str | None) -> datetime | None:
     if value is None:
         return None

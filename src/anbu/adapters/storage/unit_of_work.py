@@ -2,11 +2,11 @@
 
 A use case opens one (`Database.transaction`), works through its named repositories —
 `uow.alerts`, `uow.subjects`, `uow.feeds`, `uow.outbox`, `uow.staff`, `uow.centres`,
-`uow.accounts`, `uow.audit` and the read-side views — and everything commits together when
-the block ends, or nothing does when it raises. Repositories never commit, and no use case
-touches the connection: what it needs is a method of a repository or a view. The audit
-entries noted during the block are written last, just before the commit, so that the audit
-chain's lock is held only that long (see `audit_log`).
+`uow.accounts`, `uow.audit`, the sweep's probe and the read-side views — and everything
+commits together when the block ends, or nothing does when it raises. Repositories never
+commit, and no use case touches the connection: what it needs is a method of a repository or
+a view. The audit entries noted during the block are written last, just before the commit,
+so that the audit chain's lock is held only that long (see `audit_log`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from anbu.adapters.storage.people import PeopleViews
 from anbu.adapters.storage.reports import ReportViews
 from anbu.adapters.storage.staff import StaffRepository
 from anbu.adapters.storage.subjects import SubjectRepository
+from anbu.adapters.storage.sweep_probe import SweepProbe
 from anbu.adapters.storage.tables import meta
 
 T = TypeVar("T")
@@ -62,6 +63,10 @@ class UnitOfWork:
     @cached_property
     def feeds(self) -> FeedRepository:
         return FeedRepository(self.connection)
+
+    @cached_property
+    def sweep_probe(self) -> SweepProbe:
+        return SweepProbe(self.connection)
 
     @cached_property
     def outbox(self) -> Outbox:
