@@ -10,6 +10,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -248,21 +249,28 @@ class ChildRun:
 
 
 def run_child(command: Sequence[str], env: dict[str, str], output: str = os.devnull) -> ChildRun:
-    """Runs `command` with stdout and stderr into the file `output`; reads it back after."""
-    clock = Stopwatch()
-    pid = os.posix_spawn(
-        command[0],
-        list(command),
-        env,
-        file_actions=[
-            (os.POSIX_SPAWN_OPEN, 1, output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-            (os.POSIX_SPAWN_DUP2, 1, 2),
-        ],
-    )
-    _, status, usage = os.wait4(pid, 0)
-    seconds = clock.seconds
+    """Runs `command` with stdout and stderr into the file `output`; reads it back after.
+
+    The peak is measured by GNU time, which forks a small process to run the command: the
+    kernel carries the largest resident set over an exec, and a child spawned straight from
+    this process (posix_spawn shares its memory until the exec) would report this process's
+    own peak whenever that is the larger."""
+    with tempfile.NamedTemporaryFile(prefix="anbu-peak-") as peak:
+        clock = Stopwatch()
+        pid = os.posix_spawn(
+            "/usr/bin/time",
+            ["/usr/bin/time", "-f", "%M", "-o", peak.name, *command],
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 1, output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+        )
+        _, status, _ = os.wait4(pid, 0)
+        seconds = clock.seconds
+        kib = Path(peak.name).read_text().split()[-1]
     text = "" if output == os.devnull else Path(output).read_text(errors="replace")
-    return ChildRun(seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), text)
+    return ChildRun(seconds, int(kib) / 1024, os.waitstatus_to_exitcode(status), text)
 
 
 @dataclass
