@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -329,3 +330,13 @@ def counts_in(summary: str) -> dict[str, int]:
         if len(words) >= 2 and words[-1].isdigit():
             found[" ".join(words[:-1])] = int(words[-1])
     return found
+
+
+def sqlite_definition(connection: sqlite3.Connection, table_name: str) -> list[str]:
+    """The statements that create `table_name` and its indexes, to make a table like it."""
+    return [
+        text
+        for (text,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL", (table_name,)
+        )
+    ]

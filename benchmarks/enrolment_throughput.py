@@ -40,6 +40,7 @@ from benchlib import (
     drop_database,
     machine,
     say,
+    sqlite_definition,
     table,
 )
 
@@ -191,12 +192,7 @@ def _floor_sqlite(tmp: Path, data: bytes) -> tuple[float, str]:
     _rows_of("", tmp / "floor", data)
     with sqlite3.connect(tmp / "floor" / "anbu.sqlite3") as source:
         rows = source.execute("SELECT * FROM subjects").fetchall()
-        ddl = [
-            sql
-            for (sql,) in source.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'subjects' AND sql IS NOT NULL"
-            )
-        ]
+        ddl = sqlite_definition(source, "subjects")
     target = sqlite3.connect(tmp / "copied.sqlite3")
     try:
         for statement in ddl:  # the same table and indexes, in a file of their own

@@ -59,6 +59,7 @@ from benchlib import (
     run_child,
     say,
     scratch_database,
+    sqlite_definition,
     table,
 )
 from national import DAY, write_day, write_subjects
@@ -302,13 +303,7 @@ def _sqlite_import_floor(database: Path, tmp: Path) -> float:
     with the same `activity_events` definition and indexes: SQLite's own bulk path."""
     rows = tmp / "events.csv"
     with sqlite3.connect(database) as source:
-        ddl = [
-            text
-            for (text,) in source.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'activity_events'"
-                " AND sql IS NOT NULL"
-            )
-        ]
+        ddl = sqlite_definition(source, "activity_events")
         with rows.open("w", newline="") as out:
             count = 0
             writer = csv.writer(out)
