@@ -10,14 +10,17 @@ import os
 import platform
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -286,3 +289,107 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass
+class ChildRun:
+    """A command run as a user runs it: wall seconds from outside, and its peak resident
+    memory from the kernel's accounting of the finished child (its own, not its children's)."""
+
+    seconds: float
+    peak_mib: float
+    exit_code: int
+    output: str
+
+
+def run_child(command: Sequence[str], env: dict[str, str], output: str = os.devnull) -> ChildRun:
+    """Runs `command` with stdout and stderr into the file `output`; reads it back after.
+
+    The peak is measured by GNU time, which forks a small process to run the command: the
+    kernel carries the largest resident set over an exec, and a child spawned straight from
+    this process (posix_spawn shares its memory until the exec) would report this process's
+    own peak whenever that is the larger."""
+    with tempfile.NamedTemporaryFile(prefix="anbu-peak-") as peak:
+        clock = Stopwatch()
+        pid = os.posix_spawn(
+            "/usr/bin/time",
+            ["/usr/bin/time", "-f", "%M", "-o", peak.name, *command],
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 1, output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+        )
+        _, status, _ = os.wait4(pid, 0)
+        seconds = clock.seconds
+        kib = Path(peak.name).read_text().split()[-1]
+    text = "" if output == os.devnull else Path(output).read_text(errors="replace")
+    return ChildRun(seconds, int(kib) / 1024, os.waitstatus_to_exitcode(status), text)
+
+
+@dataclass
+class Floor:
+    """The database's own bulk path for rows a run stored: `COPY … FROM STDIN (FORMAT
+    binary)` into a table like theirs (same columns, primary key, unique keys and indexes),
+    in the same run on the same machine."""
+
+    rows: int
+    seconds: float
+    note: str
+    others_cpu: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def copy_floor(url: str, table_name: str) -> Floor:
+    """Copies `table_name`'s rows out, then times copying them into a fresh table LIKE it."""
+    source = sql.Identifier(*table_name.split("."))
+    target = sql.Identifier(*table_name.split(".")[:-1], table_name.split(".")[-1] + "_floor")
+    with psycopg.connect(url) as connection:
+        dump = bytearray()
+        with connection.cursor().copy(
+            sql.SQL("COPY {} TO STDOUT (FORMAT binary)").format(source)
+        ) as out:
+            for block in out:
+                dump += block
+        connection.execute(
+            sql.SQL(
+                "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
+                " INCLUDING INDEXES)"
+            ).format(target, source)
+        )
+        connection.commit()
+        with CpuWatch() as cpu:
+            clock = Stopwatch()
+            with connection.cursor().copy(
+                sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(target)
+            ) as copy:
+                copy.write(bytes(dump))
+            connection.commit()
+            seconds = clock.seconds
+        counted = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()
+        connection.execute(sql.SQL("DROP TABLE {}").format(target))
+        connection.commit()
+    return Floor(int(counted[0]) if counted else 0, seconds, cpu.summary(), cpu.others)
+
+
+def counts_in(summary: str) -> dict[str, int]:
+    """`lines 10: stored 8, duplicates 1, unknown numbers 1, …` → {name: value}."""
+    found: dict[str, int] = {}
+    for part in summary.replace(":", ",").split(","):
+        words = part.split()
+        if len(words) >= 2 and words[-1].isdigit():
+            found[" ".join(words[:-1])] = int(words[-1])
+    return found
+
+
+def sqlite_definition(connection: sqlite3.Connection, table_name: str) -> list[str]:
+    """The statements that create `table_name` and its indexes, to make a table like it."""
+    return [
+        text
+        for (text,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL", (table_name,)
+        )
+    ]

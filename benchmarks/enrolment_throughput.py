@@ -34,11 +34,13 @@ from benchlib import (
     DEFAULT_ADMIN_URL,
     CpuWatch,
     Stopwatch,
+    copy_floor,
     create_database,
     database_url,
     drop_database,
     machine,
     say,
+    sqlite_definition,
     table,
 )
 
@@ -179,39 +181,18 @@ def _floor_postgresql(url: str, tmp: Path, data: bytes) -> tuple[float, str]:
         connection.commit()
     # Enrolled once in a schema of its own, so the measured database starts empty.
     _rows_of(url + "?options=-csearch_path%3Dfloor", tmp / "floor", data)
+    floor = copy_floor(url, "floor.subjects")
     with psycopg.connect(url) as connection:
-        dump = bytearray()
-        with connection.cursor().copy("COPY floor.subjects TO STDOUT (FORMAT binary)") as out:
-            for block in out:
-                dump += block
-        connection.execute(
-            "CREATE TABLE floor.copied (LIKE floor.subjects INCLUDING DEFAULTS"
-            " INCLUDING CONSTRAINTS INCLUDING INDEXES)"
-        )
-        connection.commit()
-        with CpuWatch() as cpu:
-            clock = Stopwatch()
-            with connection.cursor().copy("COPY floor.copied FROM STDIN (FORMAT binary)") as copy:
-                copy.write(bytes(dump))
-            connection.commit()
-            seconds = clock.seconds
-        count = connection.execute("SELECT count(*) FROM floor.copied").fetchone()
         connection.execute("DROP SCHEMA floor CASCADE")
         connection.commit()
-    rows = int(count[0]) if count else 0
-    return rows / seconds, cpu.summary()
+    return floor.rate, floor.note
 
 
 def _floor_sqlite(tmp: Path, data: bytes) -> tuple[float, str]:
     _rows_of("", tmp / "floor", data)
     with sqlite3.connect(tmp / "floor" / "anbu.sqlite3") as source:
         rows = source.execute("SELECT * FROM subjects").fetchall()
-        ddl = [
-            sql
-            for (sql,) in source.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'subjects' AND sql IS NOT NULL"
-            )
-        ]
+        ddl = sqlite_definition(source, "subjects")
     target = sqlite3.connect(tmp / "copied.sqlite3")
     try:
         for statement in ddl:  # the same table and indexes, in a file of their own

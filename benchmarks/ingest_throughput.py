@@ -66,7 +66,10 @@ from benchlib import (
     BENCH_SECRET,
     DEFAULT_ADMIN_URL,
     CpuWatch,
+    Floor,
     Stopwatch,
+    copy_floor,
+    counts_in,
     create_database,
     database_url,
     drop_database,
@@ -424,7 +427,7 @@ def _run_cli(args: argparse.Namespace, url: str, feed_file: Path, tmp: Path) -> 
         say(f"anbu ingest exited {done.returncode}: {done.stderr[-2000:]}")
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     say(f"cli said: {summary}")
-    numbers = _numbers_from_summary(summary)
+    numbers = counts_in(summary)
     return Run(
         "cli (`anbu ingest`)",
         seconds,
@@ -434,16 +437,6 @@ def _run_cli(args: argparse.Namespace, url: str, feed_file: Path, tmp: Path) -> 
         numbers.get("unknown numbers", 0),
         numbers.get("watermarks", 0),
     )
-
-
-def _numbers_from_summary(summary: str) -> dict[str, int]:
-    """`lines 10: stored 8, duplicates 1, unknown numbers 1, …` → {name: value}."""
-    found: dict[str, int] = {}
-    for part in summary.replace(":", ",").split(","):
-        words = part.split()
-        if len(words) >= 2 and words[-1].isdigit():
-            found[" ".join(words[:-1])] = int(words[-1])
-    return found
 
 
 class Breakdown:
@@ -608,41 +601,10 @@ def _run_profile(settings: Settings, feed_file: Path, events: int, out: Path | N
 # -- the floor: PostgreSQL's own bulk path for the same rows ----------------------
 
 
-@dataclass
-class Floor:
-    rows: int
-    seconds: float
-    note: str
-
-    @property
-    def rate(self) -> float:
-        return self.rows / self.seconds
-
-
 def _floor(url: str) -> Floor:
     """The events a run stored, copied by `COPY … FROM STDIN` into a table like
-    `activity_events` (same columns, primary key, unique key and indexes): what the
-    database itself takes to write them, in the same run on the same machine."""
-    with psycopg.connect(url) as connection:
-        dump = bytearray()
-        with connection.cursor().copy("COPY activity_events TO STDOUT (FORMAT binary)") as out:
-            for block in out:
-                dump += block
-        connection.execute(
-            "CREATE TABLE floor_events (LIKE activity_events INCLUDING DEFAULTS"
-            " INCLUDING CONSTRAINTS INCLUDING INDEXES)"
-        )
-        connection.commit()
-        with CpuWatch() as cpu:
-            clock = Stopwatch()
-            with connection.cursor().copy("COPY floor_events FROM STDIN (FORMAT binary)") as copy:
-                copy.write(bytes(dump))
-            connection.commit()
-            seconds = clock.seconds
-        counted = connection.execute("SELECT count(*) FROM floor_events").fetchone()
-        connection.execute("DROP TABLE floor_events")
-        connection.commit()
-    return Floor(int(counted[0]) if counted else 0, seconds, cpu.summary())
+    `activity_events`: what the database itself takes to write them."""
+    return copy_floor(url, "activity_events")
 
 
 # -- report ----------------------------------------------------------------------

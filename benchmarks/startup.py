@@ -15,10 +15,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from benchlib import table
+from benchlib import run_child, table
 
 ANBU = str(Path(sys.executable).parent / "anbu")
 COMMANDS = (("--help",), ("sweep", "--help"), ("ingest", "--help"))
@@ -26,18 +25,10 @@ COMMANDS = (("--help",), ("sweep", "--help"), ("ingest", "--help"))
 
 def _once(arguments: tuple[str, ...]) -> tuple[float, float]:
     """Wall seconds and peak MiB of one run, the peak read from the child's own rusage."""
-    started = time.perf_counter()
-    pid = os.posix_spawn(
-        ANBU,
-        [ANBU, *arguments],
-        os.environ | {"COLUMNS": "100"},
-        file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)],
-    )
-    _, status, usage = os.wait4(pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    run = run_child([ANBU, *arguments], os.environ | {"COLUMNS": "100"})
+    if run.exit_code != 0:
         raise SystemExit(f"anbu {' '.join(arguments)} failed")
-    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+    return run.seconds, run.peak_mib
 
 
 def _modules() -> int:

@@ -207,7 +207,7 @@ def _run(app: Anbu, sizes: list[int], args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     rng = random.Random(args.seed)
     _fill_centres_and_feeds(app)
-    _import_officers(app, args.officers)
+    import_officers_for(app, [f"centre {c:04d}" for c in range(1, CENTRES + 1)], args.officers)
     filled = 0
     for size in sizes:
         clock = Stopwatch()
@@ -256,9 +256,9 @@ def _fill_centres_and_feeds(app: Anbu) -> None:
         )
 
 
-def _import_officers(app: Anbu, per_centre: int) -> None:
-    """Staff as the district imports them: `per_centre` officers for every centre, each
-    reachable by SMS and e-mail, and one administrator (the fallback when a centre has
+def import_officers_for(app: Anbu, centre_names: list[str], per_centre: int) -> None:
+    """Staff as the district imports them: `per_centre` officers for every centre named,
+    each reachable by SMS and e-mail, and one administrator (the fallback when a centre has
     nobody)."""
     staff = [
         Officer(
@@ -266,10 +266,10 @@ def _import_officers(app: Anbu, per_centre: int) -> None:
             name=NAMES[(c + k) % len(NAMES)],
             phone=f"+8210{c:04d}{k:04d}",
             email=f"officer-{c:04d}-{k}@centre.example.go.kr",
-            centres=frozenset({f"centre {c:04d}"}),
+            centres=frozenset({centre}),
             role=Role.OFFICER,
         )
-        for c in range(1, CENTRES + 1)
+        for c, centre in enumerate(centre_names, start=1)
         for k in range(1, per_centre + 1)
     ]
     staff.append(
@@ -390,7 +390,7 @@ def _size_note(app: Anbu) -> str:
 # -- measuring -----------------------------------------------------------------
 
 
-def _watermark_for(app: Anbu, due: int) -> datetime:
+def watermark_for(app: Anbu, due: int) -> datetime:
     """The instant at which exactly `due` subjects are due (next_due_at ≤ it)."""
     earliest: list[datetime] = []
     with app.engine.connect() as connection:
@@ -407,7 +407,7 @@ def _watermark_for(app: Anbu, due: int) -> datetime:
     return earliest[due - 1]
 
 
-def _due_now(app: Anbu, until: datetime) -> list[tuple[int, datetime]]:
+def due_now(app: Anbu, until: datetime) -> list[tuple[int, datetime]]:
     found: list[tuple[int, datetime]] = []
     with app.engine.connect() as connection:
         for carrier in Carrier:
@@ -422,12 +422,12 @@ def _due_now(app: Anbu, until: datetime) -> list[tuple[int, datetime]]:
     return found
 
 
-def _set_watermarks(app: Anbu, until: datetime) -> None:
+def set_watermarks(app: Anbu, until: datetime) -> None:
     with app.engine.begin() as connection:
         connection.execute(update(feeds).values(declared_until=until, updated_at=until))
 
 
-def _restore(app: Anbu, saved: list[tuple[int, datetime]]) -> None:
+def restore_swept(app: Anbu, saved: list[tuple[int, datetime]]) -> None:
     """Undo a sweep: no alerts nor notifications, and the swept subjects as they were."""
     with app.engine.begin() as connection:
         connection.execute(delete(notifications))
@@ -446,12 +446,12 @@ def _restore(app: Anbu, saved: list[tuple[int, datetime]]) -> None:
 
 
 def _measure(app: Anbu, size: int, due: int, repeat: int, *, explain: bool) -> Result:
-    until = _watermark_for(app, due)
-    saved = _due_now(app, until)
+    until = watermark_for(app, due)
+    saved = due_now(app, until)
     if len(saved) != due:
         say(f"  note: {len(saved)} due at the chosen watermark, wanted {due}")
     now = until + timedelta(minutes=1)
-    _set_watermarks(app, until)
+    set_watermarks(app, until)
     result = Result(size, len(saved), [], [], [], [], [], [])
     for _ in range(repeat):
         first, every = _time_due_query(app, until)
@@ -464,7 +464,7 @@ def _measure(app: Anbu, size: int, due: int, repeat: int, *, explain: bool) -> R
         result.opened.append(len(report.opened))
         result.queued.append(_count_notifications(app))
         result.unrouted.append(report.unrouted)
-        _restore(app, saved)
+        restore_swept(app, saved)
     if explain:
         _explain(app, until, due)
     return result
@@ -530,16 +530,16 @@ def _plan(connection: Connection, statement: str, parameters: Any) -> str:
 
 
 def _profile(app: Anbu, due: int) -> str:
-    until = _watermark_for(app, due)
-    saved = _due_now(app, until)
-    _set_watermarks(app, until)
+    until = watermark_for(app, due)
+    saved = due_now(app, until)
+    set_watermarks(app, until)
     profiler = cProfile.Profile()
     clock = Stopwatch()
     profiler.enable()
     report = sweep(app, now=until + timedelta(minutes=1))
     profiler.disable()
     seconds = clock.seconds
-    _restore(app, saved)
+    restore_swept(app, saved)
     text = io.StringIO()
     text.write(
         f"\n## cProfile of one sweep, {len(saved):,} due, {len(report.opened):,} opened,"
