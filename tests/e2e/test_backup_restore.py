@@ -87,7 +87,7 @@ def test_a_backup_restored_elsewhere_serves_the_same_people_and_cases(
     backup, key = tmp_path / "anbu.backup", tmp_path / "vault" / "anbu.key"
     done = program(cli_env, "backup", str(backup), "--key", str(key))
     assert done.returncode == 0, done.stderr
-    assert "2 people" in done.stdout
+    assert "2명, 알림 2건" in done.stdout  # what it holds, in Korean first
     assert backup.stat().st_mode & 0o777 == 0o600
     assert key.stat().st_mode & 0o777 == 0o600
     # Sealed at rest: no name can be read from the backup without the key.
@@ -96,8 +96,8 @@ def test_a_backup_restored_elsewhere_serves_the_same_people_and_cases(
 
     done = program(elsewhere, "restore", str(backup), "--key", str(key))
     assert done.returncode == 0, done.stderr
-    assert "restored" in done.stdout
-    assert "2 people" in done.stdout
+    assert "복원했습니다" in done.stdout
+    assert "2명, 알림 2건" in done.stdout
     assert _seen(elsewhere) == before
     # The key came with it: the person's record opens (their masked name is read from it).
     assert {row["masked_name"] for row in _seen(elsewhere)[0]} == {"김*수", "이*자"}

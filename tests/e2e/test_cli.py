@@ -418,7 +418,7 @@ def test_a_token_is_made_for_so_many_days_and_the_list_says_until_when(
         str(default["created_at"])
     ) == timedelta(days=90)
     table = _anbu(cli_env, "tokens", "list").stdout
-    assert "expires" in table
+    assert "유효 기한" in table  # in Korean first, as every list
     assert str(week["expires_at"]) in table
     token = weekly.stdout.strip()
     assert token_user(anbu, token, until - timedelta(seconds=1)) is not None

@@ -191,7 +191,7 @@ def db_upgrade() -> None:
     from anbu.settings import Settings
 
     ran = upgrade_schema(Settings())
-    out.print("schema upgraded" if ran else "schema already current")
+    out.print(_word("cli.schema_upgraded") if ran else _word("cli.schema_current"))
 
 
 @subjects_app.command("import")
@@ -492,7 +492,11 @@ def centres_detection(
         except centres.CentreError as exc:
             err.print(_said(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
-    out.print(f"{centre}: {chosen.value} ({moved} people follow it now)", highlight=False)
+    detection = _word(f"detection.{chosen.value}")
+    out.print(
+        _word("cli.detection_set", centre=centre, detection=detection, moved=moved),
+        highlight=False,
+    )
 
 
 @subjects_app.command("pause")
@@ -518,8 +522,9 @@ def subjects_pause(
         if not subject_admin.pause(anbu, external_id, pause, reason, now=at, actor=_actor()):
             err.print(_word("cli.no_subject", ref=external_id), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
-    until_text = seoul(pause.ends_at) or "resumed"
-    out.print(f"paused {external_id} from {seoul(pause.starts_at)} until {until_text}")
+    until_text = seoul(pause.ends_at) or _word("cli.paused_until_resumed")
+    start = seoul(pause.starts_at)
+    out.print(_word("cli.paused", ref=external_id, start=start, until=until_text))
 
 
 @subjects_app.command("withdraw")
@@ -532,7 +537,7 @@ def subjects_withdraw(external_id: str, now: NowOption = None) -> None:
         if not subject_admin.withdraw(anbu, external_id, now=at, actor=_actor()):
             err.print(_word("cli.no_subject", ref=external_id), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED)
-    out.print(f"withdrawn {external_id}: personal data and events removed", highlight=False)
+    out.print(_word("cli.withdrawn", ref=external_id), highlight=False)
 
 
 @events_app.command("purge")
@@ -543,7 +548,7 @@ def events_purge(now: NowOption = None) -> None:
     at = _now(now)
     with _anbu() as anbu:
         removed = subject_admin.purge_events(anbu, now=at)
-    out.print(f"purged {removed} events", highlight=False)
+    out.print(_word("cli.purged", count=removed), highlight=False)
 
 
 @app.command("ingest")
@@ -983,7 +988,7 @@ def evaluate_command(
     if plot_to is not None:
         evaluation.plot(scores, plot_to)
         if not as_json:
-            out.print(f"plot: {plot_to}", highlight=False)
+            out.print(_word("cli.plot_written", file=plot_to), highlight=False)
 
 
 @app.command("sweep")
@@ -1141,7 +1146,7 @@ def alerts_ack(
 
     at = _now(now)
     _case_command(lambda anbu: case_handling.acknowledge(anbu, alert_id, by=by, now=at))
-    out.print(f"alert {alert_id} acknowledged by {by}", highlight=False)
+    out.print(_word("cli.acknowledged", alert=alert_id, by=by), highlight=False)
 
 
 @alerts_app.command("contact")
@@ -1406,7 +1411,8 @@ def users_create(
             # A refused password's words are fixed by its reason: the password is not in them.
             err.print(f"{login}: {_said(exc)}", markup=False)
             raise typer.Exit(1) from exc
-    out.print(f"{outcome} {login.strip().lower()} ({role.value})", highlight=False)
+    said = "cli.user_created" if outcome == "created" else "cli.user_updated"
+    out.print(_word(said, login=login.strip().lower(), role=role.value), highlight=False)
 
 
 @tokens_app.command("create")
@@ -1468,9 +1474,10 @@ def tokens_list(
             }
             sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"API tokens ({len(rows)}) · Asia/Seoul", box=None, header_style="bold")
-    for column in ("id", "login", "label", "created", "expires", "last used", "revoked"):
-        table.add_column(column, overflow="fold")
+    title = _word("cli.tokens.title", count=len(rows))
+    table = Table(title=title, box=None, header_style="bold")
+    for column in ("id", "login", "label", "created", "expires", "last_used", "revoked"):
+        table.add_column(_word(f"cli.tokens.{column}"), overflow="fold")
     for row in rows:
         table.add_row(
             str(row.id),
@@ -1497,7 +1504,7 @@ def tokens_revoke(
         except accounts.AccountError as exc:
             err.print(_said(exc), markup=False)
             raise typer.Exit(1) from exc
-    out.print(f"revoked token {row.id} of {row.login}", highlight=False)
+    out.print(_word("cli.token_revoked", id=row.id, login=row.login), highlight=False)
 
 
 # What each break means, for the operator reading `audit verify`.
@@ -1613,9 +1620,10 @@ def backup_command(
         except KeyFileError as exc:
             err.print(str(exc), markup=False)
             raise typer.Exit(EXIT_SOME_REJECTED) from exc
-    out.print(f"backup written: {file} ({_counted_contents(found)})", highlight=False)
+    contents = _counted_contents(found)
+    out.print(_word("cli.backup_written", file=file, contents=contents), highlight=False)
     if key is not None:
-        out.print(f"key written: {key}", highlight=False)
+        out.print(_word("cli.key_written", file=key), highlight=False)
 
 
 @app.command("restore")
@@ -1659,7 +1667,8 @@ def restore_command(
         found = backups.contents(anbu)
     if not check.opens:
         _wrong_key(settings, installed)
-    out.print(f"restored {file}: {_counted_contents(found)}", highlight=False)
+    contents = _counted_contents(found)
+    out.print(_word("cli.restored", file=file, contents=contents), highlight=False)
 
 
 def _wrong_key(settings: Settings, installed: bool) -> NoReturn:
@@ -1697,7 +1706,8 @@ def _install_key(settings: Settings, source: Path) -> bool:
 
 
 def _counted_contents(found: backups.Contents) -> str:
-    return f"{found.people:,} people, {found.alerts:,} alerts, schema {found.schema}"
+    people, alerts = f"{found.people:,}", f"{found.alerts:,}"
+    return _word("cli.backup_contents", people=people, alerts=alerts, schema=found.schema)
 
 
 @app.command("serve")
