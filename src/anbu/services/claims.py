@@ -74,10 +74,6 @@ class HeldClaims:
         self._done.set()
         self._renewer.join()
 
-    @staticmethod
-    def first_lease(now: datetime) -> datetime:
-        return now + LEASE
-
     def lease_until(self) -> datetime:
         elapsed = timedelta(seconds=time.monotonic() - self._started)
         return self._now + elapsed + LEASE

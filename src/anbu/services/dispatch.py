@@ -13,7 +13,7 @@ from anbu.domain.delivery import RetryPolicy
 from anbu.domain.kinds import AttemptOutcome
 from anbu.domain.notifications import Medium, Recipient
 from anbu.services import escalation, gateways, messages
-from anbu.services.claims import HeldClaims, new_holder
+from anbu.services.claims import LEASE, HeldClaims, new_holder
 from anbu.services.context import Context
 
 
@@ -55,7 +55,7 @@ def dispatch(
     report = DispatchReport()
     holder = new_holder()
     with app.transaction() as store:
-        claimed = store.outbox.claim(now, HeldClaims.first_lease(now), limit, holder)
+        claimed = store.outbox.claim(now, now + LEASE, limit, holder)
     if claimed:
         with HeldClaims(app, holder, [pending.id for pending in claimed], now) as held:
             for pending in claimed:
